@@ -1,0 +1,128 @@
+"""triage.cli.run: the command line of spec §4 without the command."""
+
+import json
+
+import pytest
+
+from triage.cli import run
+from triage.engine import DEFAULT_THRESHOLDS, Thresholds
+
+A_CASE = {
+    "treatment_wish": True, "suspected_radionecrosis": False, "symptomatic": False, "kps": 80,
+    "expected_prognosis_months": 6, "critical_location": False, "max_lesion_diameter_mm": 15,
+}
+
+
+def run_default(text, as_json=True, lang="nl"):
+    return run(text, thresholds=DEFAULT_THRESHOLDS, as_json=as_json, lang=lang)
+
+
+def test_an_object_gives_an_object():
+    status, out, err = run_default(json.dumps(A_CASE))
+    assert (status, err) == (0, "")
+    data = json.loads(out)
+    assert data["outcome"] == "NEURO_ONC_MDO"
+    assert set(data) == {"outcome", "forum", "chart", "trace", "missing", "rule_set_version"}
+
+
+def test_an_array_gives_an_array():
+    status, out, err = run_default(json.dumps([A_CASE, {"treatment_wish": False}, {}]))
+    assert (status, err) == (0, "")
+    data = json.loads(out)
+    assert [item["outcome"] for item in data] == [
+        "NEURO_ONC_MDO", "NO_MDO_NO_TREATMENT_WISH", "INCOMPLETE_PRECONSULT",
+    ]
+
+
+def test_json_output_keeps_dutch_letters_and_is_indented():
+    status, out, _ = run_default(json.dumps({"treatment_wish": False}))
+    assert status == 0
+    assert "patiënt" in out
+    assert out.startswith("{\n  ")
+
+
+def test_an_empty_array_gives_an_empty_array():
+    assert run_default("[]") == (0, "[]\n", "")
+
+
+@pytest.mark.parametrize("text, line, column", [
+    ('{"kps": 70', 1, 11),
+    ('[\n  {"kps": 70},\n  {"kps" 70}\n]', 3, 10),
+    ("", 1, 1),
+])
+def test_invalid_json_names_line_and_column(text, line, column):
+    status, out, err = run_default(text)
+    assert (status, out) == (2, "")
+    assert f"line {line}, column {column}" in err
+
+
+def test_an_error_in_an_array_element_names_the_index_and_field():
+    text = json.dumps([A_CASE, {**A_CASE, "kps": 75}])
+    status, out, err = run_default(text)
+    assert (status, out) == (2, "")
+    assert err.startswith("[1].kps: ")
+
+
+def test_every_bad_element_is_reported():
+    status, _, err = run_default(json.dumps([{"kps": 75}, 3, {"colour": "red"}]))
+    assert status == 2
+    assert err.splitlines()[0].startswith("[0].kps: ")
+    assert err.splitlines()[1].startswith("[1]: expected a JSON object")
+    assert err.splitlines()[2] == "[2].colour: unknown fact"
+
+
+def test_an_unknown_key_in_an_object_names_the_key():
+    status, _, err = run_default('{"kps": 70, "colour": "red"}')
+    assert status == 2
+    assert err == "colour: unknown fact\n"
+
+
+def test_a_duplicate_key_is_an_error():
+    status, _, err = run_default('{"kps": 70, "kps": 80}')
+    assert status == 2
+    assert err.startswith("kps: ")
+
+
+@pytest.mark.parametrize("text", ["5", '"facts"', "null", "true"])
+def test_a_root_that_is_neither_object_nor_array_is_an_error(text):
+    status, _, err = run_default(text)
+    assert status == 2
+    assert err.startswith("(root): ")
+
+
+def test_human_output_in_dutch():
+    status, out, err = run_default(json.dumps(A_CASE), as_json=False)
+    assert (status, err) == (0, "")
+    assert "Uitkomst: Bespreken in het neuro-oncologisch MDO: indicatie lokale therapie?" in out
+    assert "Forum: Neuro-oncologisch MDO" in out
+    assert "A3: Grootste hersenmetastase > 10 mm? → ja" in out
+    assert "Bijlage 1, toelichting 3" in out
+    assert "Ontbrekende gegevens: geen" in out
+    assert "Regelset: lwno-2025.1;kps>=70;prog>3;diam>10;band<=20" in out
+
+
+def test_human_output_names_missing_and_deciding_facts():
+    status, out, _ = run_default(json.dumps({**A_CASE, "kps": None}), as_json=False)
+    assert status == 0
+    assert "Uitkomst: Gegevens ontbreken" in out
+    assert "Ontbrekende gegevens: kps (KPS (Karnofsky Performance Status))" in out
+    assert "Bepalend voor de uitkomst: kps" in out
+    assert "→ onbekend" in out
+
+
+def test_human_output_in_english_for_an_array():
+    status, out, _ = run_default(json.dumps([A_CASE, {"treatment_wish": False}]), as_json=False,
+                                 lang="en")
+    assert status == 0
+    assert out.startswith("[0]\nOutcome: Discuss in the neuro-oncology MDT")
+    assert "\n[1]\nOutcome: No MDT: the patient does not wish to be treated" in out
+
+
+def test_thresholds_are_used_and_reported():
+    # 15 mm is over the default 10 mm, not over 20 mm: then A4 is asked, and its fact is missing.
+    status, out, _ = run(json.dumps(A_CASE), thresholds=Thresholds(diameter_mm=20), as_json=True)
+    assert status == 0
+    data = json.loads(out)
+    assert data["outcome"] == "INCOMPLETE_PRECONSULT"
+    assert data["missing"] == ["systemic_option_high_cerebral_response", "radiotherapy_considered"]
+    assert data["rule_set_version"].endswith("diam>20;band<=20")
