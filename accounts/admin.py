@@ -1,0 +1,34 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Hospital, User
+
+
+@admin.register(Hospital)
+class HospitalAdmin(admin.ModelAdmin):
+    list_display = ["name", "code", "city", "is_mdo_centre", "mdo_centre"]
+    list_filter = ["is_mdo_centre"]
+    search_fields = ["name", "code", "city"]
+    fields = ["name", "code", "city", "is_mdo_centre", "mdo_centre"]
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    # Groups and permissions follow the role (User.save); they are not edited by hand.
+    fieldsets = (
+        (None, {"fields": ("username", "password")}),
+        (_("Personal info"), {"fields": ("first_name", "last_name", "email", "language")}),
+        (_("Role"), {"fields": ("hospital", "role", "discipline")}),
+        (_("Status"), {"fields": ("is_active", "is_staff", "is_superuser")}),
+        (_("Important dates"), {"fields": ("last_login", "date_joined")}),
+    )
+    add_fieldsets = (
+        (None, {"classes": ("wide",), "fields": (
+            "username", "first_name", "last_name", "email", "hospital", "role", "discipline",
+            "password1", "password2",
+        )}),
+    )
+    list_display = ["username", "first_name", "last_name", "hospital", "role", "is_active"]
+    list_filter = ["role", "hospital", "is_active"]
+    readonly_fields = ["last_login", "date_joined"]

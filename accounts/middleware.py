@@ -1,0 +1,64 @@
+"""Session policy: at most 12 hours after login, whatever the activity.
+
+Inactivity (30 minutes) is SESSION_COOKIE_AGE with SESSION_SAVE_EVERY_REQUEST; a deactivated
+user is logged out by Django itself on the next request (ModelBackend refuses inactive users).
+"""
+
+import time
+
+from django.conf import settings
+from django.contrib.auth import logout
+
+LOGIN_AT = "mdo_login_at"
+
+
+def stamp_login_time(sender, request, user, **kwargs):
+    """Connected to user_logged_in: the 12-hour limit counts from the login itself."""
+    if request is not None and hasattr(request, "session"):
+        request.session[LOGIN_AT] = int(time.time())
+
+
+class SessionPolicyMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            started = request.session.get(LOGIN_AT)
+            now = int(time.time())
+            if started is None:
+                request.session[LOGIN_AT] = now
+            elif now - started > settings.SESSION_ABSOLUTE_MAX_AGE:
+                logout(request)
+        return self.get_response(request)
+
+
+class TwoFactorMiddleware:
+    """With REQUIRE_2FA, a logged-in user reaches nothing but the 2FA pages until verified."""
+
+    ALLOWED_URL_NAMES = {"accounts:2fa_verify", "accounts:2fa_setup", "accounts:logout",
+                         "set_language", "health"}
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        if not settings.REQUIRE_2FA:
+            return None
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated or user.is_verified():
+            return None
+        match = request.resolver_match
+        if match is not None and match.view_name in self.ALLOWED_URL_NAMES:
+            return None
+        if request.path.startswith(settings.STATIC_URL):
+            return None
+        from django.shortcuts import redirect
+        from django.urls import reverse
+        from django.utils.http import urlencode
+
+        return redirect(f"{reverse('accounts:2fa_verify')}?{urlencode({'next': request.get_full_path()})}")

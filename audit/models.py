@@ -1,0 +1,127 @@
+"""Two append-only records.
+
+* AccessLog — NEN 7513: every read, list, search, print, export and change of patient data:
+  when (UTC), who (and in which role, on whose behalf), which patient and case, what action,
+  which object or part, from where, and the result. It records the fact of access, never the
+  clinical content and never a BSN.
+* Event — the action log of the workflow (pretix style): dotted action names such as
+  `case.submitted`, with JSON data, shown in the case timeline.
+
+Neither can be changed or deleted through the ORM; on PostgreSQL a trigger refuses UPDATE and
+DELETE as well (migration 0002).
+"""
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class AppendOnlyError(Exception):
+    pass
+
+
+class AppendOnlyQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise AppendOnlyError(f"{self.model.__name__} rows cannot be updated.")
+
+    def delete(self):
+        raise AppendOnlyError(f"{self.model.__name__} rows cannot be deleted.")
+
+    def bulk_update(self, *args, **kwargs):
+        raise AppendOnlyError(f"{self.model.__name__} rows cannot be updated.")
+
+
+class AppendOnlyModel(models.Model):
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise AppendOnlyError(f"{type(self).__name__} rows cannot be updated.")
+        kwargs["force_insert"] = True
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyError(f"{type(self).__name__} rows cannot be deleted.")
+
+
+class AccessAction(models.TextChoices):
+    READ = "read", _("Read")
+    LIST = "list", _("Shown in a list")
+    SEARCH = "search", _("Found by a search")
+    PRINT = "print", _("Printed")
+    EXPORT = "export", _("Exported (PDF or file)")
+    CREATE = "create", _("Created")
+    CHANGE = "change", _("Changed")
+
+
+class AccessResult(models.TextChoices):
+    OK = "ok", _("Allowed")
+    DENIED = "denied", _("Refused")
+
+
+class AccessLog(AppendOnlyModel):
+    at = models.DateTimeField(_("time (UTC)"), default=timezone.now, db_index=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.PROTECT,
+        null=True, related_name="+",
+    )
+    username = models.CharField(_("user name"), max_length=150)
+    role = models.CharField(_("role"), max_length=20, blank=True)
+    on_behalf_of = models.CharField(_("on behalf of"), max_length=150, blank=True)
+    patient = models.ForeignKey(
+        "referrals.Patient", verbose_name=_("patient"), on_delete=models.PROTECT,
+        null=True, blank=True, related_name="+",
+    )
+    case = models.ForeignKey(
+        "referrals.Case", verbose_name=_("case"), on_delete=models.PROTECT,
+        null=True, blank=True, related_name="+",
+    )
+    action = models.CharField(_("action"), max_length=10, choices=AccessAction.choices)
+    object_type = models.CharField(_("object"), max_length=60)
+    object_id = models.CharField(_("object id"), max_length=64, blank=True)
+    client_ip = models.GenericIPAddressField(_("client address"), null=True, blank=True)
+    result = models.CharField(
+        _("result"), max_length=8, choices=AccessResult.choices, default=AccessResult.OK
+    )
+
+    class Meta:
+        verbose_name = _("access log entry")
+        verbose_name_plural = _("access log")
+        ordering = ["-at", "-id"]
+        indexes = [
+            models.Index(fields=["patient", "at"], name="accesslog_patient_at"),
+            models.Index(fields=["user", "at"], name="accesslog_user_at"),
+        ]
+
+    def __str__(self):
+        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.username} {self.action} {self.object_type}"
+
+
+class Event(AppendOnlyModel):
+    at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.PROTECT,
+        null=True, blank=True, related_name="+",
+    )
+    action = models.CharField(_("action"), max_length=60)
+    case = models.ForeignKey(
+        "referrals.Case", verbose_name=_("case"), on_delete=models.PROTECT,
+        null=True, blank=True, related_name="events",
+    )
+    object_type = models.CharField(max_length=60, blank=True)
+    object_id = models.CharField(max_length=64, blank=True)
+    data = models.JSONField(default=dict, blank=True)
+    client_ip = models.GenericIPAddressField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("event")
+        verbose_name_plural = _("events")
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["case", "at"], name="event_case_at")]
+
+    def __str__(self):
+        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.action}"

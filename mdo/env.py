@@ -1,0 +1,97 @@
+"""Strict parsers for settings read from the environment.
+
+A bad value stops the start-up with a message that names the variable, instead of
+letting the application run with a setting nobody intended.
+"""
+
+import os
+from pathlib import Path
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from django.core.exceptions import ImproperlyConfigured
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+
+
+def env_str(name, default=None):
+    value = os.environ.get(name)
+    return default if value is None else value
+
+
+def env_bool(name, default=False):
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    lowered = value.strip().lower()
+    if lowered in _TRUE:
+        return True
+    if lowered in _FALSE:
+        return False
+    raise ImproperlyConfigured(
+        f"{name}={value!r} is not a boolean; use one of: 1/0, true/false, yes/no, on/off."
+    )
+
+
+def env_int(name, default, *, minimum=None, maximum=None):
+    value = os.environ.get(name)
+    if value is None or value.strip() == "":
+        return default
+    try:
+        number = int(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name}={value!r} is not a whole number.") from None
+    if (minimum is not None and number < minimum) or (maximum is not None and number > maximum):
+        raise ImproperlyConfigured(f"{name}={number} is outside {minimum}..{maximum}.")
+    return number
+
+
+def env_list(name, default=()):
+    value = os.environ.get(name)
+    if value is None:
+        return list(default)
+    items = [item.strip() for item in value.split(",")]
+    if any(not item for item in items):
+        raise ImproperlyConfigured(f"{name}={value!r}: empty item in comma-separated list.")
+    return items
+
+
+def parse_database_url(url, *, base_dir: Path):
+    """Turn a DATABASE_URL into a Django DATABASES entry.
+
+    Supported: sqlite:///relative/or/absolute/path, sqlite:////abs/path,
+    postgres://user:password@host:port/name?sslmode=require (also postgresql://).
+    """
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    if scheme == "sqlite":
+        path = unquote(parts.path)
+        if not path or path == "/":
+            raise ImproperlyConfigured("DATABASE_URL: sqlite URL without a file path.")
+        # sqlite:///db.sqlite3 is relative to the project; sqlite:////abs/db is absolute.
+        path = path[1:]
+        file_path = Path(path)
+        if not file_path.is_absolute():
+            file_path = base_dir / file_path
+        return {"ENGINE": "django.db.backends.sqlite3", "NAME": str(file_path)}
+    if scheme in {"postgres", "postgresql", "pgsql"}:
+        name = unquote(parts.path.lstrip("/"))
+        if not name:
+            raise ImproperlyConfigured("DATABASE_URL: PostgreSQL URL without a database name.")
+        options = {key: values[-1] for key, values in parse_qs(parts.query).items()}
+        config = {
+            "ENGINE": "django.db.backends.postgresql",
+            "NAME": name,
+            "USER": unquote(parts.username or ""),
+            "PASSWORD": unquote(parts.password or ""),
+            "HOST": parts.hostname or "",
+            "PORT": str(parts.port or ""),
+            "CONN_MAX_AGE": 60,
+            "CONN_HEALTH_CHECKS": True,
+        }
+        if options:
+            config["OPTIONS"] = options
+        return config
+    raise ImproperlyConfigured(
+        f"DATABASE_URL scheme {scheme!r} is not supported; use sqlite:/// or postgres://."
+    )

@@ -1,0 +1,43 @@
+from django.contrib.auth.decorators import login_required
+from django.db import connection
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
+
+from accounts.models import Role
+
+
+@login_required
+def home(request):
+    """Each role starts where its work is."""
+    role = request.user.role
+    if role == Role.ADMIN:
+        return redirect("admin:index")
+    return redirect("referrals:case_list")
+
+
+@never_cache
+def health(request):
+    """For load balancers and monitoring: the process answers and the database is reachable."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return HttpResponse("ok", content_type="text/plain")
+
+
+def bad_request(request, exception=None):
+    return render(request, "errors/400.html", status=400)
+
+
+def permission_denied(request, exception=None):
+    return render(request, "errors/403.html", status=403)
+
+
+def page_not_found(request, exception=None):
+    return render(request, "errors/404.html", status=404)
+
+
+def server_error(request):
+    # Rendered without a request context: nothing can fail here that failed in the view.
+    from django.template import loader
+
+    return HttpResponse(loader.get_template("errors/500.html").render(), status=500)

@@ -1,0 +1,371 @@
+"""The intake forms, one per step.
+
+Each form runs in one of two modes. Lenient (`strict=False`): only the format of what was typed
+is checked, so a draft can always be saved. Strict (`strict=True`): also every question the
+step asks must be answered — "Onbekend" is an answer, an empty field is not. `missing_answers`
+holds those rules once, for the form and for the completeness check of a stored case.
+"""
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from referrals.models import (
+    Answer,
+    Case,
+    Lesion,
+    LesionMode,
+    Patient,
+    PresenterRole,
+    PrimaryTumour,
+)
+
+ANSWER_REQUIRED = _("Please answer this question; choose “Unknown” if the answer is not known.")
+FIELD_REQUIRED = _("Please fill in this field.")
+CHOICE_REQUIRED = _("Please choose one of the options.")
+
+TEXTAREA = forms.Textarea(attrs={"rows": 3})
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+class StepForm(forms.ModelForm):
+    """Base of every intake step form."""
+
+    # Fields that must be answered in strict mode, and conditional rules in `conditional`.
+    required_fields: tuple = ()
+
+    def __init__(self, *args, strict=False, **kwargs):
+        self.strict = strict
+        super().__init__(*args, **kwargs)
+        for name, field in self.fields.items():
+            field.required = False
+            model_field = self._meta.model._meta.get_field(name)
+            if model_field.choices and name not in self.select_fields:
+                field.widget = forms.RadioSelect(choices=model_field.choices)
+                field.choices = list(model_field.choices)
+            elif model_field.choices:
+                field.choices = [("", "—")] + list(model_field.choices)
+
+    select_fields: tuple = ()
+
+    @classmethod
+    def missing_answers(cls, values) -> dict:
+        """Field name -> message for every question of this step that is still unanswered."""
+        missing = {}
+        for name in cls.required_fields:
+            if values.get(name) in (None, ""):
+                missing[name] = cls._required_message(name)
+        missing.update(cls.conditional(values))
+        return missing
+
+    @classmethod
+    def _required_message(cls, name):
+        model_field = cls._meta.model._meta.get_field(name)
+        if model_field.choices and set(dict(model_field.choices)) == set(Answer.values):
+            return ANSWER_REQUIRED
+        if model_field.choices:
+            return CHOICE_REQUIRED
+        return FIELD_REQUIRED
+
+    @classmethod
+    def conditional(cls, values) -> dict:
+        return {}
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.strict:
+            for name, message in self.missing_answers(cleaned).items():
+                if name in self.fields and name not in self.errors:
+                    self.add_error(name, message)
+        return cleaned
+
+    def valid_values(self):
+        """The fields that passed validation, for saving a draft even when others did not."""
+        if not hasattr(self, "cleaned_data"):
+            self.is_valid()
+        return {
+            name: value for name, value in self.cleaned_data.items()
+            if name in self.fields and name not in self.errors
+        }
+
+
+def _need(values, name, message=FIELD_REQUIRED):
+    return {} if values.get(name) not in (None, "") else {name: message}
+
+
+class PatientForm(forms.ModelForm):
+    """Patient identification. Always strict: a draft needs a patient to belong to."""
+
+    class Meta:
+        model = Patient
+        fields = ["patient_number", "family_name", "given_names", "date_of_birth", "sex", "bsn"]
+        widgets = {"date_of_birth": DateInput(), "sex": forms.RadioSelect}
+
+    def __init__(self, *args, hospital, **kwargs):
+        self.hospital = hospital
+        super().__init__(*args, **kwargs)
+        self.fields["sex"].choices = list(Patient._meta.get_field("sex").choices)
+        self.fields["bsn"].widget.attrs.update({"inputmode": "numeric", "autocomplete": "off"})
+
+    def clean_date_of_birth(self):
+        value = self.cleaned_data["date_of_birth"]
+        if value and value.year < 1900:
+            raise ValidationError(_("This date of birth lies too far in the past."), code="too_old")
+        return value
+
+    def clean_bsn(self):
+        return self.cleaned_data["bsn"].strip()
+
+    def _post_clean(self):
+        # The hospital is not a form field; set it so the unique constraints are checked.
+        self.instance.hospital = self.hospital
+        super()._post_clean()
+
+
+class ReferralForm(StepForm):
+    required_fields = ("presenter_role", "systemic_activity_discussed")
+
+    class Meta:
+        model = Case
+        fields = ["presenter_role", "presenter_name", "systemic_activity_discussed"]
+
+    @classmethod
+    def conditional(cls, values):
+        if values.get("presenter_role") and values["presenter_role"] != PresenterRole.TREATING_PHYSICIAN:
+            return _need(values, "presenter_name")
+        return {}
+
+
+class OncologyForm(StepForm):
+    required_fields = ("primary_tumour", "driver_mutation", "prior_brain_metastases")
+    select_fields = ("primary_tumour",)
+
+    class Meta:
+        model = Case
+        fields = [
+            "primary_tumour", "primary_tumour_other", "primary_diagnosis_date",
+            "molecular_markers", "driver_mutation", "driver_mutation_detail",
+            "prior_treatment_lines", "prior_brain_metastases", "prior_bm_treatment",
+            "prior_bm_effect", "prior_radiation_fields",
+        ]
+        widgets = {
+            "primary_diagnosis_date": DateInput(),
+            "molecular_markers": TEXTAREA,
+            "prior_treatment_lines": TEXTAREA,
+            "prior_bm_treatment": TEXTAREA,
+            "prior_bm_effect": TEXTAREA,
+            "prior_radiation_fields": TEXTAREA,
+        }
+
+    def __init__(self, *args, date_of_birth=None, **kwargs):
+        self.date_of_birth = date_of_birth
+        super().__init__(*args, **kwargs)
+
+    def clean_primary_diagnosis_date(self):
+        value = self.cleaned_data["primary_diagnosis_date"]
+        if value and self.date_of_birth and value < self.date_of_birth:
+            raise ValidationError(_("This date lies before the date of birth."), code="before_birth")
+        return value
+
+    @classmethod
+    def conditional(cls, values):
+        missing = {}
+        if values.get("primary_tumour") == PrimaryTumour.OTHER:
+            missing.update(_need(values, "primary_tumour_other"))
+        if values.get("driver_mutation") == Answer.YES:
+            missing.update(_need(values, "driver_mutation_detail"))
+        if values.get("prior_brain_metastases") == Answer.YES:
+            missing.update(_need(values, "prior_bm_treatment"))
+        return missing
+
+
+class HistoryForm(StepForm):
+    required_fields = ("comorbidity_relevant", "anticoagulation")
+
+    class Meta:
+        model = Case
+        fields = ["comorbidity_relevant", "comorbidity", "anticoagulation", "anticoagulation_detail"]
+        widgets = {"comorbidity": TEXTAREA}
+
+    @classmethod
+    def conditional(cls, values):
+        missing = {}
+        if values.get("comorbidity_relevant") == Answer.YES:
+            missing.update(_need(values, "comorbidity"))
+        if values.get("anticoagulation") == Answer.YES:
+            missing.update(_need(values, "anticoagulation_detail"))
+        return missing
+
+
+class ExtracranialForm(StepForm):
+    required_fields = ("extracranial_status", "systemic_option")
+
+    class Meta:
+        model = Case
+        fields = [
+            "extracranial_status", "systemic_option", "systemic_line", "cerebral_response",
+            "prognosis_months", "prognosis_unknown",
+        ]
+        widgets = {"prognosis_months": forms.NumberInput(attrs={"min": 0, "max": 240})}
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("prognosis_unknown") and cleaned.get("prognosis_months") is not None:
+            self.add_error(
+                "prognosis_months",
+                _("Give a prognosis in months, or tick “prognosis unknown” — not both."),
+            )
+        return cleaned
+
+    @classmethod
+    def conditional(cls, values):
+        missing = {}
+        if values.get("systemic_option") == Answer.YES:
+            missing.update(_need(values, "cerebral_response", CHOICE_REQUIRED))
+        if values.get("prognosis_months") is None and not values.get("prognosis_unknown"):
+            missing["prognosis_months"] = _(
+                "Give the expected prognosis in months, or tick “prognosis unknown”."
+            )
+        return missing
+
+
+class ClinicalForm(StepForm):
+    required_fields = ("dexamethasone", "neuro_deficit", "epilepsy")
+
+    class Meta:
+        model = Case
+        fields = [
+            "kps", "kps_unknown", "dexamethasone", "dexamethasone_mg", "neuro_deficit",
+            "neuro_deficit_detail", "epilepsy", "rapid_kps_improvement", "qol_improvement",
+        ]
+        widgets = {
+            "kps": forms.NumberInput(attrs={"min": 0, "max": 100, "step": 10}),
+            "dexamethasone_mg": forms.NumberInput(attrs={"min": 0, "max": 64, "step": 0.5}),
+        }
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("kps_unknown") and cleaned.get("kps") is not None:
+            self.add_error("kps", _("Give a KPS, or tick “KPS unknown” — not both."))
+        if cleaned.get("dexamethasone") == Answer.NO and cleaned.get("dexamethasone_mg"):
+            self.add_error(
+                "dexamethasone_mg", _("A dose is given, but dexamethasone is answered “No”.")
+            )
+        return cleaned
+
+    @classmethod
+    def conditional(cls, values):
+        missing = {}
+        if values.get("kps") is None and not values.get("kps_unknown"):
+            missing["kps"] = _("Give the KPS, or tick “KPS unknown”.")
+        if values.get("dexamethasone") == Answer.YES and values.get("dexamethasone_mg") is None:
+            missing["dexamethasone_mg"] = _("Give the current dose of dexamethasone in mg/day.")
+        if values.get("neuro_deficit") == Answer.YES:
+            missing.update(_need(values, "neuro_deficit_detail"))
+        if Answer.YES in (values.get("neuro_deficit"), values.get("epilepsy")):
+            # Only the symptomatic flowchart asks these (Bijlage 2, footnotes 3 and 4).
+            for name in ("rapid_kps_improvement", "qol_improvement"):
+                missing.update(_need(values, name, ANSWER_REQUIRED))
+        return missing
+
+
+class ImagingForm(StepForm):
+    required_fields = ("mri_date", "lesion_mode")
+
+    class Meta:
+        model = Case
+        fields = [
+            "mri_date", "lesion_mode", "largest_diameter_mm", "critical_location",
+            "critical_location_site",
+        ]
+        widgets = {"mri_date": DateInput()}
+
+    select_fields = ("critical_location_site",)
+
+    def __init__(self, *args, date_of_birth=None, **kwargs):
+        self.date_of_birth = date_of_birth
+        super().__init__(*args, **kwargs)
+
+    def clean_mri_date(self):
+        value = self.cleaned_data["mri_date"]
+        if value and self.date_of_birth and value < self.date_of_birth:
+            raise ValidationError(_("This date lies before the date of birth."), code="before_birth")
+        return value
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("critical_location") != Answer.YES and cleaned.get("critical_location_site"):
+            self.add_error(
+                "critical_location_site",
+                _("A site is chosen, but critical location is not answered “Yes”."),
+            )
+        return cleaned
+
+    @classmethod
+    def conditional(cls, values):
+        missing = {}
+        if values.get("lesion_mode") == LesionMode.MANY:
+            missing.update(_need(values, "critical_location", ANSWER_REQUIRED))
+            if values.get("critical_location") == Answer.YES:
+                missing.update(_need(values, "critical_location_site", CHOICE_REQUIRED))
+        return missing
+
+
+class LesionForm(forms.ModelForm):
+    class Meta:
+        model = Lesion
+        fields = ["region", "side", "diameter_mm", "critical", "critical_site"]
+        widgets = {"diameter_mm": forms.NumberInput(attrs={"min": 1, "max": 150})}
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("critical") and not cleaned.get("critical_site"):
+            self.add_error("critical_site", _("Choose which critical location."))
+        if not cleaned.get("critical") and cleaned.get("critical_site"):
+            self.add_error(
+                "critical_site", _("A site is chosen, but the lesion is not marked critical.")
+            )
+        return cleaned
+
+
+class BaseLesionFormSet(forms.BaseInlineFormSet):
+    def lesion_values(self):
+        """The lesions as they should be after saving: dicts, with `id` for existing rows."""
+        rows = []
+        for form in self.forms:
+            if not form.has_changed() and not form.instance.pk:
+                continue
+            if self.can_delete and self._should_delete_form(form):
+                continue
+            values = {name: form.cleaned_data.get(name) for name in LesionForm._meta.fields}
+            values["critical_site"] = values["critical_site"] or ""
+            values["id"] = form.instance.pk
+            rows.append(values)
+        return rows
+
+
+LesionFormSet = forms.inlineformset_factory(
+    Case, Lesion, form=LesionForm, formset=BaseLesionFormSet, extra=0, can_delete=True,
+    max_num=50, validate_max=True,
+)
+
+
+class QuestionsForm(StepForm):
+    required_fields = (
+        "radiotherapy_considered", "suspected_radionecrosis", "recurrence", "treatment_wish",
+        "question_to_mdo",
+    )
+
+    class Meta:
+        model = Case
+        fields = [
+            "radiotherapy_considered", "suspected_radionecrosis", "recurrence", "treatment_wish",
+            "patient_wish", "question_to_mdo",
+        ]
+        widgets = {"patient_wish": TEXTAREA, "question_to_mdo": TEXTAREA}

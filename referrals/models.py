@@ -1,0 +1,421 @@
+"""Patients, cases (referrals to the neuro-oncology MDO) and their lesions.
+
+The case holds every item the guideline (section 3) asks for; spec.md §5 lists them.
+Clinical questions are answered yes / no / unknown ("onbekend"); an empty value means the
+question has not been answered yet, which is not the same as unknown.
+"""
+
+import uuid
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from referrals.validators import validate_bsn, validate_kps, validate_not_future
+
+
+class Answer(models.TextChoices):
+    YES = "yes", _("Yes")
+    NO = "no", _("No")
+    UNKNOWN = "unknown", _("Unknown")
+
+
+def answer_field(verbose_name, help_text=""):
+    return models.CharField(
+        verbose_name, max_length=7, choices=Answer.choices, blank=True, help_text=help_text
+    )
+
+
+class Sex(models.TextChoices):
+    FEMALE = "female", _("Female")
+    MALE = "male", _("Male")
+    OTHER = "other", _("Other / unknown")
+
+
+class Patient(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    hospital = models.ForeignKey(
+        "accounts.Hospital", verbose_name=_("hospital"), on_delete=models.PROTECT,
+        related_name="patients",
+    )
+    patient_number = models.CharField(
+        _("hospital patient number"),
+        max_length=20,
+        validators=[
+            RegexValidator(
+                r"^[A-Za-z0-9][A-Za-z0-9-]*$",
+                _("Use letters, digits and hyphens only."),
+            )
+        ],
+    )
+    family_name = models.CharField(_("family name"), max_length=100)
+    given_names = models.CharField(_("given names or initials"), max_length=100)
+    date_of_birth = models.DateField(_("date of birth"), validators=[validate_not_future])
+    sex = models.CharField(_("sex"), max_length=6, choices=Sex.choices)
+    bsn = models.CharField(
+        _("BSN"), max_length=9, blank=True, validators=[validate_bsn],
+        help_text=_("Optional. Citizen service number, 9 digits."),
+    )
+    is_synthetic = models.BooleanField(_("synthetic test patient"), default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("patient")
+        verbose_name_plural = _("patients")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["hospital", "patient_number"], name="patient_number_unique_per_hospital",
+                violation_error_message=_("This hospital already has a patient with this number."),
+            ),
+            models.UniqueConstraint(
+                fields=["hospital", "bsn"], condition=~Q(bsn=""),
+                name="patient_bsn_unique_per_hospital",
+                violation_error_message=_("This hospital already has a patient with this BSN."),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.family_name}, {self.given_names} ({self.patient_number})"
+
+    @property
+    def display_name(self):
+        return f"{self.family_name}, {self.given_names}"
+
+
+class CaseStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    SUBMITTED = "submitted", _("Submitted, awaiting pre-consultation")
+    INFO_REQUESTED = "info_requested", _("Information requested from the referrer")
+    ACCEPTED = "accepted", _("Pre-consultation done, to be scheduled")
+    SCHEDULED = "scheduled", _("Scheduled for a meeting")
+    DISCUSSED = "discussed", _("Discussed, advice recorded")
+    CLOSED = "closed", _("Closed: not for the neuro-oncology MDO")
+    PLAN_AGREED = "plan_agreed", _("Plan agreed with the patient")
+
+
+# States in which the referrer may still edit the intake.
+EDITABLE_STATUSES = {CaseStatus.DRAFT, CaseStatus.INFO_REQUESTED}
+
+
+class PresenterRole(models.TextChoices):
+    TREATING_PHYSICIAN = "treating", _("Primary treating physician (hoofdbehandelaar)")
+    NEUROLOGIST = "neurologist", _("Neurologist who knows the patient")
+    NURSE_SPECIALIST = "nurse", _("Nurse specialist neuro-oncology")
+    OTHER = "other", _("Other")
+
+
+class PrimaryTumour(models.TextChoices):
+    NSCLC = "nsclc", _("Non-small cell lung cancer")
+    SCLC = "sclc", _("Small cell lung cancer")
+    BREAST = "breast", _("Breast cancer")
+    MELANOMA = "melanoma", _("Melanoma")
+    RENAL = "renal", _("Renal cell carcinoma")
+    COLORECTAL = "colorectal", _("Colorectal cancer")
+    GYNAECOLOGICAL = "gynaecological", _("Gynaecological cancer")
+    UNKNOWN_PRIMARY = "unknown_primary", _("Unknown primary")
+    OTHER = "other", _("Other")
+
+
+class ExtracranialStatus(models.TextChoices):
+    STABLE = "stable", _("Stable")
+    PROGRESSIVE = "progressive", _("Progressive")
+    NONE = "none", _("No extracranial disease")
+    UNKNOWN = "unknown", _("Unknown")
+
+
+class SystemicLine(models.TextChoices):
+    FIRST_LINE = "first", _("First line")
+    SWITCH = "switch", _("Switch to a later line")
+
+
+class ResponseChance(models.TextChoices):
+    HIGH = "high", _("High")
+    LOW = "low", _("Low")
+    UNKNOWN = "unknown", _("Unknown")
+
+
+class LesionMode(models.TextChoices):
+    LIST = "list", _("Each lesion listed with its size")
+    MANY = "many", _("Many or very small lesions: counting and measuring all is pointless")
+
+
+class CriticalSite(models.TextChoices):
+    BRAINSTEM = "brainstem", _("Brainstem")
+    CEREBELLOPONTINE_ANGLE = "cerebellopontine_angle", _("Cerebellopontine angle")
+    OPTIC_CHIASM_NERVE = "optic_chiasm_nerve", _("Near the optic chiasm or optic nerve")
+    LANGUAGE_MOTOR_CORTEX = "language_motor_cortex", _("Near the language area or motor cortex")
+    VENTRICULAR_SYSTEM = "ventricular_system", _(
+        "Near the ventricular system (3rd/4th ventricle), risk of CSF obstruction"
+    )
+    OTHER = "other", _("Other critical location")
+
+
+class Case(models.Model):
+    """One referral of a patient to the neuro-oncology MDO (a patient may have several)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    patient = models.ForeignKey(
+        Patient, verbose_name=_("patient"), on_delete=models.PROTECT, related_name="cases"
+    )
+    referring_hospital = models.ForeignKey(
+        "accounts.Hospital", verbose_name=_("referring hospital"), on_delete=models.PROTECT,
+        related_name="referred_cases",
+    )
+    mdo_centre = models.ForeignKey(
+        "accounts.Hospital", verbose_name=_("MDO centre"), on_delete=models.PROTECT,
+        related_name="centre_cases",
+    )
+    referring_physician = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("referring physician"),
+        on_delete=models.PROTECT, related_name="referred_cases",
+    )
+    status = models.CharField(
+        _("status"), max_length=20, choices=CaseStatus.choices, default=CaseStatus.DRAFT
+    )
+    # Sent with the first intake page, so a double-clicked or replayed first save creates one draft.
+    intake_token = models.UUIDField(null=True, blank=True, unique=True, editable=False)
+    # Optimistic locking: every save increments it; a save based on an older version is refused.
+    version = models.PositiveIntegerField(default=1)
+    completed_steps = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("last changed"), auto_now=True)
+    submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True)
+    # The advice in force: the newest one stored (triage.services.advice_store sets it).
+    current_advice = models.ForeignKey(
+        "triage.Advice", verbose_name=_("advice"), on_delete=models.PROTECT,
+        null=True, blank=True, related_name="+",
+    )
+
+    # Step 1: presenter
+    presenter_role = models.CharField(
+        _("who presents the patient in the MDO"), max_length=12,
+        choices=PresenterRole.choices, blank=True,
+    )
+    presenter_name = models.CharField(_("name of the presenter"), max_length=150, blank=True)
+    systemic_activity_discussed = answer_field(
+        _("systemic disease activity discussed with the treating physician beforehand"),
+        _("The guideline asks the presenter to discuss the systemic disease activity with the "
+          "treating physician before the meeting."),
+    )
+
+    # Step 2: oncological history
+    primary_tumour = models.CharField(
+        _("primary tumour"), max_length=20, choices=PrimaryTumour.choices, blank=True
+    )
+    primary_tumour_other = models.CharField(_("other primary tumour"), max_length=200, blank=True)
+    primary_diagnosis_date = models.DateField(
+        _("date of diagnosis of the primary tumour"), null=True, blank=True,
+        validators=[validate_not_future],
+    )
+    molecular_markers = models.TextField(
+        _("histology and molecular markers"), blank=True, max_length=2000,
+        help_text=_("For example: adenocarcinoma, PD-L1 80%, HER2 negative."),
+    )
+    driver_mutation = answer_field(_("driver mutation present"))
+    driver_mutation_detail = models.CharField(
+        _("which driver mutation"), max_length=200, blank=True,
+        help_text=_("For example: EGFR exon 19 deletion, ALK, ROS1, BRAF V600E."),
+    )
+    prior_treatment_lines = models.TextField(
+        _("earlier lines of treatment"), blank=True, max_length=4000
+    )
+    prior_brain_metastases = answer_field(_("earlier brain metastases"))
+    prior_bm_treatment = models.TextField(
+        _("treatment of the earlier brain metastases"), blank=True, max_length=4000
+    )
+    prior_bm_effect = models.TextField(_("effect of that treatment"), blank=True, max_length=2000)
+    prior_radiation_fields = models.TextField(
+        _("radiation fields"), blank=True, max_length=2000,
+        help_text=_("Earlier radiotherapy of the brain: technique, dose, which lesions."),
+    )
+
+    # Step 3: other history
+    comorbidity_relevant = answer_field(
+        _("comorbidity relevant for surgery or systemic treatment")
+    )
+    comorbidity = models.TextField(_("comorbidity"), blank=True, max_length=4000)
+    anticoagulation = answer_field(_("anticoagulation"))
+    anticoagulation_detail = models.CharField(
+        _("which anticoagulant and dose"), max_length=200, blank=True
+    )
+
+    # Step 4: extracranial disease and prognosis
+    extracranial_status = models.CharField(
+        _("extracranial disease"), max_length=12, choices=ExtracranialStatus.choices, blank=True
+    )
+    systemic_option = answer_field(
+        _("option to start or switch systemic therapy"),
+        _("First line, or a switch to a later line."),
+    )
+    systemic_line = models.CharField(
+        _("line of systemic therapy"), max_length=6, choices=SystemicLine.choices, blank=True
+    )
+    cerebral_response = models.CharField(
+        _("expected chance of cerebral response"), max_length=7,
+        choices=ResponseChance.choices, blank=True,
+    )
+    prognosis_months = models.PositiveSmallIntegerField(
+        _("expected prognosis (months)"), null=True, blank=True,
+        validators=[MaxValueValidator(240)],
+        help_text=_("Based on the extracranial disease, as estimated by the treating physician."),
+    )
+    prognosis_unknown = models.BooleanField(_("prognosis unknown"), default=False)
+
+    # Step 5: clinical status
+    kps = models.PositiveSmallIntegerField(
+        _("KPS"), null=True, blank=True, validators=[validate_kps],
+        help_text=_("Karnofsky Performance Status now, 0-100 in steps of 10."),
+    )
+    kps_unknown = models.BooleanField(_("KPS unknown"), default=False)
+    dexamethasone = answer_field(_("uses dexamethasone"))
+    dexamethasone_mg = models.DecimalField(
+        _("dexamethasone dose (mg/day)"), max_digits=4, decimal_places=1, null=True, blank=True,
+        validators=[MinValueValidator(0), MaxValueValidator(64)],
+    )
+    neuro_deficit = answer_field(_("neurological deficit"))
+    neuro_deficit_detail = models.CharField(_("which deficit"), max_length=300, blank=True)
+    epilepsy = answer_field(_("epilepsy (seizures)"))
+    rapid_kps_improvement = answer_field(
+        _("chance of rapid KPS improvement by treatment"),
+        _("For example resection of a lesion in the posterior fossa, or targeted therapy with a "
+          "rapid response."),
+    )
+    qol_improvement = answer_field(
+        _("could local treatment clearly improve quality of life"),
+    )
+
+    # Step 6: imaging and lesions
+    mri_date = models.DateField(
+        _("date of the MRI"), null=True, blank=True, validators=[validate_not_future]
+    )
+    lesion_mode = models.CharField(
+        _("lesions"), max_length=4, choices=LesionMode.choices, blank=True
+    )
+    largest_diameter_mm = models.PositiveSmallIntegerField(
+        _("largest diameter (mm), if known"), null=True, blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(150)],
+    )
+    critical_location = answer_field(_("critical location"))
+    critical_location_site = models.CharField(
+        _("which critical location"), max_length=30, choices=CriticalSite.choices, blank=True
+    )
+
+    # Step 7: questions for the MDO
+    radiotherapy_considered = answer_field(
+        _("(stereotactic) radiotherapy is being considered"),
+        _("Since 1 July 2025 such a patient must first be discussed in the neuro-oncology MDO."),
+    )
+    suspected_radionecrosis = answer_field(
+        _("suspected radiation necrosis after stereotactic radiotherapy")
+    )
+    recurrence = answer_field(_("recurrence or new brain metastases"))
+    treatment_wish = answer_field(_("the patient wishes treatment"))
+    patient_wish = models.TextField(_("the patient's wish"), blank=True, max_length=2000)
+    question_to_mdo = models.TextField(_("question to the MDO"), blank=True, max_length=2000)
+
+    history = HistoricalRecords(excluded_fields=["completed_steps", "current_advice", "intake_token"])
+
+    class Meta:
+        verbose_name = _("case")
+        verbose_name_plural = _("cases")
+        ordering = ["-created_at"]
+        permissions = [
+            ("refer_case", _("Can refer cases of their own hospital")),
+            ("preconsult_case", _("Can do the pre-consultation of cases of their MDO centre")),
+        ]
+        indexes = [
+            models.Index(fields=["referring_hospital", "-created_at"], name="case_hospital_created"),
+            models.Index(fields=["mdo_centre", "status", "submitted_at"], name="case_centre_queue"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kps__isnull=True) | Q(kps__in=list(range(0, 101, 10))),
+                name="case_kps_0_100_step_10",
+            ),
+            models.CheckConstraint(
+                condition=Q(dexamethasone_mg__isnull=True)
+                | (Q(dexamethasone_mg__gte=0) & Q(dexamethasone_mg__lte=64)),
+                name="case_dexamethasone_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(largest_diameter_mm__isnull=True)
+                | (Q(largest_diameter_mm__gte=1) & Q(largest_diameter_mm__lte=150)),
+                name="case_largest_diameter_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(version__gte=1), name="case_version_positive",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.patient} — {self.created_at:%Y-%m-%d}" if self.created_at else str(self.pk)
+
+    @property
+    def is_editable(self):
+        return self.status in EDITABLE_STATUSES
+
+    @property
+    def is_symptomatic(self):
+        return Answer.YES in (self.neuro_deficit, self.epilepsy)
+
+
+class LesionRegion(models.TextChoices):
+    FRONTAL = "frontal", _("Frontal lobe")
+    PARIETAL = "parietal", _("Parietal lobe")
+    TEMPORAL = "temporal", _("Temporal lobe")
+    OCCIPITAL = "occipital", _("Occipital lobe")
+    INSULA = "insula", _("Insula")
+    BASAL_GANGLIA_THALAMUS = "basal_ganglia", _("Basal ganglia / thalamus")
+    CORPUS_CALLOSUM = "corpus_callosum", _("Corpus callosum")
+    CEREBELLUM = "cerebellum", _("Cerebellum")
+    BRAINSTEM = "brainstem", _("Brainstem")
+    VENTRICLE = "ventricle", _("Ventricle")
+    DURA = "dura", _("Dura / leptomeninges")
+    OTHER = "other", _("Other")
+
+
+class Side(models.TextChoices):
+    LEFT = "left", _("Left")
+    RIGHT = "right", _("Right")
+    MIDLINE = "midline", _("Midline")
+
+
+class Lesion(models.Model):
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="lesions")
+    position = models.PositiveSmallIntegerField(default=0)
+    region = models.CharField(_("location"), max_length=20, choices=LesionRegion.choices)
+    side = models.CharField(_("side"), max_length=7, choices=Side.choices)
+    diameter_mm = models.PositiveSmallIntegerField(
+        _("largest diameter (mm)"),
+        validators=[MinValueValidator(1), MaxValueValidator(150)],
+    )
+    critical = models.BooleanField(_("critical location"), default=False)
+    critical_site = models.CharField(
+        _("which critical location"), max_length=30, choices=CriticalSite.choices, blank=True
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("lesion")
+        verbose_name_plural = _("lesions")
+        ordering = ["position", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(diameter_mm__gt=0) & Q(diameter_mm__lte=150),
+                name="lesion_diameter_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(critical=True) | Q(critical_site=""),
+                name="lesion_site_only_when_critical",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_region_display()} {self.get_side_display()} {self.diameter_mm} mm"

@@ -1,0 +1,90 @@
+"""A case's answers grouped as in the guideline (section 3), for the review step and case page."""
+
+from django.utils import formats
+from django.utils.translation import gettext as _
+
+from referrals.intake import FORM_STEPS
+from referrals.models import Case, LesionMode
+
+NOT_ANSWERED = object()
+
+
+def mask_bsn(bsn):
+    """Only the last three digits are shown outside the patient form."""
+    return f"******{bsn[-3:]}" if bsn else ""
+
+
+def _display(case, name):
+    field = Case._meta.get_field(name)
+    value = getattr(case, name)
+    if value in (None, "") or (field.get_internal_type() == "BooleanField" and not value):
+        return NOT_ANSWERED
+    if field.choices:
+        return getattr(case, f"get_{name}_display")()
+    if field.get_internal_type() == "BooleanField":
+        return _("yes")
+    if field.get_internal_type() == "DateField":
+        return formats.date_format(value, "SHORT_DATE_FORMAT")
+    return value
+
+
+def _rows(case, names):
+    rows = []
+    for name in names:
+        value = _display(case, name)
+        rows.append({
+            "name": name,
+            "label": Case._meta.get_field(name).verbose_name,
+            "value": None if value is NOT_ANSWERED else value,
+        })
+    return rows
+
+
+# Fields that are only shown when they carry an answer (detail and "unknown" ticks).
+_QUIET = {
+    "presenter_name", "primary_tumour_other", "driver_mutation_detail", "prior_bm_treatment",
+    "prior_bm_effect", "prior_radiation_fields", "anticoagulation_detail", "systemic_line",
+    "cerebral_response", "prognosis_unknown", "kps_unknown", "dexamethasone_mg",
+    "neuro_deficit_detail", "largest_diameter_mm", "critical_location", "critical_location_site",
+    "comorbidity", "patient_wish", "primary_diagnosis_date", "molecular_markers",
+}
+
+
+def case_sections(case, lesions=None):
+    if lesions is None:
+        lesions = list(case.lesions.all())
+    patient = case.patient
+    sections = []
+    for step in FORM_STEPS:
+        names = list(step.form_class._meta.fields)
+        if step.key == "imaging" and case.lesion_mode != LesionMode.MANY:
+            names = [n for n in names if n in ("mri_date", "lesion_mode")]
+        rows = [
+            row for row in _rows(case, names)
+            if row["value"] is not None or row["name"] not in _QUIET
+        ]
+        _merge_unknown(rows, case)
+        section = {"step": step, "rows": rows}
+        if step.key == "patient":
+            section["patient"] = [
+                {"label": _("Patient"), "value": patient.display_name},
+                {"label": _("Hospital patient number"), "value": patient.patient_number},
+                {"label": _("Date of birth"),
+                 "value": formats.date_format(patient.date_of_birth, "SHORT_DATE_FORMAT")},
+                {"label": _("Sex"), "value": patient.get_sex_display()},
+                {"label": _("BSN"), "value": mask_bsn(patient.bsn) or None},
+            ]
+        if step.key == "imaging":
+            section["lesions"] = lesions if case.lesion_mode == LesionMode.LIST else None
+        sections.append(section)
+    return sections
+
+
+def _merge_unknown(rows, case):
+    """Show "unknown" in the KPS and prognosis rows instead of a separate tick row."""
+    for row in rows:
+        if row["name"] == "kps" and case.kps_unknown:
+            row["value"] = _("unknown")
+        if row["name"] == "prognosis_months" and case.prognosis_unknown:
+            row["value"] = _("unknown")
+    rows[:] = [r for r in rows if r["name"] not in ("kps_unknown", "prognosis_unknown")]

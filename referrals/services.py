@@ -1,0 +1,268 @@
+"""Every write to a patient, a case or its lesions goes through a function here.
+
+Each runs in one transaction, locks the case row, checks the version the user started from
+(optimistic locking: a stale edit is refused, never silently overwritten), and writes its
+audit records (Event + AccessLog) and history in the same transaction.
+"""
+
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from audit.models import AccessAction
+from audit.services import event_record
+from referrals.intake import FORM_STEPS, STEPS_BY_KEY, open_questions
+from referrals.models import EDITABLE_STATUSES, Case, CaseStatus, Lesion, LesionMode, Patient
+
+
+class CaseNotEditable(Exception):
+    """The case is no longer a draft (or an open request for information)."""
+
+    def __init__(self, case):
+        super().__init__(f"case {case.pk} is {case.status}")
+        self.case = case
+
+
+@dataclass
+class Change:
+    field: str
+    label: str
+    old: object
+    new: object
+
+
+class StaleEdit(Exception):
+    """Somebody saved the case after the user opened it. Nothing was written."""
+
+    def __init__(self, case, changes, changed_by, changed_at):
+        super().__init__(f"case {case.pk} changed since version was read")
+        self.case = case
+        self.changes = changes
+        self.changed_by = changed_by
+        self.changed_at = changed_at
+
+
+class CaseIncomplete(Exception):
+    def __init__(self, open_steps):
+        super().__init__("case has unanswered questions")
+        self.open_steps = open_steps
+
+
+LESION_FIELDS = ("region", "side", "diameter_mm", "critical", "critical_site")
+
+
+def _lock_case(case_id):
+    return (
+        Case.objects.select_for_update(of=("self",))
+        .select_related("patient")
+        .get(pk=case_id)
+    )
+
+
+def _changes_since(case, version):
+    """What changed in the case since `version`, from its history (for the stale-edit message)."""
+    records = list(case.history.filter(version__gte=version).order_by("history_date", "history_id"))
+    old = next((r for r in records if r.version == version), None)
+    new = records[-1] if records else None
+    if old is None or new is None or old.history_id == new.history_id:
+        return [], getattr(new, "history_user", None), getattr(new, "history_date", None)
+    delta = new.diff_against(old, excluded_fields=["version", "updated_at"])
+    changes = [
+        Change(c.field, str(Case._meta.get_field(c.field).verbose_name), c.old, c.new)
+        for c in delta.changes
+    ]
+    return changes, new.history_user, new.history_date
+
+
+def _check_version(case, expected_version):
+    if expected_version != case.version:
+        changes, user, when = _changes_since(case, expected_version)
+        raise StaleEdit(case, changes, user, when)
+
+
+def _save_case(case, actor):
+    case.version += 1
+    case.completed_steps = [step.key for step in FORM_STEPS if step.is_completed(case)]
+    case._history_user = actor.user
+    case.full_clean(exclude=["patient", "referring_hospital", "mdo_centre", "referring_physician",
+                             "current_advice"])
+    case.save()
+
+
+def _apply_patient(patient, values, actor):
+    for name, value in values.items():
+        setattr(patient, name, value)
+    patient._history_user = actor.user
+    patient.full_clean()
+    try:
+        with transaction.atomic():
+            patient.save()
+    except IntegrityError as exc:
+        raise ValidationError(
+            {"patient_number": _("This hospital already has a patient with this number.")}
+        ) from exc
+    return patient
+
+
+def patient_for_referral(*, actor, hospital, values):
+    """The patient a new case belongs to: the hospital's patient with this number, or a new one.
+
+    A patient number that belongs to somebody with another family name or date of birth is
+    refused: that is almost always a typing error, and linking the wrong patient is dangerous.
+    """
+    existing = Patient.objects.filter(
+        hospital=hospital, patient_number__iexact=values["patient_number"]
+    ).first()
+    if existing is not None:
+        same_person = (
+            existing.family_name.strip().lower() == values["family_name"].strip().lower()
+            and existing.date_of_birth == values["date_of_birth"]
+        )
+        if not same_person:
+            raise ValidationError({"patient_number": _(
+                "This patient number already belongs to another patient of your hospital "
+                "(family name or date of birth differ). Check the number."
+            )})
+        values = {**values, "patient_number": existing.patient_number}
+        return _apply_patient(existing, values, actor), False
+    return _apply_patient(Patient(hospital=hospital), values, actor), True
+
+
+@transaction.atomic
+def case_create(*, actor, patient_values, case_values, intake_token=None):
+    """Start a draft referral: the first "next" or "save draft" of the intake.
+
+    Returns (case, created). The same `intake_token` sent twice (a double click, a reload)
+    returns the draft made the first time instead of a second one.
+    """
+    user = actor.user
+    hospital = user.hospital
+    if intake_token is not None:
+        earlier = Case.objects.filter(intake_token=intake_token, referring_hospital=hospital).first()
+        if earlier is not None:
+            return earlier, False
+    patient, created = patient_for_referral(actor=actor, hospital=hospital, values=patient_values)
+    case = Case(
+        patient=patient,
+        referring_hospital=hospital,
+        mdo_centre=hospital.centre,
+        referring_physician=user,
+        status=CaseStatus.DRAFT,
+        version=0,
+        intake_token=intake_token,
+        **case_values,
+    )
+    try:
+        with transaction.atomic():
+            _save_case(case, actor)
+    except IntegrityError:
+        # The same token, saved in parallel by the other click: that one made the draft.
+        earlier = Case.objects.filter(intake_token=intake_token).first()
+        if intake_token is None or earlier is None:
+            raise
+        return earlier, False
+    if created:
+        event_record(actor=actor, action="patient.created", case=case, obj=patient,
+                     access_action=AccessAction.CREATE)
+    event_record(actor=actor, action="case.created", case=case, access_action=AccessAction.CREATE,
+                 data={"step": "patient"})
+    return case, True
+
+
+def _apply_lesions(case, rows, actor):
+    """Make the case's lesions equal to `rows` (dicts; `id` set for rows that exist)."""
+    existing = {lesion.pk: lesion for lesion in case.lesions.all()}
+    keep = set()
+    changed = False
+    for position, row in enumerate(rows):
+        lesion = existing.get(row.get("id")) or Lesion(case=case)
+        before = {name: getattr(lesion, name) for name in LESION_FIELDS}
+        for name in LESION_FIELDS:
+            setattr(lesion, name, row[name])
+        if lesion.pk and before == {n: getattr(lesion, n) for n in LESION_FIELDS} \
+                and lesion.position == position:
+            keep.add(lesion.pk)
+            continue
+        lesion.position = position
+        lesion._history_user = actor.user
+        lesion.full_clean(exclude=["case"])
+        lesion.save()
+        keep.add(lesion.pk)
+        changed = True
+    for pk, lesion in existing.items():
+        if pk not in keep:
+            lesion._history_user = actor.user
+            lesion.delete()
+            changed = True
+    return changed
+
+
+@transaction.atomic
+def case_save_step(*, actor, case_id, step_key, values, expected_version,
+                   patient_values=None, lesions=None):
+    """Store the answers of one intake step (a "next" or a "save draft")."""
+    step = STEPS_BY_KEY[step_key]
+    case = _lock_case(case_id)
+    if case.status not in EDITABLE_STATUSES:
+        raise CaseNotEditable(case)
+    _check_version(case, expected_version)
+
+    allowed = set(step.form_class._meta.fields) if step.form_class else set()
+    unknown = set(values) - allowed
+    if unknown:
+        raise ValueError(f"fields {sorted(unknown)} do not belong to step {step_key}")
+    changed = sorted(name for name, value in values.items() if getattr(case, name) != value)
+    for name in changed:
+        setattr(case, name, values[name])
+
+    if patient_values is not None:
+        patient = case.patient
+        patient_changed = [n for n, v in patient_values.items() if getattr(patient, n) != v]
+        if patient_changed:
+            _apply_patient(patient, patient_values, actor)
+            event_record(actor=actor, action="patient.changed", case=case, obj=patient,
+                         data={"fields": sorted(patient_changed)})
+    if lesions is not None:
+        if case.lesion_mode == LesionMode.MANY:
+            lesions = []
+        if _apply_lesions(case, lesions, actor):
+            changed.append("lesions")
+
+    _save_case(case, actor)
+    event_record(actor=actor, action="case.step_saved", case=case,
+                 data={"step": step_key, "fields": changed})
+    return case
+
+
+@transaction.atomic
+def case_submit(*, actor, case_id, expected_version):
+    """Submit the referral: validate, store the triage advice, set the status, write history.
+
+    A replayed or double-clicked submit finds the case no longer editable and changes nothing.
+    """
+    from triage.services import advice_store
+
+    case = _lock_case(case_id)
+    if case.status not in EDITABLE_STATUSES:
+        raise CaseNotEditable(case)
+    _check_version(case, expected_version)
+    lesions = list(case.lesions.all())
+    open_steps = open_questions(case, lesions)
+    if open_steps:
+        raise CaseIncomplete(open_steps)
+
+    resubmission = case.status == CaseStatus.INFO_REQUESTED
+    advice = advice_store(actor=actor, case=case, lesions=lesions, resubmission=resubmission)
+    case.current_advice = advice
+    case.status = CaseStatus.SUBMITTED
+    if case.submitted_at is None:
+        case.submitted_at = timezone.now()
+    _save_case(case, actor)
+    event_record(
+        actor=actor, action="case.resubmitted" if resubmission else "case.submitted", case=case,
+        data={"advice": advice.outcome, "rule_set_version": advice.rule_set_version},
+    )
+    return case

@@ -1,0 +1,53 @@
+"""The referrer's case list and the case page."""
+
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Prefetch
+from django.shortcuts import render
+
+from audit.actor import Actor
+from audit.models import AccessAction
+from audit.services import access_record_many
+from referrals.access import can_edit_intake, cases_visible_to, get_case_for_user
+from referrals.models import CaseStatus, Lesion
+from referrals.presenters import case_sections
+from triage.presenters import advice_context
+
+PAGE_SIZE = 25
+
+
+@login_required
+def case_list(request):
+    cases = (
+        cases_visible_to(request.user)
+        .select_related("patient", "referring_physician", "current_advice")
+        .order_by("-created_at")
+    )
+    status = request.GET.get("status", "")
+    if status in CaseStatus.values:
+        cases = cases.filter(status=status)
+    page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
+    access_record_many(actor=Actor.from_request(request), action=AccessAction.LIST,
+                       object_type="case_list", cases=page.object_list)
+    return render(request, "referrals/case_list.html", {
+        "page": page,
+        "status": status,
+        "statuses": CaseStatus.choices,
+    })
+
+
+@login_required
+def case_detail(request, case_id):
+    case = get_case_for_user(
+        request, case_id,
+        select=("patient", "referring_hospital", "referring_physician", "current_advice"),
+        prefetch=(Prefetch("lesions", queryset=Lesion.objects.order_by("position", "id")),),
+    )
+    lesions = list(case.lesions.all())
+    return render(request, "referrals/case_detail.html", {
+        "case": case,
+        "lesions": lesions,
+        "sections": case_sections(case),
+        "advice": advice_context(case.current_advice) if case.current_advice else None,
+        "can_edit": can_edit_intake(request.user, case),
+    })

@@ -1,0 +1,100 @@
+"""A referrer who has never seen the app fills in the whole intake in Chromium and submits."""
+
+import datetime
+
+import pytest
+from django.utils import timezone
+
+from referrals.models import Case, CaseStatus
+from tests.browser.conftest import log_in
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def choose(page, name, value):
+    page.check(f"input[name={name}][value={value}]")
+
+
+def next_step(page, expected_heading):
+    page.click("button[name=next]:not(.visually-hidden)")
+    page.wait_for_selector(f"h2:has-text('{expected_heading}')")
+
+
+def test_a_referrer_submits_a_case_with_two_lesions_and_sees_the_advice(page, referrer):
+    log_in(page, referrer)
+    page.click("text=Nieuwe verwijzing")
+    page.wait_for_selector("h2:has-text('Patiënt en verwijzing')")
+
+    page.fill("input[name=patient_number]", "Z998877")
+    page.fill("input[name=family_name]", "Visser")
+    page.fill("input[name=given_names]", "K.")
+    page.fill("input[name=date_of_birth]", "1957-09-30")
+    choose(page, "sex", "male")
+    page.fill("input[name=bsn]", "111222333")
+    choose(page, "presenter_role", "treating")
+    choose(page, "systemic_activity_discussed", "yes")
+    next_step(page, "Oncologische voorgeschiedenis")
+
+    page.select_option("select[name=primary_tumour]", "nsclc")
+    page.fill("textarea[name=molecular_markers]", "Adenocarcinoom, PD-L1 90%")
+    choose(page, "driver_mutation", "no")
+    page.fill("textarea[name=prior_treatment_lines]", "Pembrolizumab sinds maart")
+    choose(page, "prior_brain_metastases", "no")
+    next_step(page, "Overige voorgeschiedenis")
+
+    choose(page, "comorbidity_relevant", "no")
+    choose(page, "anticoagulation", "no")
+    next_step(page, "Extracraniële ziekte en prognose")
+
+    choose(page, "extracranial_status", "stable")
+    choose(page, "systemic_option", "no")
+    page.fill("input[name=prognosis_months]", "18")
+    next_step(page, "Klinische toestand")
+
+    # A wrong KPS first: the message appears at the field and the other answers stay.
+    page.fill("input[name=kps]", "75")
+    choose(page, "dexamethasone", "no")
+    choose(page, "neuro_deficit", "no")
+    choose(page, "epilepsy", "no")
+    page.click("button[name=next]:not(.visually-hidden)")
+    page.wait_for_selector("text=De KPS is een getal van 0 tot en met 100 in stappen van 10.")
+    assert page.is_checked("input[name=dexamethasone][value=no]")
+    page.fill("input[name=kps]", "90")
+    next_step(page, "Beeldvorming en laesies")
+
+    mri = (timezone.localdate() - datetime.timedelta(days=4)).isoformat()
+    page.fill("input[name=mri_date]", mri)
+    choose(page, "lesion_mode", "list")
+    page.select_option("select[name=lesions-0-region]", "frontal")
+    page.select_option("select[name=lesions-0-side]", "left")
+    page.fill("input[name=lesions-0-diameter_mm]", "16")
+    page.click("button[name=add_lesion]")
+    page.wait_for_selector("select[name=lesions-1-region]")
+    assert page.input_value("input[name=lesions-0-diameter_mm]") == "16"
+    page.select_option("select[name=lesions-1-region]", "cerebellum")
+    page.select_option("select[name=lesions-1-side]", "right")
+    page.fill("input[name=lesions-1-diameter_mm]", "7")
+    next_step(page, "Vragen aan het MDO")
+
+    choose(page, "radiotherapy_considered", "yes")
+    choose(page, "suspected_radionecrosis", "no")
+    choose(page, "recurrence", "no")
+    choose(page, "treatment_wish", "yes")
+    page.fill("textarea[name=question_to_mdo]", "Indicatie voor stereotactische radiotherapie?")
+    next_step(page, "Controleren en indienen")
+
+    assert page.is_visible("text=voorlopig, nog niet ingediend")
+    page.click("button:has-text('Verwijzing indienen')")
+    page.wait_for_selector("text=De casus is ingediend.")
+
+    advice = page.inner_text(".advice-panel")
+    assert "MDO" in advice
+    assert "Hoe de leidraad tot dit advies leidt" in advice
+    assert "Kritieke locatie" in advice or "kritieke locatie" in advice
+    assert page.locator(".advice-diagram svg [data-node].endpoint").count() >= 1
+
+    case = Case.objects.get()
+    assert case.status == CaseStatus.SUBMITTED
+    assert case.lesions.count() == 2
+    assert case.current_advice.outcome == "NEURO_ONC_MDO"
+    assert "111222333" not in page.url

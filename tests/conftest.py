@@ -1,0 +1,78 @@
+import os
+
+import pytest
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from accounts.models import Role
+from tests.factories import CentreFactory, HospitalFactory, UserFactory
+
+# Playwright's sync API runs an event loop in the test thread; Django would refuse ORM calls.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+def verified_login(client, user):
+    """Log `user` in on the test client, past the two-factor step (as after a correct code)."""
+    device, _ = TOTPDevice.objects.get_or_create(user=user, name="test", defaults={"confirmed": True})
+    client.force_login(user)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+    return client
+
+
+@pytest.fixture
+def centre(db):
+    return CentreFactory(name="Neuro-oncologisch Centrum", code="centrum")
+
+
+@pytest.fixture
+def hospital(centre):
+    return HospitalFactory(name="Ziekenhuis Noord", code="noord", mdo_centre=centre)
+
+
+@pytest.fixture
+def other_hospital(centre):
+    return HospitalFactory(name="Ziekenhuis Zuid", code="zuid", mdo_centre=centre)
+
+
+@pytest.fixture
+def other_centre_hospital(db):
+    """A hospital of another region: its MDO centre is not ours."""
+    return HospitalFactory(name="Ziekenhuis Elders", code="elders")
+
+
+@pytest.fixture
+def referrer(hospital):
+    return UserFactory(username="verwijzer", hospital=hospital, role=Role.REFERRER,
+                       first_name="Anna", last_name="de Vries")
+
+
+@pytest.fixture
+def colleague(hospital):
+    return UserFactory(username="collega", hospital=hospital, role=Role.REFERRER)
+
+
+@pytest.fixture
+def outsider(other_hospital):
+    return UserFactory(username="buitenstaander", hospital=other_hospital, role=Role.REFERRER)
+
+
+@pytest.fixture
+def neuro_oncologist(centre):
+    return UserFactory(username="neuroonc", hospital=centre, role=Role.NEURO_ONCOLOGIST)
+
+
+@pytest.fixture
+def chair(centre):
+    return UserFactory(username="voorzitter", hospital=centre, role=Role.CHAIR)
+
+
+@pytest.fixture
+def admin_user(db):
+    return UserFactory(username="beheerder", hospital=None, role=Role.ADMIN, is_staff=True)
+
+
+@pytest.fixture
+def referrer_client(client, referrer):
+    return verified_login(client, referrer)

@@ -1,0 +1,96 @@
+"""An engine result in the words of the user's language, for the templates."""
+
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+
+from triage.diagram import render_svg_for_result
+from triage.engine import FACT_LABELS, FOOTNOTES, FORUMS, OUTCOMES
+
+
+def _lang():
+    return "en" if (get_language() or "nl").startswith("en") else "nl"
+
+
+def _pick(pair_nl_en, lang):
+    return pair_nl_en[1] if lang == "en" else pair_nl_en[0]
+
+
+ANSWERS = {"yes": ("ja", "yes"), "no": ("nee", "no"), "unknown": ("onbekend", "unknown")}
+
+
+def outcome_context(code, lang=None):
+    lang = lang or _lang()
+    outcome = OUTCOMES[code]
+    return {
+        "code": code,
+        "label": outcome.label_en if lang == "en" else outcome.label_nl,
+        "explanation": outcome.explanation_en if lang == "en" else outcome.explanation_nl,
+        "forum": code and _pick(FORUMS[outcome.forum], lang),
+        "forum_code": outcome.forum,
+        "is_mdo": outcome.forum == "NEURO_ONC_MDO",
+    }
+
+
+def footnote_context(key, lang):
+    if not key or key not in FOOTNOTES:
+        return None
+    source, text_nl, text_en = FOOTNOTES[key]
+    return {"key": key, "source": source, "quote": text_nl, "translation": text_en if lang == "en" else ""}
+
+
+def result_context(result, lang=None):
+    """Everything the advice panel shows, from an engine Result (fresh or re-read)."""
+    lang = lang or _lang()
+    steps = [
+        {
+            "node": step.node,
+            "question": step.question(lang),
+            "answer": _pick(ANSWERS.get(step.answer, (step.answer, step.answer)), lang),
+            "answer_code": step.answer,
+            "note": step.note(lang),
+            "footnote": footnote_context(step.footnote, lang),
+        }
+        for step in result.trace
+    ]
+    missing = [
+        {
+            "fact": fact,
+            "label": _pick(FACT_LABELS[fact][:2], lang) if fact in FACT_LABELS else fact,
+            "why": _pick(FACT_LABELS[fact][2:], lang) if fact in FACT_LABELS else "",
+            "deciding": fact in result.deciding,
+        }
+        for fact in result.missing
+    ]
+    chart_names = {"A": _("Chart A — asymptomatic brain metastases (Bijlage 1)"),
+                   "S": _("Chart S — symptomatic brain metastases (Bijlage 2)")}
+    return {
+        "outcome": outcome_context(result.outcome, lang),
+        "chart": result.chart,
+        "chart_name": chart_names.get(result.chart, _("Before the flowcharts")),
+        "steps": steps,
+        "missing": missing,
+        "deciding": [m for m in missing if m["deciding"]],
+        "rule_set_version": result.rule_set_version,
+        "thresholds": result.thresholds,
+        "svg": mark_safe(render_svg_for_result(result, lang=lang)),  # noqa: S308 - built and escaped by triage.diagram
+        "one_line": one_line_reason(result, lang),
+    }
+
+
+def one_line_reason(result, lang):
+    """The advice in one line, for lists and the printed agenda."""
+    outcome = outcome_context(result.outcome, lang)
+    last = next((s for s in reversed(result.trace) if s.node), None)
+    if last is None:
+        return outcome["label"]
+    answer = _pick(ANSWERS.get(last.answer, (last.answer, last.answer)), lang)
+    return f"{outcome['label']} — {last.question(lang)} {answer}"
+
+
+def advice_context(advice, lang=None):
+    from triage.services import result_from_advice
+
+    context = result_context(result_from_advice(advice), lang)
+    context["advice"] = advice
+    return context

@@ -1,0 +1,38 @@
+"""The legal quorum of the neuro-oncology MDO and which meeting advice it governs (spec §6).
+
+Regeling bijzondere neurochirurgie (in force 1 July 2025): a patient for whom radiotherapy is
+considered or advised may only be advised so by an MDO in which a neurosurgeon, a radiation
+oncologist, a neurologist and a neuroradiologist were present. Pure Python, like the engine.
+"""
+
+# Discipline codes as accounts.models.Discipline stores them.
+REQUIRED_DISCIPLINES = ("neurosurgery", "radiation_oncology", "neurology", "neuroradiology")
+
+# Meeting decisions (meetings.models.Decision) that include radiotherapy.
+RADIOTHERAPY_DECISIONS = frozenset({"srt", "resection_srt", "wbrt"})
+
+LEGAL_BASIS_NL = (
+    "Regeling bijzondere neurochirurgie (1-7-2025): alle patiënten met hersenmetastasen die voor "
+    "stereotactische radiotherapie worden verwezen, moeten besproken zijn in een MDO waarin een "
+    "neurochirurg, een radiotherapeut-oncoloog, een neuroloog en een neuroradioloog aanwezig zijn."
+)
+LEGAL_BASIS_EN = (
+    "Regeling bijzondere neurochirurgie (1 July 2025): every patient with brain metastases referred "
+    "for stereotactic radiotherapy must have been discussed in an MDO attended by a neurosurgeon, a "
+    "radiation oncologist, a neurologist and a neuroradiologist."
+)
+
+
+def missing_disciplines(present):
+    """The required disciplines not among `present` (an iterable of discipline codes), in order."""
+    present = set(present)
+    return [discipline for discipline in REQUIRED_DISCIPLINES if discipline not in present]
+
+
+def quorum_met(present):
+    return not missing_disciplines(present)
+
+
+def needs_quorum(decisions):
+    """Whether a meeting advice with these decisions may only be recorded with the quorum."""
+    return bool(RADIOTHERAPY_DECISIONS.intersection(decisions))
