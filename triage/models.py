@@ -74,7 +74,11 @@ class ThresholdSet(models.Model):
 
     @property
     def version(self):
-        return rule_set_version(self.as_engine())
+        try:
+            return rule_set_version(self.as_engine())
+        except (TypeError, ValueError):
+            # An unsaved, invalid set (the admin form shows it back with its errors).
+            return "—"
 
 
 class AdviceTrigger(models.TextChoices):
