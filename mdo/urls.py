@@ -13,6 +13,7 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("cases/", include("referrals.urls")),
+    path("mdo/", include("meetings.urls")),
     path("beheer/", admin.site.urls),
 ]
 

@@ -13,6 +13,10 @@ def home(request):
     role = request.user.role
     if role == Role.ADMIN:
         return redirect("admin:index")
+    if role == Role.NEURO_ONCOLOGIST:
+        return redirect("meetings:queue")
+    if role == Role.CHAIR:
+        return redirect("meetings:meeting_list")
     return redirect("referrals:case_list")
 
 

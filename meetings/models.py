@@ -1,0 +1,255 @@
+"""Pre-consultation decisions, MDO meetings, their agenda, attendance and the meeting's advice."""
+
+import uuid
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from accounts.models import Discipline
+from triage.models import OUTCOME_CHOICES
+
+
+class PreconsultAction(models.TextChoices):
+    ACCEPT = "accept", _("Advice accepted")
+    OVERRIDE = "override", _("Advice overridden")
+    REQUEST_INFO = "request_info", _("Information requested")
+    CLOSE = "close", _("Closed: not for the neuro-oncology MDO")
+
+
+class ClosedForum(models.TextChoices):
+    ORGAN_SPECIFIC = "organ_specific", _("Organ-specific MDO")
+    TREATING_PHYSICIAN = "treating_physician", _("Treating physician, no MDO")
+    NEUROLOGY_OUTPATIENT = "neurology", _("Neurology outpatient clinic")
+    SUPPORTIVE_CARE = "supportive", _("Best supportive care")
+    OTHER = "other", _("Other")
+
+
+class Preconsultation(models.Model):
+    """One action of the neuro-oncologist in pre-consultation, with its reason. Append-only:
+    a later action supersedes, never rewrites, an earlier one."""
+
+    case = models.ForeignKey("referrals.Case", on_delete=models.PROTECT, related_name="preconsultations")
+    advice = models.ForeignKey("triage.Advice", on_delete=models.PROTECT, related_name="+",
+                               verbose_name=_("triage advice reviewed"))
+    action = models.CharField(_("action"), max_length=12, choices=PreconsultAction.choices)
+    outcome = models.CharField(_("outcome after pre-consultation"), max_length=40,
+                               choices=OUTCOME_CHOICES, blank=True)
+    reason = models.TextField(_("reason"), max_length=2000, blank=True)
+    closed_forum = models.CharField(_("goes to"), max_length=20, choices=ClosedForum.choices,
+                                    blank=True)
+    message = models.TextField(_("message to the referrer"), max_length=4000, blank=True)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("pre-consultation")
+        verbose_name_plural = _("pre-consultations")
+        ordering = ["at", "id"]
+
+    def __str__(self):
+        return f"{self.get_action_display()} ({self.at:%Y-%m-%d})"
+
+
+class MeetingStatus(models.TextChoices):
+    PLANNED = "planned", _("Planned")
+    HELD = "held", _("Held")
+    CLOSED = "closed", _("Closed")
+
+
+class Meeting(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    centre = models.ForeignKey("accounts.Hospital", verbose_name=_("MDO centre"),
+                               on_delete=models.PROTECT, related_name="meetings")
+    date = models.DateField(_("date"))
+    start_time = models.TimeField(_("start time"))
+    location = models.CharField(_("location"), max_length=200)
+    video_link = models.URLField(_("video link"), blank=True,
+                                 help_text=_("For participants of the regional MDO who join by video."))
+    capacity_cases = models.PositiveSmallIntegerField(
+        _("capacity (number of cases)"), null=True, blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(100)],
+    )
+    capacity_minutes = models.PositiveSmallIntegerField(
+        _("capacity (minutes)"), null=True, blank=True,
+        validators=[MinValueValidator(5), MaxValueValidator(600)],
+        help_text=_("Instead of a number of cases: the length of the meeting in minutes."),
+    )
+    minutes_per_case = models.PositiveSmallIntegerField(
+        _("minutes per case"), default=10, validators=[MinValueValidator(1), MaxValueValidator(120)],
+    )
+    chair = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("chair"),
+                              on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    status = models.CharField(_("status"), max_length=8, choices=MeetingStatus.choices,
+                              default=MeetingStatus.PLANNED)
+    version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("MDO meeting")
+        verbose_name_plural = _("MDO meetings")
+        ordering = ["date", "start_time"]
+        permissions = [
+            ("manage_meetings", _("Can create and manage MDO meetings")),
+            ("schedule_case", _("Can place cases on an MDO agenda")),
+            ("record_meeting_advice", _("Can register attendance and record the meeting's advice")),
+        ]
+        indexes = [models.Index(fields=["centre", "date"], name="meeting_centre_date")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(capacity_cases__isnull=False) | Q(capacity_minutes__isnull=False),
+                name="meeting_has_capacity",
+                violation_error_message=_("Give a capacity: a number of cases or of minutes."),
+            ),
+        ]
+
+    def __str__(self):
+        return f"MDO {self.date:%d-%m-%Y} {self.start_time:%H:%M}"
+
+    @property
+    def capacity_in_cases(self):
+        """The number of cases that fit (minutes are converted with the minutes per case)."""
+        if self.capacity_cases is not None:
+            return self.capacity_cases
+        return self.capacity_minutes // self.minutes_per_case
+
+
+class AgendaItem(models.Model):
+    """A case on a meeting's agenda. Removal keeps the row (with the reason) for the timeline."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    meeting = models.ForeignKey(Meeting, on_delete=models.PROTECT, related_name="items")
+    case = models.ForeignKey("referrals.Case", on_delete=models.PROTECT, related_name="agenda_items")
+    position = models.PositiveSmallIntegerField(default=0)
+    added_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    added_at = models.DateTimeField(auto_now_add=True)
+    removed_at = models.DateTimeField(null=True, blank=True)
+    removed_reason = models.CharField(_("reason for removal"), max_length=500, blank=True)
+    treating_physician_present = models.CharField(
+        _("treating physician present"), max_length=14, blank=True,
+        choices=[("yes", _("Yes, the treating physician")),
+                 ("representative", _("A representative who knows the history")),
+                 ("no", _("No"))],
+    )
+    representative_name = models.CharField(_("name of the representative"), max_length=150,
+                                           blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("agenda item")
+        verbose_name_plural = _("agenda items")
+        ordering = ["position", "added_at"]
+        constraints = [
+            # A case is on at most one agenda at a time.
+            models.UniqueConstraint(fields=["case"], condition=Q(removed_at__isnull=True),
+                                    name="case_on_one_agenda"),
+        ]
+        indexes = [models.Index(fields=["meeting", "removed_at", "position"], name="agenda_meeting")]
+
+    def __str__(self):
+        return f"{self.meeting} #{self.position}"
+
+
+class AttendanceMode(models.TextChoices):
+    ON_SITE = "on_site", _("On site")
+    VIDEO = "video", _("By video")
+
+
+class Attendance(models.Model):
+    meeting = models.ForeignKey(Meeting, on_delete=models.PROTECT, related_name="attendances")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True,
+                             blank=True, related_name="+", verbose_name=_("participant"))
+    name = models.CharField(_("name"), max_length=150, blank=True,
+                            help_text=_("For a participant without an account."))
+    discipline = models.CharField(_("discipline"), max_length=30, choices=Discipline.choices)
+    mode = models.CharField(_("present"), max_length=8, choices=AttendanceMode.choices,
+                            default=AttendanceMode.ON_SITE)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                    related_name="+")
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("attendance")
+        verbose_name_plural = _("attendance")
+        ordering = ["discipline", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["meeting", "user"], condition=Q(user__isnull=False),
+                                    name="attendance_user_once"),
+            models.CheckConstraint(condition=Q(user__isnull=False) | ~Q(name=""),
+                                   name="attendance_user_or_name"),
+        ]
+
+    def __str__(self):
+        return self.display_name
+
+    @property
+    def display_name(self):
+        return str(self.user) if self.user_id else self.name
+
+
+class Decision(models.TextChoices):
+    SRT = "srt", _("Stereotactic radiotherapy")
+    RESECTION = "resection", _("Resection")
+    RESECTION_SRT = "resection_srt", _("Resection followed by stereotactic radiotherapy of the cavity")
+    WBRT = "wbrt", _("Whole-brain radiotherapy")
+    SYSTEMIC = "systemic", _("Start or switch systemic therapy")
+    WATCHFUL_WAITING = "watchful_waiting", _("Watchful waiting with MRI")
+    SUPPORTIVE = "supportive", _("Best supportive care")
+    DIAGNOSTICS = "diagnostics", _("Further diagnostics")
+    DISCUSS_AGAIN = "discuss_again", _("Discuss again")
+
+
+class FollowUp(models.TextChoices):
+    """Follow-up of spec §7 (both charts)."""
+
+    TREATING_MRI = "treating_mri", _(
+        "At the treating physician; brain MRI every 3-4 months (after 2 years consider every 6 months)"
+    )
+    NEUROLOGY_MRI = "neurology_mri", _(
+        "At a neurologist with neuro-oncological expertise; brain MRI every 3-4 months"
+    )
+    PER_TREATMENT = "per_treatment", _("As part of the treatment advised")
+    NONE = "none", _("No imaging follow-up (best supportive care)")
+
+
+class MeetingAdvice(models.Model):
+    """The advice of the meeting for one agenda item; and, later, the plan agreed with the patient."""
+
+    item = models.OneToOneField(AgendaItem, on_delete=models.PROTECT, related_name="advice")
+    decisions = models.JSONField(_("advice"), default=list)
+    text = models.TextField(_("advice in words"), max_length=4000, blank=True)
+    follow_up = models.CharField(_("follow-up"), max_length=14, choices=FollowUp.choices)
+    follow_up_text = models.CharField(_("follow-up details"), max_length=500, blank=True)
+    carried_out_by = models.CharField(_("carried out by"), max_length=200,
+                                      help_text=_("Who carries out the advice (department, hospital)."))
+    first_contact = models.CharField(_("first point of contact for the patient"), max_length=200)
+    present_disciplines = models.JSONField(default=list)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                    related_name="+")
+    recorded_at = models.DateTimeField(auto_now=True)
+    plan_agreed_on = models.DateField(_("plan discussed with the patient on"), null=True, blank=True)
+    plan_agreed = models.TextField(_("what was agreed with the patient"), max_length=4000, blank=True)
+    plan_agreed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                       null=True, blank=True, related_name="+")
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("advice of the meeting")
+        verbose_name_plural = _("advice of the meeting")
+
+    def __str__(self):
+        return ", ".join(self.decision_labels)
+
+    @property
+    def decision_labels(self):
+        labels = dict(Decision.choices)
+        return [str(labels.get(code, code)) for code in self.decisions]

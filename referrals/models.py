@@ -186,6 +186,9 @@ class Case(models.Model):
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("last changed"), auto_now=True)
     submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True)
+    # What the meeting still needs (triage.readiness), computed at every (re)submission.
+    meeting_gaps = models.JSONField(default=list, blank=True)
+    meeting_ready = models.BooleanField(_("information complete for the meeting"), default=False)
     # The advice in force: the newest one stored (triage.services.advice_store sets it).
     current_advice = models.ForeignKey(
         "triage.Advice", verbose_name=_("advice"), on_delete=models.PROTECT,
@@ -319,7 +322,7 @@ class Case(models.Model):
     patient_wish = models.TextField(_("the patient's wish"), blank=True, max_length=2000)
     question_to_mdo = models.TextField(_("question to the MDO"), blank=True, max_length=2000)
 
-    history = HistoricalRecords(excluded_fields=["completed_steps", "current_advice", "intake_token"])
+    history = HistoricalRecords(excluded_fields=["completed_steps", "current_advice", "intake_token", "meeting_gaps"])
 
     class Meta:
         verbose_name = _("case")

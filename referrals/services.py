@@ -14,8 +14,11 @@ from django.utils.translation import gettext_lazy as _
 
 from audit.models import AccessAction
 from audit.services import event_record
+from meetings import notifications
 from referrals.intake import FORM_STEPS, STEPS_BY_KEY, open_questions
 from referrals.models import EDITABLE_STATUSES, Case, CaseStatus, Lesion, LesionMode, Patient
+from triage.readiness import meeting_gaps
+from triage.services import advice_store
 
 
 class CaseNotEditable(Exception):
@@ -243,8 +246,6 @@ def case_submit(*, actor, case_id, expected_version):
 
     A replayed or double-clicked submit finds the case no longer editable and changes nothing.
     """
-    from triage.services import advice_store
-
     case = _lock_case(case_id)
     if case.status not in EDITABLE_STATUSES:
         raise CaseNotEditable(case)
@@ -257,6 +258,8 @@ def case_submit(*, actor, case_id, expected_version):
     resubmission = case.status == CaseStatus.INFO_REQUESTED
     advice = advice_store(actor=actor, case=case, lesions=lesions, resubmission=resubmission)
     case.current_advice = advice
+    case.meeting_gaps = meeting_gaps(case, lesions, advice.missing)
+    case.meeting_ready = not case.meeting_gaps
     case.status = CaseStatus.SUBMITTED
     if case.submitted_at is None:
         case.submitted_at = timezone.now()
@@ -265,4 +268,5 @@ def case_submit(*, actor, case_id, expected_version):
         actor=actor, action="case.resubmitted" if resubmission else "case.submitted", case=case,
         data={"advice": advice.outcome, "rule_set_version": advice.rule_set_version},
     )
+    transaction.on_commit(lambda: notifications.case_submitted(case))
     return case

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from referrals.views import cases, intake
+from referrals.views import cases, intake, timeline
 
 app_name = "referrals"
 
@@ -10,4 +10,5 @@ urlpatterns = [
     path("<uuid:case_id>/", cases.case_detail, name="case_detail"),
     path("<uuid:case_id>/intake/<slug:step_key>/", intake.intake_step, name="intake_step"),
     path("<uuid:case_id>/submit/", intake.intake_submit, name="intake_submit"),
+    path("<uuid:case_id>/timeline/", timeline.case_timeline, name="case_timeline"),
 ]

@@ -2,12 +2,12 @@
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Prefetch
 from django.shortcuts import render
 
 from audit.actor import Actor
 from audit.models import AccessAction
 from audit.services import access_record_many
+from meetings.panels import case_panels
 from referrals.access import can_edit_intake, cases_visible_to, get_case_for_user
 from referrals.models import CaseStatus, Lesion
 from referrals.presenters import case_sections
@@ -36,18 +36,24 @@ def case_list(request):
     })
 
 
+CASE_PAGE_SELECT = ("patient", "referring_hospital", "referring_physician", "current_advice")
+
+
 @login_required
 def case_detail(request, case_id):
-    case = get_case_for_user(
-        request, case_id,
-        select=("patient", "referring_hospital", "referring_physician", "current_advice"),
-        prefetch=(Prefetch("lesions", queryset=Lesion.objects.order_by("position", "id")),),
-    )
-    lesions = list(case.lesions.all())
-    return render(request, "referrals/case_detail.html", {
+    case = get_case_for_user(request, case_id, select=CASE_PAGE_SELECT)
+    return case_detail_page(request, case)
+
+
+def case_detail_page(request, case, forms=None, status=200):
+    """The case page; `forms` are bound forms of an action that failed validation."""
+    lesions = list(Lesion.objects.filter(case=case).order_by("position", "id"))
+    context = {
         "case": case,
         "lesions": lesions,
-        "sections": case_sections(case),
+        "sections": case_sections(case, lesions),
         "advice": advice_context(case.current_advice) if case.current_advice else None,
         "can_edit": can_edit_intake(request.user, case),
-    })
+        **case_panels(request, case, forms),
+    }
+    return render(request, "referrals/case_detail.html", context, status=status)

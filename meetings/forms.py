@@ -1,0 +1,166 @@
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Discipline, User
+from meetings.models import AttendanceMode, ClosedForum, Decision, FollowUp, Meeting
+from referrals.forms import DateInput
+from referrals.models import CaseStatus
+from triage.engine import OUTCOMES
+
+TEXTAREA = forms.Textarea(attrs={"rows": 3})
+
+
+def outcome_choices():
+    from triage.presenters import outcome_context
+
+    return [(code, outcome_context(code)["label"]) for code in OUTCOMES]
+
+
+class QueueFilterForm(forms.Form):
+    SORTS = [
+        ("waiting", _("Longest waiting first")),
+        ("recent", _("Most recent first")),
+        ("patient", _("Patient name")),
+        ("hospital", _("Referring hospital")),
+        ("outcome", _("Advice")),
+    ]
+    q = forms.CharField(label=_("Name or patient number"), required=False, max_length=100)
+    outcome = forms.ChoiceField(label=_("Advice"), required=False)
+    hospital = forms.ChoiceField(label=_("Referring hospital"), required=False)
+    status = forms.ChoiceField(label=_("Status"), required=False)
+    complete = forms.ChoiceField(label=_("Complete"), required=False,
+                                 choices=[("", _("All")), ("yes", _("Complete")), ("no", _("Incomplete"))])
+    sort = forms.ChoiceField(label=_("Sort"), required=False, choices=SORTS)
+
+    def __init__(self, *args, hospitals=(), statuses=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["outcome"].choices = [("", _("All advice"))] + outcome_choices()
+        self.fields["hospital"].choices = [("", _("All hospitals"))] + [(str(h.pk), h.name) for h in hospitals]
+        labels = dict(CaseStatus.choices)
+        self.fields["status"].choices = [("", _("All statuses"))] + [(s, labels[s]) for s in statuses]
+
+
+class OverrideForm(forms.Form):
+    outcome = forms.ChoiceField(label=_("Outcome after pre-consultation"))
+    reason = forms.CharField(label=_("Reason"), widget=TEXTAREA, max_length=2000)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["outcome"].choices = outcome_choices()
+
+
+class AcceptForm(forms.Form):
+    reason = forms.CharField(label=_("Remark (optional)"), widget=TEXTAREA, max_length=2000, required=False)
+
+
+class RequestInfoForm(forms.Form):
+    message = forms.CharField(label=_("Which information is needed"), widget=TEXTAREA, max_length=4000)
+
+
+class CloseForm(forms.Form):
+    closed_forum = forms.ChoiceField(label=_("Goes to"), choices=ClosedForum.choices)
+    reason = forms.CharField(label=_("Reason"), widget=TEXTAREA, max_length=2000)
+
+
+class ScheduleForm(forms.Form):
+    meeting = forms.ModelChoiceField(label=_("Meeting"), queryset=Meeting.objects.none())
+
+    def __init__(self, *args, meetings=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["meeting"].queryset = meetings if meetings is not None else Meeting.objects.none()
+
+
+class MeetingForm(forms.ModelForm):
+    video_link = forms.URLField(label=_("video link"), required=False, assume_scheme="https",
+                                help_text=_("For participants of the regional MDO who join by video."))
+    weeks = forms.IntegerField(
+        label=_("Weekly series: number of meetings"), min_value=1, max_value=52, initial=1,
+        help_text=_("1 for a single meeting; more creates the same meeting every week."),
+    )
+
+    class Meta:
+        model = Meeting
+        fields = ["date", "start_time", "location", "video_link", "capacity_cases", "capacity_minutes",
+                  "minutes_per_case", "chair"]
+        widgets = {"date": DateInput(), "start_time": forms.TimeInput(attrs={"type": "time"}, format="%H:%M")}
+
+    def __init__(self, *args, centre, with_series=True, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["chair"].queryset = User.objects.filter(hospital=centre, role="chair", is_active=True)
+        if not with_series:
+            del self.fields["weeks"]
+
+    def clean_date(self):
+        value = self.cleaned_data["date"]
+        if value and value < timezone.localdate() and not self.instance.pk:
+            raise forms.ValidationError(_("A new meeting cannot lie in the past."))
+        return value
+
+    def clean(self):
+        cleaned = super().clean()
+        if not cleaned.get("capacity_cases") and not cleaned.get("capacity_minutes"):
+            self.add_error("capacity_cases", _("Give a capacity: a number of cases or of minutes."))
+        return cleaned
+
+
+class AttendanceForm(forms.Form):
+    user = forms.ModelChoiceField(label=_("Participant with an account"), queryset=User.objects.none(),
+                                  required=False)
+    name = forms.CharField(label=_("or name"), max_length=150, required=False)
+    discipline = forms.ChoiceField(label=_("Discipline"), choices=Discipline.choices)
+    mode = forms.ChoiceField(label=_("Present"), choices=AttendanceMode.choices, widget=forms.RadioSelect,
+                             initial=AttendanceMode.ON_SITE)
+
+    def __init__(self, *args, candidates=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if candidates is not None:
+            self.fields["user"].queryset = candidates
+
+    def clean(self):
+        cleaned = super().clean()
+        if not cleaned.get("user") and not cleaned.get("name", "").strip():
+            self.add_error("name", _("Choose a participant or type a name."))
+        if cleaned.get("user") and cleaned.get("name", "").strip():
+            self.add_error("name", _("Choose a participant or type a name, not both."))
+        return cleaned
+
+
+class PresenceForm(forms.Form):
+    present = forms.ChoiceField(
+        label=_("Treating physician present"),
+        choices=[("yes", _("Yes, the treating physician")),
+                 ("representative", _("A representative who knows the history")), ("no", _("No"))],
+    )
+    representative_name = forms.CharField(label=_("Name of the representative"), max_length=150, required=False)
+
+
+class MoveForm(forms.Form):
+    meeting = forms.ModelChoiceField(label=_("Move to"), queryset=Meeting.objects.none())
+
+    def __init__(self, *args, meetings=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["meeting"].queryset = meetings if meetings is not None else Meeting.objects.none()
+
+
+class RemoveForm(forms.Form):
+    reason = forms.CharField(label=_("Reason for removal"), max_length=500)
+
+
+class MeetingAdviceForm(forms.Form):
+    decisions = forms.MultipleChoiceField(label=_("Advice of the meeting"), choices=Decision.choices,
+                                          widget=forms.CheckboxSelectMultiple)
+    text = forms.CharField(label=_("Advice in words"), widget=TEXTAREA, max_length=4000, required=False)
+    follow_up = forms.ChoiceField(label=_("Follow-up"), choices=FollowUp.choices, widget=forms.RadioSelect)
+    follow_up_text = forms.CharField(label=_("Follow-up details"), max_length=500, required=False)
+    carried_out_by = forms.CharField(label=_("Carried out by"), max_length=200,
+                                     help_text=_("Who carries out the advice (department, hospital)."))
+    first_contact = forms.CharField(
+        label=_("First point of contact for the patient"), max_length=200,
+        help_text=_("The patient must always know who to contact with complaints."),
+    )
+
+
+class PlanAgreedForm(forms.Form):
+    agreed_on = forms.DateField(label=_("Discussed with the patient on"), widget=DateInput())
+    agreed = forms.CharField(label=_("What was agreed with the patient"), widget=TEXTAREA, max_length=4000)

@@ -1,0 +1,55 @@
+"""What the case page shows about pre-consultation and the meeting, per role."""
+
+from django.utils import timezone
+from django.utils.translation import get_language
+
+from meetings import forms
+from meetings.access import meetings_visible_to
+from meetings.models import AgendaItem, MeetingAdvice, MeetingStatus, Preconsultation
+from meetings.services import next_meeting_with_room
+from referrals.models import CaseStatus
+from triage.readiness import gap_label
+
+PRECONSULT_STATUSES = (CaseStatus.SUBMITTED, CaseStatus.ACCEPTED)
+
+
+def _lang():
+    return "en" if (get_language() or "nl").startswith("en") else "nl"
+
+
+def case_panels(request, case, bound_forms=None):
+    user = request.user
+    bound_forms = bound_forms or {}
+    context = {
+        "preconsultations": list(
+            Preconsultation.objects.filter(case=case).select_related("by").order_by("at", "id")
+        ),
+        "gaps": [gap_label(code, _lang()) for code in case.meeting_gaps],
+    }
+    item = (AgendaItem.objects.filter(case=case, removed_at__isnull=True)
+            .select_related("meeting").first())
+    context["agenda_item"] = item
+    advice = (MeetingAdvice.objects.filter(item__case=case).select_related("item__meeting", "recorded_by")
+              .order_by("-recorded_at").first())
+    context["meeting_advice"] = advice
+
+    if user.has_perm("referrals.preconsult_case") and case.status in PRECONSULT_STATUSES:
+        context["preconsult_forms"] = {
+            "accept": bound_forms.get("accept") or forms.AcceptForm(),
+            "override": bound_forms.get("override") or forms.OverrideForm(),
+            "request_info": bound_forms.get("request_info") or forms.RequestInfoForm(),
+            "close": bound_forms.get("close") or forms.CloseForm(),
+        }
+    if user.has_perm("meetings.schedule_case") and case.status in PRECONSULT_STATUSES and case.meeting_ready:
+        meetings = (meetings_visible_to(user)
+                    .filter(status=MeetingStatus.PLANNED, date__gte=timezone.localdate())
+                    .order_by("date", "start_time"))
+        proposal = next_meeting_with_room(case.mdo_centre)
+        context["schedule_form"] = forms.ScheduleForm(meetings=meetings,
+                                                      initial={"meeting": proposal.pk if proposal else None})
+        context["proposed_meeting"] = proposal
+    if (advice is not None and user.has_perm("referrals.refer_case")
+            and case.status in (CaseStatus.DISCUSSED, CaseStatus.PLAN_AGREED)):
+        context["plan_form"] = bound_forms.get("plan") or forms.PlanAgreedForm(initial={
+            "agreed_on": advice.plan_agreed_on or timezone.localdate(), "agreed": advice.plan_agreed})
+    return context

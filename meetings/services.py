@@ -1,0 +1,416 @@
+"""Pre-consultation, meetings, agenda, attendance and the meeting's advice.
+
+Every function runs in one transaction, locks the rows whose invariants it guards (the case for
+its status; the meeting for its capacity), writes its audit records, and sends its e-mail only
+after the commit. A refused action raises `ActionRefused` (or a subclass) with a message for the
+user; nothing is written then.
+"""
+
+import datetime
+
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from audit.services import event_record
+from meetings import notifications
+from meetings.models import (
+    AgendaItem,
+    Attendance,
+    Meeting,
+    MeetingAdvice,
+    MeetingStatus,
+    PreconsultAction,
+    Preconsultation,
+)
+from referrals.models import Case, CaseStatus
+from triage.engine import OUTCOMES
+from triage.quorum import missing_disciplines, needs_quorum
+
+
+class ActionRefused(Exception):
+    def __init__(self, message):
+        super().__init__(str(message))
+        self.message = message
+
+
+class NotReadyForMeeting(ActionRefused):
+    def __init__(self, gaps):
+        super().__init__(_("The information the meeting needs is not complete."))
+        self.gaps = gaps
+
+
+class MeetingFull(ActionRefused):
+    def __init__(self, meeting):
+        super().__init__(_("This meeting is full (%(n)s cases).") % {"n": meeting.capacity_in_cases})
+        self.meeting = meeting
+
+
+class QuorumNotMet(ActionRefused):
+    def __init__(self, missing):
+        super().__init__(_("The legal quorum is not met: an advice that includes radiotherapy "
+                           "needs these disciplines present."))
+        self.missing = missing
+
+
+# Statuses in which a case is in the pre-consultation queue.
+QUEUE_STATUSES = (CaseStatus.SUBMITTED, CaseStatus.ACCEPTED)
+
+
+def _lock_case(case_id, allowed):
+    case = Case.objects.select_for_update(of=("self",)).select_related("patient").get(pk=case_id)
+    if case.status not in allowed:
+        raise ActionRefused(_("This is not possible in the current status of the case (%(status)s).")
+                            % {"status": case.get_status_display()})
+    return case
+
+
+def _bump(case, actor):
+    case.version += 1
+    case._history_user = actor.user
+    case.save()
+
+
+def _preconsult(actor, case, action, **fields):
+    record = Preconsultation.objects.create(case=case, advice=case.current_advice, action=action,
+                                            by=actor.user, **fields)
+    return record
+
+
+def _require(value, message):
+    if not str(value or "").strip():
+        raise ActionRefused(message)
+
+
+# --- Pre-consultation -------------------------------------------------------------------------
+
+@transaction.atomic
+def case_accept_advice(*, actor, case_id, reason=""):
+    case = _lock_case(case_id, (CaseStatus.SUBMITTED,))
+    record = _preconsult(actor, case, PreconsultAction.ACCEPT, outcome=case.current_advice.outcome,
+                         reason=reason)
+    case.status = CaseStatus.ACCEPTED
+    _bump(case, actor)
+    event_record(actor=actor, action="case.advice_accepted", case=case, obj=record,
+                 data={"outcome": record.outcome})
+    return record
+
+
+@transaction.atomic
+def case_override_advice(*, actor, case_id, outcome, reason):
+    if outcome not in OUTCOMES:
+        raise ActionRefused(_("Choose an outcome."))
+    _require(reason, _("Give the reason for overriding the advice."))
+    case = _lock_case(case_id, QUEUE_STATUSES)
+    record = _preconsult(actor, case, PreconsultAction.OVERRIDE, outcome=outcome, reason=reason)
+    case.status = CaseStatus.ACCEPTED
+    _bump(case, actor)
+    event_record(actor=actor, action="case.advice_overridden", case=case, obj=record,
+                 data={"from": case.current_advice.outcome, "to": outcome})
+    return record
+
+
+@transaction.atomic
+def case_request_info(*, actor, case_id, message):
+    """Send the case back to the referrer, who can edit and resubmit it (a new advice follows)."""
+    _require(message, _("Write which information is needed."))
+    case = _lock_case(case_id, QUEUE_STATUSES)
+    record = _preconsult(actor, case, PreconsultAction.REQUEST_INFO, message=message)
+    case.status = CaseStatus.INFO_REQUESTED
+    _bump(case, actor)
+    event_record(actor=actor, action="case.info_requested", case=case, obj=record)
+    transaction.on_commit(lambda: notifications.info_requested(record))
+    return record
+
+
+@transaction.atomic
+def case_close(*, actor, case_id, reason, closed_forum):
+    _require(reason, _("Give the reason for closing the case."))
+    _require(closed_forum, _("Choose where the patient goes instead."))
+    case = _lock_case(case_id, QUEUE_STATUSES)
+    record = _preconsult(actor, case, PreconsultAction.CLOSE, reason=reason, closed_forum=closed_forum,
+                         outcome=case.current_advice.outcome)
+    case.status = CaseStatus.CLOSED
+    _bump(case, actor)
+    event_record(actor=actor, action="case.closed", case=case, obj=record,
+                 data={"forum": closed_forum})
+    return record
+
+
+# --- Meetings -----------------------------------------------------------------------------------
+
+MEETING_FIELDS = ("date", "start_time", "location", "video_link", "capacity_cases",
+                  "capacity_minutes", "minutes_per_case", "chair")
+
+
+@transaction.atomic
+def meeting_create(*, actor, centre, values):
+    meeting = Meeting(centre=centre, **{k: v for k, v in values.items() if k in MEETING_FIELDS})
+    meeting._history_user = actor.user
+    meeting.full_clean()
+    meeting.save()
+    event_record(actor=actor, action="meeting.created", obj=meeting, access_action=None,
+                 data={"date": meeting.date.isoformat()})
+    return meeting
+
+
+@transaction.atomic
+def meeting_series_create(*, actor, centre, values, weeks):
+    """A weekly series: the same meeting on `weeks` consecutive weeks from values["date"]."""
+    if not 1 <= weeks <= 52:
+        raise ActionRefused(_("A series has 1 to 52 meetings."))
+    first = values["date"]
+    return [
+        meeting_create(actor=actor, centre=centre,
+                       values={**values, "date": first + datetime.timedelta(weeks=week)})
+        for week in range(weeks)
+    ]
+
+
+@transaction.atomic
+def meeting_update(*, actor, meeting_id, values, expected_version):
+    meeting = Meeting.objects.select_for_update().get(pk=meeting_id)
+    if meeting.version != expected_version:
+        raise ActionRefused(_("The meeting was changed by someone else meanwhile; reload and try again."))
+    for name, value in values.items():
+        if name in MEETING_FIELDS:
+            setattr(meeting, name, value)
+    meeting.full_clean()
+    if meeting.capacity_in_cases < _active_items(meeting).count():
+        raise ActionRefused(_("The new capacity is smaller than the number of cases already on the agenda."))
+    meeting.version += 1
+    meeting._history_user = actor.user
+    meeting.save()
+    event_record(actor=actor, action="meeting.changed", obj=meeting, access_action=None)
+    return meeting
+
+
+@transaction.atomic
+def meeting_set_status(*, actor, meeting_id, status):
+    meeting = Meeting.objects.select_for_update().get(pk=meeting_id)
+    if status not in MeetingStatus.values:
+        raise ActionRefused(_("Unknown status."))
+    meeting.status = status
+    meeting.version += 1
+    meeting._history_user = actor.user
+    meeting.save()
+    event_record(actor=actor, action=f"meeting.{status}", obj=meeting, access_action=None)
+    return meeting
+
+
+def _active_items(meeting):
+    return AgendaItem.objects.filter(meeting=meeting, removed_at__isnull=True)
+
+
+def next_meeting_with_room(centre, *, today=None):
+    """The first planned meeting from today on that still has room, or None."""
+    today = today or timezone.localdate()
+    meetings = (Meeting.objects.filter(centre=centre, status=MeetingStatus.PLANNED, date__gte=today)
+                .order_by("date", "start_time"))
+    for meeting in meetings.prefetch_related(None)[:52]:
+        if _active_items(meeting).count() < meeting.capacity_in_cases:
+            return meeting
+    return None
+
+
+def _lock_meeting_for_agenda(meeting_id, centre_id):
+    meeting = Meeting.objects.select_for_update().get(pk=meeting_id, centre_id=centre_id)
+    if meeting.status != MeetingStatus.PLANNED:
+        raise ActionRefused(_("Cases can only be placed on a planned meeting."))
+    if meeting.date < timezone.localdate():
+        raise ActionRefused(_("This meeting lies in the past."))
+    if _active_items(meeting).count() >= meeting.capacity_in_cases:
+        raise MeetingFull(meeting)
+    return meeting
+
+
+@transaction.atomic
+def case_schedule(*, actor, case_id, meeting_id):
+    """Place a case on a meeting's agenda: only when complete, never beyond capacity."""
+    case = _lock_case(case_id, QUEUE_STATUSES)
+    if not case.meeting_ready:
+        raise NotReadyForMeeting(case.meeting_gaps)
+    # The meeting row lock serialises concurrent placements, so the count below is exact.
+    meeting = _lock_meeting_for_agenda(meeting_id, case.mdo_centre_id)
+    position = (_active_items(meeting).aggregate(m=Max("position"))["m"] or 0) + 1
+    item = AgendaItem(meeting=meeting, case=case, position=position, added_by=actor.user)
+    item._history_user = actor.user
+    item.save()
+    if case.status == CaseStatus.SUBMITTED:
+        _preconsult(actor, case, PreconsultAction.ACCEPT, outcome=case.current_advice.outcome,
+                    reason=_("Scheduled directly."))
+    case.status = CaseStatus.SCHEDULED
+    _bump(case, actor)
+    event_record(actor=actor, action="case.scheduled", case=case, obj=item,
+                 data={"meeting": str(meeting.pk), "date": meeting.date.isoformat()})
+    transaction.on_commit(lambda: notifications.case_scheduled(item))
+    return item
+
+
+def _lock_item(item_id):
+    item = (AgendaItem.objects.select_for_update(of=("self",)).select_related("meeting", "case")
+            .get(pk=item_id, removed_at__isnull=True))
+    return item
+
+
+@transaction.atomic
+def agenda_move(*, actor, item_id, meeting_id):
+    item = _lock_item(item_id)
+    if hasattr(item, "advice"):
+        raise ActionRefused(_("The advice of this case has been recorded; it cannot be moved."))
+    old_meeting = item.meeting
+    if old_meeting.pk == meeting_id:
+        return item
+    target = _lock_meeting_for_agenda(meeting_id, item.case.mdo_centre_id)
+    item.meeting = target
+    item.position = (_active_items(target).aggregate(m=Max("position"))["m"] or 0) + 1
+    item._history_user = actor.user
+    item.save()
+    event_record(actor=actor, action="case.moved", case=item.case, obj=item,
+                 data={"from": str(old_meeting.pk), "to": str(target.pk), "date": target.date.isoformat()})
+    transaction.on_commit(lambda: notifications.case_scheduled(item))
+    return item
+
+
+@transaction.atomic
+def agenda_remove(*, actor, item_id, reason):
+    _require(reason, _("Give the reason for taking the case off the agenda."))
+    item = _lock_item(item_id)
+    if hasattr(item, "advice"):
+        raise ActionRefused(_("The advice of this case has been recorded; it cannot be removed."))
+    case = _lock_case(item.case_id, (CaseStatus.SCHEDULED,))
+    item.removed_at = timezone.now()
+    item.removed_reason = reason
+    item._history_user = actor.user
+    item.save()
+    case.status = CaseStatus.ACCEPTED
+    _bump(case, actor)
+    event_record(actor=actor, action="case.unscheduled", case=case, obj=item, data={"reason": reason})
+    return item
+
+
+@transaction.atomic
+def agenda_reorder(*, actor, item_id, direction):
+    item = _lock_item(item_id)
+    Meeting.objects.select_for_update().get(pk=item.meeting_id)
+    items = list(_active_items(item.meeting).order_by("position", "added_at"))
+    index = next(i for i, other in enumerate(items) if other.pk == item.pk)
+    swap = index - 1 if direction == "up" else index + 1
+    if 0 <= swap < len(items):
+        items[index], items[swap] = items[swap], items[index]
+        for position, other in enumerate(items, start=1):
+            if other.position != position:
+                other.position = position
+                other._history_user = actor.user
+                other.save(update_fields=["position"])
+    return item
+
+
+# --- Attendance and the meeting's advice ------------------------------------------------------
+
+@transaction.atomic
+def attendance_add(*, actor, meeting_id, discipline, mode, user=None, name=""):
+    meeting = Meeting.objects.select_for_update().get(pk=meeting_id)
+    if user is None:
+        _require(name, _("Choose a participant or type a name."))
+    elif Attendance.objects.filter(meeting=meeting, user=user).exists():
+        raise ActionRefused(_("This participant is already registered."))
+    attendance = Attendance(meeting=meeting, user=user, name=name.strip(), discipline=discipline,
+                            mode=mode, recorded_by=actor.user)
+    attendance._history_user = actor.user
+    attendance.full_clean()
+    attendance.save()
+    event_record(actor=actor, action="meeting.attendance_added", obj=meeting, access_action=None,
+                 data={"discipline": discipline, "mode": mode})
+    return attendance
+
+
+@transaction.atomic
+def attendance_remove(*, actor, attendance_id):
+    attendance = Attendance.objects.select_related("meeting").get(pk=attendance_id)
+    Meeting.objects.select_for_update().get(pk=attendance.meeting_id)
+    if MeetingAdvice.objects.filter(item__meeting_id=attendance.meeting_id).exists():
+        raise ActionRefused(_("Advice has been recorded in this meeting; its attendance is fixed."))
+    attendance._history_user = actor.user
+    attendance.delete()
+    event_record(actor=actor, action="meeting.attendance_removed", obj=attendance.meeting,
+                 access_action=None, data={"discipline": attendance.discipline})
+
+
+def present_disciplines(meeting):
+    return sorted(set(Attendance.objects.filter(meeting=meeting).values_list("discipline", flat=True)))
+
+
+@transaction.atomic
+def item_set_presence(*, actor, item_id, present, representative_name=""):
+    item = _lock_item(item_id)
+    if present == "representative":
+        _require(representative_name, _("Give the name of the representative."))
+    item.treating_physician_present = present
+    item.representative_name = representative_name.strip() if present == "representative" else ""
+    item._history_user = actor.user
+    item.save()
+    event_record(actor=actor, action="case.presence_recorded", case=item.case, obj=item,
+                 data={"present": present})
+    return item
+
+
+ADVICE_FIELDS = ("decisions", "text", "follow_up", "follow_up_text", "carried_out_by", "first_contact")
+
+
+@transaction.atomic
+def meeting_advice_record(*, actor, item_id, values):
+    """Record (or correct) the meeting's advice for one case, under the legal quorum rule."""
+    item = _lock_item(item_id)
+    # Lock the meeting: attendance cannot change between the quorum check and the record.
+    meeting = Meeting.objects.select_for_update().get(pk=item.meeting_id)
+    if meeting.status == MeetingStatus.CLOSED:
+        raise ActionRefused(_("This meeting is closed."))
+    if not values.get("decisions"):
+        raise ActionRefused(_("Choose at least one advice."))
+    present = present_disciplines(meeting)
+    missing = missing_disciplines(present)
+    if needs_quorum(values["decisions"]) and missing:
+        raise QuorumNotMet(missing)
+    if not item.treating_physician_present or item.treating_physician_present == "no":
+        raise ActionRefused(_("Record first that the treating physician or a representative who knows "
+                              "the history was present for this patient (guideline section 2)."))
+    case = _lock_case(item.case_id, (CaseStatus.SCHEDULED, CaseStatus.DISCUSSED))
+    advice = getattr(item, "advice", None) or MeetingAdvice(item=item)
+    corrected = advice.pk is not None
+    for name in ADVICE_FIELDS:
+        setattr(advice, name, values.get(name, getattr(advice, name)))
+    advice.present_disciplines = present
+    advice.recorded_by = actor.user
+    advice._history_user = actor.user
+    advice.full_clean()
+    advice.save()
+    case.status = CaseStatus.DISCUSSED
+    _bump(case, actor)
+    event_record(actor=actor, action="case.advice_corrected" if corrected else "case.advice_recorded",
+                 case=case, obj=advice, data={"decisions": list(advice.decisions)})
+    transaction.on_commit(lambda: notifications.advice_recorded(advice))
+    return advice
+
+
+@transaction.atomic
+def plan_agreed_record(*, actor, advice_id, agreed_on, agreed):
+    """The referrer records what was agreed with the patient: the MDO advises, the patient decides."""
+    _require(agreed, _("Describe what was agreed with the patient."))
+    advice = MeetingAdvice.objects.select_for_update().select_related("item").get(pk=advice_id)
+    case = _lock_case(advice.item.case_id, (CaseStatus.DISCUSSED, CaseStatus.PLAN_AGREED))
+    if agreed_on > timezone.localdate():
+        raise ActionRefused(_("This date lies in the future."))
+    if agreed_on < advice.item.meeting.date:
+        raise ActionRefused(_("The plan cannot be agreed before the meeting was held."))
+    advice.plan_agreed_on = agreed_on
+    advice.plan_agreed = agreed
+    advice.plan_agreed_by = actor.user
+    advice._history_user = actor.user
+    advice.save()
+    case.status = CaseStatus.PLAN_AGREED
+    _bump(case, actor)
+    event_record(actor=actor, action="case.plan_agreed", case=case, obj=advice,
+                 data={"agreed_on": agreed_on.isoformat()})
+    return advice

@@ -1,0 +1,29 @@
+from django.urls import path
+
+from meetings.views import meetings, preconsult, printing
+
+app_name = "meetings"
+
+urlpatterns = [
+    path("queue/", preconsult.queue, name="queue"),
+    path("cases/<uuid:case_id>/preconsult/<slug:action>/", preconsult.preconsult_action, name="preconsult"),
+    path("cases/<uuid:case_id>/schedule/", preconsult.schedule, name="schedule"),
+    path("cases/<uuid:case_id>/plan/", meetings.plan_agreed, name="plan_agreed"),
+    path("meetings/", meetings.meeting_list, name="meeting_list"),
+    path("meetings/new/", meetings.meeting_create, name="meeting_create"),
+    path("meetings/<uuid:meeting_id>/", meetings.meeting_detail, name="meeting_detail"),
+    path("meetings/<uuid:meeting_id>/edit/", meetings.meeting_edit, name="meeting_edit"),
+    path("meetings/<uuid:meeting_id>/status/", meetings.meeting_status, name="meeting_status"),
+    path("meetings/<uuid:meeting_id>/attendance/", meetings.attendance_add, name="attendance_add"),
+    path("meetings/<uuid:meeting_id>/attendance/<int:attendance_id>/remove/", meetings.attendance_remove,
+         name="attendance_remove"),
+    path("meetings/<uuid:meeting_id>/print/", printing.agenda_print, name="agenda_print"),
+    path("meetings/<uuid:meeting_id>/agenda.pdf", printing.agenda_pdf, name="agenda_pdf"),
+    path("meetings/<uuid:meeting_id>/minutes/", printing.minutes_print, name="minutes_print"),
+    path("meetings/<uuid:meeting_id>/minutes.pdf", printing.minutes_pdf, name="minutes_pdf"),
+    path("items/<uuid:item_id>/move/", meetings.item_move, name="item_move"),
+    path("items/<uuid:item_id>/remove/", meetings.item_remove, name="item_remove"),
+    path("items/<uuid:item_id>/reorder/", meetings.item_reorder, name="item_reorder"),
+    path("items/<uuid:item_id>/presence/", meetings.item_presence, name="item_presence"),
+    path("items/<uuid:item_id>/advice/", meetings.item_advice, name="item_advice"),
+]

@@ -1,0 +1,340 @@
+"""Meetings: list and creation, the meeting page (agenda, attendance, quorum), the advice per case,
+and the referrer's record of the plan agreed with the patient."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import ValidationError
+from django.db.models import Count, Q
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts.models import MDO_ROLES, Discipline, User
+from audit.actor import Actor
+from audit.models import AccessAction
+from audit.services import access_record_many
+from meetings import forms, services
+from meetings.access import get_item_for_user, get_meeting_for_user, meetings_visible_to
+from meetings.models import AgendaItem, Attendance, MeetingAdvice, MeetingStatus
+from referrals.access import get_case_for_user
+from triage.presenters import outcome_context
+from triage.quorum import REQUIRED_DISCIPLINES, missing_disciplines
+
+
+def _lang():
+    return "en" if (get_language() or "nl").startswith("en") else "nl"
+
+
+def _refused(request, exc):
+    messages.error(request, exc.message)
+
+
+@login_required
+def meeting_list(request):
+    if request.user.role not in MDO_ROLES:
+        return render(request, "errors/403.html", status=403)
+    today = timezone.localdate()
+    meetings = (meetings_visible_to(request.user)
+                .annotate(cases=Count("items", filter=Q(items__removed_at__isnull=True)))
+                .select_related("chair"))
+    form = None
+    if request.user.has_perm("meetings.manage_meetings"):
+        form = forms.MeetingForm(centre=request.user.hospital, initial={"weeks": 1, "minutes_per_case": 10})
+    return render(request, "meetings/meeting_list.html", {
+        "upcoming": meetings.filter(date__gte=today).order_by("date", "start_time")[:60],
+        "past": meetings.filter(date__lt=today).order_by("-date", "-start_time")[:30],
+        "form": form,
+    })
+
+
+@login_required
+@permission_required("meetings.manage_meetings", raise_exception=True)
+def meeting_create(request):
+    centre = request.user.hospital
+    if centre is None or not centre.is_mdo_centre:
+        return render(request, "errors/403.html", status=403)
+    form = forms.MeetingForm(request.POST or None, centre=centre)
+    if request.method == "POST" and form.is_valid():
+        values = {k: v for k, v in form.cleaned_data.items() if k != "weeks"}
+        try:
+            created = services.meeting_series_create(actor=Actor.from_request(request), centre=centre,
+                                                     values=values, weeks=form.cleaned_data["weeks"])
+        except services.ActionRefused as exc:
+            _refused(request, exc)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("%(n)s meeting(s) created.") % {"n": len(created)})
+            return redirect("meetings:meeting_detail", created[0].pk)
+    return render(request, "meetings/meeting_form.html", {"form": form, "meeting": None})
+
+
+@login_required
+@permission_required("meetings.manage_meetings", raise_exception=True)
+def meeting_edit(request, meeting_id):
+    meeting = get_meeting_for_user(request, meeting_id)
+    form = forms.MeetingForm(request.POST or None, instance=meeting, centre=meeting.centre, with_series=False)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.meeting_update(actor=Actor.from_request(request), meeting_id=meeting.pk,
+                                    values=form.cleaned_data,
+                                    expected_version=_int(request.POST.get("version")))
+        except services.ActionRefused as exc:
+            _refused(request, exc)
+        else:
+            messages.success(request, _("The meeting has been changed."))
+            return redirect("meetings:meeting_detail", meeting.pk)
+    return render(request, "meetings/meeting_form.html", {"form": form, "meeting": meeting})
+
+
+def _int(value):
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return -1
+
+
+@login_required
+@permission_required("meetings.manage_meetings", raise_exception=True)
+@require_POST
+def meeting_status(request, meeting_id):
+    meeting = get_meeting_for_user(request, meeting_id)
+    status = request.POST.get("status", "")
+    if status not in MeetingStatus.values:
+        messages.error(request, _("Unknown status."))
+    else:
+        services.meeting_set_status(actor=Actor.from_request(request), meeting_id=meeting.pk, status=status)
+        messages.success(request, _("The status of the meeting has been changed."))
+    return redirect("meetings:meeting_detail", meeting.pk)
+
+
+def quorum_context(present, lang):
+    missing = missing_disciplines(present)
+    labels = dict(Discipline.choices)
+    return {
+        "required": [{"code": d, "label": labels[d], "present": d not in missing} for d in REQUIRED_DISCIPLINES],
+        "missing": [labels[d] for d in missing],
+        "met": not missing,
+    }
+
+
+def agenda_items(meeting):
+    """The meeting's active agenda items with everything the pages show, in two queries."""
+    return list(
+        AgendaItem.objects.filter(meeting=meeting, removed_at__isnull=True)
+        .select_related("case__patient", "case__referring_hospital", "case__referring_physician",
+                        "case__current_advice", "advice")
+        .order_by("position", "added_at")
+    )
+
+
+@login_required
+def meeting_detail(request, meeting_id, bound=None, status=200):
+    meeting = get_meeting_for_user(request, meeting_id)
+    items = agenda_items(meeting)
+    access_record_many(actor=Actor.from_request(request), action=AccessAction.LIST,
+                       object_type="meeting_agenda", cases=[item.case for item in items])
+    attendances = list(Attendance.objects.filter(meeting=meeting).select_related("user"))
+    present = {a.discipline for a in attendances}
+    other_meetings = (meetings_visible_to(request.user)
+                      .filter(status=MeetingStatus.PLANNED, date__gte=timezone.localdate())
+                      .exclude(pk=meeting.pk).order_by("date", "start_time"))
+    candidates = User.objects.filter(hospital=meeting.centre, is_active=True).exclude(
+        pk__in=[a.user_id for a in attendances if a.user_id])
+    lang = _lang()
+    rows = [
+        {
+            "item": item,
+            "outcome": outcome_context(item.case.current_advice.outcome, lang) if item.case.current_advice else None,
+            "advice": getattr(item, "advice", None),
+        }
+        for item in items
+    ]
+    bound = bound or {}
+    return render(request, "meetings/meeting_detail.html", {
+        "meeting": meeting,
+        "rows": rows,
+        "attendances": attendances,
+        "quorum": quorum_context(present, lang),
+        "attendance_form": bound.get("attendance") or forms.AttendanceForm(candidates=candidates),
+        "move_form": forms.MoveForm(meetings=other_meetings),
+        "remove_form": forms.RemoveForm(),
+        "presence_form": forms.PresenceForm(),
+        "can_manage": request.user.has_perm("meetings.manage_meetings"),
+        "can_record": request.user.has_perm("meetings.record_meeting_advice"),
+        "can_schedule": request.user.has_perm("meetings.schedule_case"),
+        "used": len(items),
+        "statuses": MeetingStatus.choices,
+    }, status=status)
+
+
+@login_required
+@permission_required("meetings.record_meeting_advice", raise_exception=True)
+@require_POST
+def attendance_add(request, meeting_id):
+    meeting = get_meeting_for_user(request, meeting_id)
+    candidates = User.objects.filter(hospital=meeting.centre, is_active=True)
+    form = forms.AttendanceForm(request.POST, candidates=candidates)
+    if not form.is_valid():
+        return meeting_detail(request, meeting.pk, bound={"attendance": form}, status=400)
+    try:
+        services.attendance_add(actor=Actor.from_request(request), meeting_id=meeting.pk,
+                                user=form.cleaned_data["user"], name=form.cleaned_data["name"],
+                                discipline=form.cleaned_data["discipline"], mode=form.cleaned_data["mode"])
+    except services.ActionRefused as exc:
+        _refused(request, exc)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    return redirect("meetings:meeting_detail", meeting.pk)
+
+
+@login_required
+@permission_required("meetings.record_meeting_advice", raise_exception=True)
+@require_POST
+def attendance_remove(request, meeting_id, attendance_id):
+    meeting = get_meeting_for_user(request, meeting_id)
+    if not Attendance.objects.filter(pk=attendance_id, meeting=meeting).exists():
+        from django.http import Http404
+
+        raise Http404("No such attendance.")
+    try:
+        services.attendance_remove(actor=Actor.from_request(request), attendance_id=attendance_id)
+    except services.ActionRefused as exc:
+        _refused(request, exc)
+    return redirect("meetings:meeting_detail", meeting.pk)
+
+
+@login_required
+@permission_required("meetings.schedule_case", raise_exception=True)
+@require_POST
+def item_move(request, item_id):
+    item = get_item_for_user(request, item_id)
+    form = forms.MoveForm(request.POST, meetings=meetings_visible_to(request.user))
+    if not form.is_valid():
+        messages.error(request, _("Choose a meeting."))
+    else:
+        try:
+            services.agenda_move(actor=Actor.from_request(request), item_id=item.pk,
+                                 meeting_id=form.cleaned_data["meeting"].pk)
+        except services.ActionRefused as exc:
+            _refused(request, exc)
+        else:
+            messages.success(request, _("The case has been moved to %(meeting)s.")
+                             % {"meeting": form.cleaned_data["meeting"]})
+    return redirect("meetings:meeting_detail", item.meeting_id)
+
+
+@login_required
+@permission_required("meetings.schedule_case", raise_exception=True)
+@require_POST
+def item_remove(request, item_id):
+    item = get_item_for_user(request, item_id)
+    form = forms.RemoveForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Give the reason for taking the case off the agenda."))
+    else:
+        try:
+            services.agenda_remove(actor=Actor.from_request(request), item_id=item.pk,
+                                   reason=form.cleaned_data["reason"])
+        except services.ActionRefused as exc:
+            _refused(request, exc)
+        else:
+            messages.success(request, _("The case has been taken off the agenda."))
+    return redirect("meetings:meeting_detail", item.meeting_id)
+
+
+@login_required
+@permission_required("meetings.schedule_case", raise_exception=True)
+@require_POST
+def item_reorder(request, item_id):
+    item = get_item_for_user(request, item_id)
+    direction = request.POST.get("direction")
+    if direction in ("up", "down"):
+        services.agenda_reorder(actor=Actor.from_request(request), item_id=item.pk, direction=direction)
+    return redirect("meetings:meeting_detail", item.meeting_id)
+
+
+@login_required
+@permission_required("meetings.record_meeting_advice", raise_exception=True)
+@require_POST
+def item_presence(request, item_id):
+    item = get_item_for_user(request, item_id)
+    form = forms.PresenceForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose whether the treating physician was present."))
+    else:
+        try:
+            services.item_set_presence(actor=Actor.from_request(request), item_id=item.pk,
+                                       present=form.cleaned_data["present"],
+                                       representative_name=form.cleaned_data["representative_name"])
+        except services.ActionRefused as exc:
+            _refused(request, exc)
+    return redirect("meetings:meeting_detail", item.meeting_id)
+
+
+@login_required
+@permission_required("meetings.record_meeting_advice", raise_exception=True)
+def item_advice(request, item_id):
+    """Record the meeting's advice for one case; refused with the missing disciplines when an
+    advice that includes radiotherapy lacks the legal quorum."""
+    item = get_item_for_user(request, item_id)
+    case = get_case_for_user(request, item.case_id, part="meeting_advice",
+                             select=("patient", "current_advice", "referring_physician"))
+    existing = MeetingAdvice.objects.filter(item=item).first()
+    initial = {}
+    if existing:
+        initial = {name: getattr(existing, name) for name in services.ADVICE_FIELDS}
+    form = forms.MeetingAdviceForm(request.POST or None, initial=initial)
+    present = services.present_disciplines(item.meeting)
+    quorum = quorum_context(present, _lang())
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                services.meeting_advice_record(actor=Actor.from_request(request), item_id=item.pk,
+                                               values=form.cleaned_data)
+            except services.QuorumNotMet as exc:
+                labels = dict(Discipline.choices)
+                missing = ", ".join(str(labels[d]) for d in exc.missing)
+                form.add_error("decisions", f"{exc.message} {_('Missing')}: {missing}.")
+                status = 400
+            except services.ActionRefused as exc:
+                form.add_error(None, exc.message)
+                status = 400
+            else:
+                messages.success(request, _("The advice of the meeting has been recorded."))
+                return redirect("meetings:meeting_detail", item.meeting_id)
+        else:
+            status = 400
+    return render(request, "meetings/item_advice.html", {
+        "item": item, "case": case, "form": form, "quorum": quorum, "existing": existing,
+        "outcome": outcome_context(case.current_advice.outcome, _lang()) if case.current_advice else None,
+    }, status=status)
+
+
+@login_required
+@permission_required("referrals.refer_case", raise_exception=True)
+@require_POST
+def plan_agreed(request, case_id):
+    case = get_case_for_user(request, case_id, action=None, part="plan")
+    advice = (MeetingAdvice.objects.filter(item__case=case).select_related("item__meeting")
+              .order_by("-recorded_at").first())
+    if advice is None:
+        messages.error(request, _("There is no advice of the meeting yet."))
+        return redirect("referrals:case_detail", case.pk)
+    form = forms.PlanAgreedForm(request.POST)
+    if not form.is_valid():
+        from referrals.views.cases import case_detail_page
+
+        return case_detail_page(request, case, forms={"plan": form}, status=400)
+    try:
+        services.plan_agreed_record(actor=Actor.from_request(request), advice_id=advice.pk,
+                                    agreed_on=form.cleaned_data["agreed_on"], agreed=form.cleaned_data["agreed"])
+    except services.ActionRefused as exc:
+        _refused(request, exc)
+    else:
+        messages.success(request, _("The plan agreed with the patient has been recorded."))
+    return redirect("referrals:case_detail", case.pk)
+

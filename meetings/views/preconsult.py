@@ -1,0 +1,123 @@
+"""The neuro-oncologist's pre-consultation queue and its actions on a case."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts.models import Hospital
+from audit.actor import Actor
+from audit.models import AccessAction
+from audit.services import access_record_many
+from meetings import forms, services
+from referrals.access import cases_visible_to, get_case_for_user
+from referrals.models import CaseStatus
+
+PAGE_SIZE = 25
+QUEUE_STATUSES = (CaseStatus.SUBMITTED, CaseStatus.INFO_REQUESTED, CaseStatus.ACCEPTED)
+SORTS = {
+    "waiting": ("submitted_at", "pk"),
+    "recent": ("-submitted_at", "pk"),
+    "patient": ("patient__family_name", "patient__given_names", "pk"),
+    "hospital": ("referring_hospital__name", "submitted_at", "pk"),
+    "outcome": ("current_advice__outcome", "submitted_at", "pk"),
+}
+
+
+@login_required
+@permission_required("referrals.preconsult_case", raise_exception=True)
+def queue(request):
+    """Every submitted case of the user's MDO centre that is not yet scheduled or closed."""
+    hospitals = Hospital.objects.filter(Q(pk=request.user.hospital_id) | Q(mdo_centre=request.user.hospital_id))
+    form = forms.QueueFilterForm(request.GET or None, hospitals=hospitals, statuses=QUEUE_STATUSES)
+    cases = (
+        cases_visible_to(request.user)
+        .filter(status__in=QUEUE_STATUSES)
+        .select_related("patient", "referring_hospital", "referring_physician", "current_advice")
+    )
+    filters = form.cleaned_data if form.is_valid() else {}
+    query = (filters.get("q") or "").strip()
+    if query:
+        cases = cases.filter(Q(patient__family_name__icontains=query)
+                             | Q(patient__patient_number__iexact=query))
+    if filters.get("outcome"):
+        cases = cases.filter(current_advice__outcome=filters["outcome"])
+    if filters.get("hospital"):
+        cases = cases.filter(referring_hospital_id=filters["hospital"])
+    if filters.get("status"):
+        cases = cases.filter(status=filters["status"])
+    if filters.get("complete"):
+        cases = cases.filter(meeting_ready=filters["complete"] == "yes")
+    cases = cases.order_by(*SORTS.get(filters.get("sort") or "waiting", SORTS["waiting"]))
+    page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
+    access_record_many(actor=Actor.from_request(request),
+                       action=AccessAction.SEARCH if query else AccessAction.LIST,
+                       object_type="preconsult_queue", cases=page.object_list)
+    today = timezone.localdate()
+    rows = [
+        {"case": case,
+         "days_waiting": (today - timezone.localtime(case.submitted_at).date()).days if case.submitted_at else 0}
+        for case in page.object_list
+    ]
+    return render(request, "meetings/queue.html", {"form": form, "page": page, "rows": rows})
+
+
+ACTIONS = {
+    "accept": (forms.AcceptForm, services.case_accept_advice, _("The advice is accepted.")),
+    "override": (forms.OverrideForm, services.case_override_advice, _("The advice is overridden.")),
+    "request_info": (forms.RequestInfoForm, services.case_request_info,
+                     _("The request for information has been sent to the referrer.")),
+    "close": (forms.CloseForm, services.case_close, _("The case is closed.")),
+}
+
+
+@login_required
+@permission_required("referrals.preconsult_case", raise_exception=True)
+@require_POST
+def preconsult_action(request, case_id, action):
+    case = get_case_for_user(request, case_id, action=None, part="preconsultation")
+    if action not in ACTIONS:
+        messages.error(request, _("Unknown action."))
+        return redirect("referrals:case_detail", case.pk)
+    form_class, service, done = ACTIONS[action]
+    form = form_class(request.POST)
+    if not form.is_valid():
+        # The case page shows the forms again with their errors and what was typed.
+        from referrals.views.cases import case_detail_page
+
+        return case_detail_page(request, case, forms={action: form}, status=400)
+    try:
+        service(actor=Actor.from_request(request), case_id=case.pk, **form.cleaned_data)
+    except services.ActionRefused as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, str(done))
+    return redirect("referrals:case_detail", case.pk)
+
+
+@login_required
+@permission_required("meetings.schedule_case", raise_exception=True)
+@require_POST
+def schedule(request, case_id):
+    case = get_case_for_user(request, case_id, action=None, part="agenda")
+    from meetings.access import meetings_visible_to
+
+    form = forms.ScheduleForm(request.POST, meetings=meetings_visible_to(request.user))
+    if not form.is_valid():
+        messages.error(request, _("Choose a meeting."))
+        return redirect("referrals:case_detail", case.pk)
+    try:
+        item = services.case_schedule(actor=Actor.from_request(request), case_id=case.pk,
+                                      meeting_id=form.cleaned_data["meeting"].pk)
+    except services.NotReadyForMeeting:
+        messages.error(request, _("The case cannot be placed on the agenda: the information the meeting "
+                                  "needs is not complete (see the list on the case page)."))
+    except services.ActionRefused as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("The case is on the agenda of %(meeting)s.") % {"meeting": item.meeting})
+    return redirect("referrals:case_detail", case.pk)
