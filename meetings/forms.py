@@ -93,7 +93,7 @@ class MeetingForm(forms.ModelForm):
 
     def clean_date(self):
         value = self.cleaned_data["date"]
-        if value and value < timezone.localdate() and not self.instance.pk:
+        if value and value < timezone.localdate() and self.instance._state.adding:
             raise forms.ValidationError(_("A new meeting cannot lie in the past."))
         return value
 

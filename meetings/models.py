@@ -224,14 +224,14 @@ class MeetingAdvice(models.Model):
     """The advice of the meeting for one agenda item; and, later, the plan agreed with the patient."""
 
     item = models.OneToOneField(AgendaItem, on_delete=models.PROTECT, related_name="advice")
-    decisions = models.JSONField(_("advice"), default=list)
+    decisions = models.JSONField(_("advice"), default=list, blank=True)
     text = models.TextField(_("advice in words"), max_length=4000, blank=True)
     follow_up = models.CharField(_("follow-up"), max_length=14, choices=FollowUp.choices)
     follow_up_text = models.CharField(_("follow-up details"), max_length=500, blank=True)
     carried_out_by = models.CharField(_("carried out by"), max_length=200,
                                       help_text=_("Who carries out the advice (department, hospital)."))
     first_contact = models.CharField(_("first point of contact for the patient"), max_length=200)
-    present_disciplines = models.JSONField(default=list)
+    present_disciplines = models.JSONField(default=list, blank=True)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
                                     related_name="+")
     recorded_at = models.DateTimeField(auto_now=True)

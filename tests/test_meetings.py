@@ -1,0 +1,365 @@
+"""Pre-consultation, meetings, agenda, attendance, the legal quorum and the meeting's advice."""
+
+import datetime
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from audit.actor import Actor
+from audit.models import AccessLog, Event
+from meetings import services
+from meetings.models import AgendaItem, Attendance, Meeting, MeetingAdvice, Preconsultation
+from referrals.models import CaseStatus
+from tests.conftest import verified_login
+from tests.factories import CentreFactory, UserFactory
+from tests.workflow import ADVICE, planned_meeting, register_quorum, scheduled_case, submitted_case
+
+pytestmark = pytest.mark.django_db
+
+
+def case_url(case):
+    return reverse("referrals:case_detail", args=[case.pk])
+
+
+class TestQueue:
+    def test_it_lists_submitted_cases_of_the_centre_with_their_columns(self, client, referrer, neuro_oncologist):
+        case = submitted_case(referrer)
+        verified_login(client, neuro_oncologist)
+        response = client.get(reverse("meetings:queue"))
+        assert response.status_code == 200
+        row = response.context["rows"][0]
+        assert row["case"] == case and row["days_waiting"] == 0
+        content = response.content.decode()
+        assert case.patient.family_name in content and referrer.hospital.name in content
+        assert AccessLog.objects.filter(case=case, action="list", user=neuro_oncologist).exists()
+
+    def test_drafts_scheduled_and_closed_cases_are_not_in_it(self, client, referrer, neuro_oncologist, chair):
+        submitted = submitted_case(referrer)
+        scheduled = scheduled_case(referrer, chair).case
+        closed = submitted_case(referrer)
+        services.case_close(actor=Actor(user=neuro_oncologist), case_id=closed.pk, reason="r",
+                            closed_forum="organ_specific")
+        verified_login(client, neuro_oncologist)
+        shown = [row["case"] for row in client.get(reverse("meetings:queue")).context["rows"]]
+        assert shown == [submitted]
+        assert scheduled not in shown
+
+    def test_other_regions_are_not_in_it(self, client, neuro_oncologist, other_centre_hospital):
+        far_referrer = UserFactory(hospital=other_centre_hospital, role="referrer")
+        submitted_case(far_referrer)
+        verified_login(client, neuro_oncologist)
+        assert client.get(reverse("meetings:queue")).context["rows"] == []
+
+    def test_search_filter_and_sort(self, client, referrer, neuro_oncologist, other_hospital):
+        first = submitted_case(referrer)
+        second = submitted_case(referrer, kps=None, kps_unknown=True)
+        other_referrer = UserFactory(hospital=other_hospital, role="referrer")
+        third = submitted_case(other_referrer, treatment_wish="no")
+        verified_login(client, neuro_oncologist)
+
+        def shown(**params):
+            return [row["case"] for row in client.get(reverse("meetings:queue"), params).context["rows"]]
+
+        assert shown(q=first.patient.family_name) == [first]
+        assert shown(q=second.patient.patient_number) == [second]
+        assert shown(hospital=other_hospital.pk) == [third]
+        assert shown(outcome="NO_MDO_NO_TREATMENT_WISH") == [third]
+        assert second not in shown(complete="yes") and second in shown(complete="no")
+        assert shown(sort="waiting")[0] == first and shown(sort="recent")[0] == third
+        assert AccessLog.objects.filter(case=first, action="search").exists()
+
+    def test_invalid_filter_values_are_ignored_not_an_error(self, client, referrer, neuro_oncologist):
+        submitted_case(referrer)
+        verified_login(client, neuro_oncologist)
+        response = client.get(reverse("meetings:queue"), {"outcome": "BOGUS", "hospital": "x", "sort": "evil"})
+        assert response.status_code == 200
+
+    def test_paginates(self, client, referrer, neuro_oncologist):
+        for _ in range(27):
+            submitted_case(referrer)
+        verified_login(client, neuro_oncologist)
+        assert len(client.get(reverse("meetings:queue")).context["rows"]) == 25
+        assert len(client.get(reverse("meetings:queue"), {"page": 2}).context["rows"]) == 2
+
+    def test_referrers_cannot_see_it(self, referrer_client):
+        assert referrer_client.get(reverse("meetings:queue")).status_code == 403
+
+
+class TestPreconsultation:
+    def post(self, client, case, action, data):
+        return client.post(reverse("meetings:preconsult", args=[case.pk, action]), data)
+
+    def test_accept_records_who_when_and_reason(self, client, referrer, neuro_oncologist):
+        case = submitted_case(referrer)
+        verified_login(client, neuro_oncologist)
+        response = self.post(client, case, "accept", {"reason": "Past in stroomschema"})
+        assert response.status_code == 302
+        case.refresh_from_db()
+        record = Preconsultation.objects.get(case=case)
+        assert (record.action, record.by, record.outcome, record.reason) == (
+            "accept", neuro_oncologist, "NEURO_ONC_MDO", "Past in stroomschema")
+        assert case.status == CaseStatus.ACCEPTED
+        assert Event.objects.filter(case=case, action="case.advice_accepted").exists()
+
+    def test_override_needs_a_reason(self, client, referrer, neuro_oncologist):
+        case = submitted_case(referrer)
+        verified_login(client, neuro_oncologist)
+        response = self.post(client, case, "override", {"outcome": "ORGAN_SPECIFIC_MDO", "reason": ""})
+        assert response.status_code == 400
+        assert "reason" in response.context["preconsult_forms"]["override"].errors
+        assert not Preconsultation.objects.exists()
+        response = self.post(client, case, "override", {"outcome": "ORGAN_SPECIFIC_MDO",
+                                                        "reason": "Goede systemische optie"})
+        record = Preconsultation.objects.get(case=case)
+        assert record.outcome == "ORGAN_SPECIFIC_MDO" and record.reason == "Goede systemische optie"
+        case.refresh_from_db()
+        assert case.current_advice.outcome == "NEURO_ONC_MDO"  # the triage advice itself is kept
+
+    def test_request_info_reopens_the_case_for_the_referrer_and_resubmission_gives_new_advice(
+            self, client, referrer, neuro_oncologist):
+        case = submitted_case(referrer, kps=None, kps_unknown=True)
+        first_advice = case.current_advice
+        verified_login(client, neuro_oncologist)
+        self.post(client, case, "request_info", {"message": "Graag de actuele KPS."})
+        case.refresh_from_db()
+        assert case.status == CaseStatus.INFO_REQUESTED
+
+        verified_login(client, referrer)
+        page = client.get(case_url(case)).content.decode()
+        assert "Graag de actuele KPS." in page
+        step = reverse("referrals:intake_step", args=[case.pk, "clinical"])
+        response = client.post(step, {"kps": "80", "dexamethasone": "no", "neuro_deficit": "no",
+                                      "epilepsy": "no", "version": case.version, "next": "1"})
+        assert response.status_code == 302
+        case.refresh_from_db()
+        response = client.post(reverse("referrals:intake_submit", args=[case.pk]), {"version": case.version})
+        case.refresh_from_db()
+        assert case.status == CaseStatus.SUBMITTED
+        assert case.advices.count() == 2
+        assert case.current_advice != first_advice and case.current_advice.trigger == "resubmitted"
+        assert case.meeting_ready
+        first_advice.refresh_from_db()
+        assert first_advice.facts["kps"] is None  # the old advice is kept as it was
+
+    def test_close_needs_reason_and_forum(self, client, referrer, neuro_oncologist):
+        case = submitted_case(referrer)
+        verified_login(client, neuro_oncologist)
+        assert self.post(client, case, "close", {"reason": "", "closed_forum": ""}).status_code == 400
+        self.post(client, case, "close", {"reason": "Orgaanspecifiek", "closed_forum": "organ_specific"})
+        case.refresh_from_db()
+        assert case.status == CaseStatus.CLOSED
+
+    def test_actions_are_refused_in_the_wrong_status(self, client, referrer, neuro_oncologist, chair):
+        case = scheduled_case(referrer, chair).case
+        verified_login(client, neuro_oncologist)
+        self.post(client, case, "request_info", {"message": "x"})
+        case.refresh_from_db()
+        assert case.status == CaseStatus.SCHEDULED
+
+    def test_referrers_and_other_regions_cannot_act(self, client, referrer, other_centre_hospital):
+        case = submitted_case(referrer)
+        verified_login(client, referrer)
+        assert self.post(client, case, "accept", {}).status_code == 403
+        far = UserFactory(hospital=CentreFactory(), role="neuro_oncologist")
+        verified_login(client, far)
+        assert self.post(client, case, "accept", {}).status_code == 404
+        assert not Preconsultation.objects.exists()
+
+
+class TestMeetings:
+    def test_the_chair_creates_a_weekly_series(self, client, chair):
+        verified_login(client, chair)
+        first = timezone.localdate() + datetime.timedelta(days=3)
+        response = client.post(reverse("meetings:meeting_create"), {
+            "date": first.isoformat(), "start_time": "16:00", "location": "Zaal 1", "video_link": "",
+            "capacity_cases": "8", "capacity_minutes": "", "minutes_per_case": "10", "chair": chair.pk,
+            "weeks": "4"})
+        assert response.status_code == 302
+        dates = list(Meeting.objects.order_by("date").values_list("date", flat=True))
+        assert dates == [first + datetime.timedelta(weeks=n) for n in range(4)]
+
+    def test_a_meeting_needs_a_capacity_and_no_past_date(self, client, chair):
+        verified_login(client, chair)
+        response = client.post(reverse("meetings:meeting_create"), {
+            "date": "2020-01-01", "start_time": "16:00", "location": "Zaal 1", "capacity_cases": "",
+            "capacity_minutes": "", "minutes_per_case": "10", "weeks": "1"})
+        assert response.status_code == 200
+        assert set(response.context["form"].errors) >= {"date", "capacity_cases"}
+        assert not Meeting.objects.exists()
+
+    def test_capacity_in_minutes(self, chair):
+        meeting = planned_meeting(chair, capacity_cases=None, capacity_minutes=45, minutes_per_case=10)
+        assert meeting.capacity_in_cases == 4
+
+    def test_neuro_oncologists_cannot_create_meetings(self, client, neuro_oncologist):
+        verified_login(client, neuro_oncologist)
+        assert client.get(reverse("meetings:meeting_create")).status_code == 403
+
+
+class TestAgenda:
+    def test_scheduling_places_the_case_and_proposes_the_next_meeting_with_room(
+            self, client, referrer, chair):
+        full = planned_meeting(chair, days_ahead=2, capacity_cases=1)
+        scheduled_case(referrer, chair, meeting=full)
+        later = planned_meeting(chair, days_ahead=9)
+        case = submitted_case(referrer)
+        verified_login(client, chair)
+        page = client.get(case_url(case))
+        assert page.context["proposed_meeting"] == later
+        response = client.post(reverse("meetings:schedule", args=[case.pk]), {"meeting": later.pk})
+        assert response.status_code == 302
+        case.refresh_from_db()
+        assert case.status == CaseStatus.SCHEDULED
+        assert AgendaItem.objects.get(case=case).meeting == later
+
+    def test_an_incomplete_case_cannot_be_placed_and_the_page_says_what_is_missing(
+            self, client, referrer, chair):
+        case = submitted_case(referrer, kps=None, kps_unknown=True)
+        meeting = planned_meeting(chair)
+        verified_login(client, chair)
+        page = client.get(case_url(case)).content.decode()
+        assert "KPS" in page and "schedule_form" not in page
+        client.post(reverse("meetings:schedule", args=[case.pk]), {"meeting": meeting.pk})
+        assert not AgendaItem.objects.exists()
+        with pytest.raises(services.NotReadyForMeeting) as exc:
+            services.case_schedule(actor=Actor(user=chair), case_id=case.pk, meeting_id=meeting.pk)
+        assert "kps" in exc.value.gaps
+
+    def test_capacity_is_never_exceeded(self, referrer, chair):
+        meeting = planned_meeting(chair, capacity_cases=2)
+        for _ in range(2):
+            scheduled_case(referrer, chair, meeting=meeting)
+        case = submitted_case(referrer)
+        with pytest.raises(services.MeetingFull):
+            services.case_schedule(actor=Actor(user=chair), case_id=case.pk, meeting_id=meeting.pk)
+        assert AgendaItem.objects.filter(meeting=meeting).count() == 2
+        case.refresh_from_db()
+        assert case.status == CaseStatus.SUBMITTED
+
+    def test_move_remove_and_reorder(self, client, referrer, chair):
+        meeting = planned_meeting(chair)
+        other = planned_meeting(chair, days_ahead=14)
+        first = scheduled_case(referrer, chair, meeting=meeting)
+        second = scheduled_case(referrer, chair, meeting=meeting)
+        verified_login(client, chair)
+        client.post(reverse("meetings:item_reorder", args=[second.pk]), {"direction": "up"})
+        order = list(AgendaItem.objects.filter(meeting=meeting).order_by("position").values_list("pk", flat=True))
+        assert order == [second.pk, first.pk]
+        client.post(reverse("meetings:item_move", args=[first.pk]), {"meeting": other.pk})
+        first.refresh_from_db()
+        assert first.meeting == other
+        response = client.post(reverse("meetings:item_remove", args=[second.pk]), {"reason": ""})
+        second.refresh_from_db()
+        assert second.removed_at is None and response.status_code == 302
+        client.post(reverse("meetings:item_remove", args=[second.pk]), {"reason": "Patiënt opgenomen"})
+        second.refresh_from_db()
+        assert second.removed_at is not None and second.removed_reason == "Patiënt opgenomen"
+        second.case.refresh_from_db()
+        assert second.case.status == CaseStatus.ACCEPTED
+        # Taken off, the case can be placed again.
+        services.case_schedule(actor=Actor(user=chair), case_id=second.case.pk, meeting_id=other.pk)
+
+    def test_moving_to_a_full_meeting_is_refused(self, referrer, chair):
+        meeting = planned_meeting(chair)
+        full = planned_meeting(chair, days_ahead=14, capacity_cases=1)
+        scheduled_case(referrer, chair, meeting=full)
+        item = scheduled_case(referrer, chair, meeting=meeting)
+        with pytest.raises(services.MeetingFull):
+            services.agenda_move(actor=Actor(user=chair), item_id=item.pk, meeting_id=full.pk)
+
+
+class TestAttendanceQuorumAdvice:
+    def test_the_quorum_panel_shows_present_and_missing_disciplines(self, client, chair):
+        meeting = planned_meeting(chair)
+        register_quorum(meeting, chair, disciplines=("neurosurgery", "neurology"))
+        verified_login(client, chair)
+        response = client.get(reverse("meetings:meeting_detail", args=[meeting.pk]))
+        quorum = response.context["quorum"]
+        assert not quorum["met"]
+        assert [str(label) for label in quorum["missing"]] == ["Radiotherapie", "(Neuro)radiologie"]
+
+    def test_attendance_of_a_user_or_a_name(self, client, chair, neuro_oncologist):
+        meeting = planned_meeting(chair)
+        verified_login(client, chair)
+        client.post(reverse("meetings:attendance_add", args=[meeting.pk]),
+                    {"user": neuro_oncologist.pk, "discipline": "neurology", "mode": "video"})
+        client.post(reverse("meetings:attendance_add", args=[meeting.pk]),
+                    {"name": "Dr. Gast", "discipline": "neuroradiology", "mode": "on_site"})
+        response = client.post(reverse("meetings:attendance_add", args=[meeting.pk]),
+                               {"discipline": "neurosurgery", "mode": "on_site"})
+        assert response.status_code == 400
+        assert sorted(Attendance.objects.values_list("discipline", "mode")) == [
+            ("neurology", "video"), ("neuroradiology", "on_site")]
+
+    def test_radiotherapy_advice_is_refused_without_quorum_naming_the_missing(self, client, referrer, chair):
+        item = scheduled_case(referrer, chair)
+        register_quorum(item.meeting, chair, disciplines=("neurosurgery", "neurology", "neuroradiology"))
+        services.item_set_presence(actor=Actor(user=chair), item_id=item.pk, present="yes")
+        verified_login(client, chair)
+        response = client.post(reverse("meetings:item_advice", args=[item.pk]), ADVICE)
+        assert response.status_code == 400
+        errors = " ".join(response.context["form"].errors["decisions"])
+        assert "Radiotherapie" in errors
+        assert not MeetingAdvice.objects.exists()
+
+        register_quorum(item.meeting, chair, disciplines=("radiation_oncology",))
+        response = client.post(reverse("meetings:item_advice", args=[item.pk]), ADVICE)
+        assert response.status_code == 302
+        advice = MeetingAdvice.objects.get()
+        assert advice.decisions == ["srt"] and advice.recorded_by == chair
+        assert set(advice.present_disciplines) >= {"neurosurgery", "radiation_oncology", "neurology",
+                                                   "neuroradiology"}
+        item.case.refresh_from_db()
+        assert item.case.status == CaseStatus.DISCUSSED
+
+    def test_advice_without_radiotherapy_does_not_need_the_quorum(self, referrer, chair):
+        item = scheduled_case(referrer, chair)
+        services.item_set_presence(actor=Actor(user=chair), item_id=item.pk, present="representative",
+                                   representative_name="Dr. Waarnemer")
+        advice = services.meeting_advice_record(actor=Actor(user=chair), item_id=item.pk,
+                                                values={**ADVICE, "decisions": ["systemic"]})
+        assert advice.pk
+
+    def test_advice_needs_the_treating_physician_or_a_representative(self, referrer, chair):
+        item = scheduled_case(referrer, chair)
+        register_quorum(item.meeting, chair)
+        with pytest.raises(services.ActionRefused):
+            services.meeting_advice_record(actor=Actor(user=chair), item_id=item.pk, values=ADVICE)
+
+    def test_the_referrer_sees_the_advice_and_records_the_plan(self, client, referrer, chair):
+        item = scheduled_case(referrer, chair, )
+        register_quorum(item.meeting, chair)
+        services.item_set_presence(actor=Actor(user=chair), item_id=item.pk, present="yes")
+        Meeting.objects.filter(pk=item.meeting_id).update(date=timezone.localdate())
+        services.meeting_advice_record(actor=Actor(user=chair), item_id=item.pk, values=ADVICE)
+        verified_login(client, referrer)
+        page = client.get(case_url(item.case)).content.decode()
+        assert "SRT 3x8 Gy" in page
+        future = (timezone.localdate() + datetime.timedelta(days=2)).isoformat()
+        client.post(reverse("meetings:plan_agreed", args=[item.case.pk]),
+                    {"agreed_on": future, "agreed": "Akkoord met SRT"})
+        item.case.refresh_from_db()
+        assert item.case.status == CaseStatus.DISCUSSED
+        client.post(reverse("meetings:plan_agreed", args=[item.case.pk]),
+                    {"agreed_on": timezone.localdate().isoformat(), "agreed": "Akkoord met SRT"})
+        item.case.refresh_from_db()
+        assert item.case.status == CaseStatus.PLAN_AGREED
+        assert MeetingAdvice.objects.get().plan_agreed == "Akkoord met SRT"
+
+
+class TestMeetingAccess:
+    def test_only_the_centres_mdo_members_see_a_meeting(self, client, referrer, chair, neuro_oncologist,
+                                                         other_centre_hospital):
+        item = scheduled_case(referrer, chair)
+        url = reverse("meetings:meeting_detail", args=[item.meeting.pk])
+        verified_login(client, neuro_oncologist)
+        assert client.get(url).status_code == 200
+        verified_login(client, referrer)
+        assert client.get(url).status_code == 404
+        far_chair = UserFactory(hospital=other_centre_hospital.mdo_centre, role="chair")
+        verified_login(client, far_chair)
+        assert client.get(url).status_code == 404
+        for name in ("item_presence", "item_remove", "item_move", "item_reorder"):
+            assert client.post(reverse(f"meetings:{name}", args=[item.pk]), {}).status_code == 404
+        assert client.get(reverse("meetings:item_advice", args=[item.pk])).status_code == 404
