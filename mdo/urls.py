@@ -14,6 +14,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("cases/", include("referrals.urls")),
     path("mdo/", include("meetings.urls")),
+    path("audit/", include("audit.urls")),
     path("beheer/", admin.site.urls),
 ]
 

@@ -17,6 +17,8 @@ def home(request):
         return redirect("meetings:queue")
     if role == Role.CHAIR:
         return redirect("meetings:meeting_list")
+    if role == Role.PRIVACY_OFFICER:
+        return redirect("audit:access_log")
     return redirect("referrals:case_list")
 
 
