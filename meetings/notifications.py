@@ -4,24 +4,125 @@ Contract (the service functions rely on it): each function takes the saved recor
 mail(s) in the recipient's language (User.language), never raises (a mail server that is down
 must not undo or hide a clinical action; the failure is logged without patient data), and puts
 no clinical content in the mail beyond what the recipient needs to act: a link to the case.
+
+E-mail is not a secure channel, so a mail names no patient (no name, BSN, date of birth or
+patient number) and carries no clinical content: the case is identified by its link and a
+neutral reference (`case_reference`), the referring hospital and the date of submission.
+Each recipient gets a message of their own, so addresses are not shown to each other and each
+message is in its reader's language. Every batch sent is recorded as a `mail.sent` event.
 """
 
 import logging
+import smtplib
+
+from django.conf import settings
+from django.core.mail import send_mass_mail
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import translation
+
+from accounts.models import Role, User
+from audit.actor import Actor
+from audit.services import event_record
+from triage.models import AdviceTrigger
 
 logger = logging.getLogger(__name__)
 
 
+def case_reference(case):
+    """A short, neutral reference for mails, from the case's UUID: not patient data, and with its
+    prefix not to be mistaken for a patient number."""
+    return f"MDO-{case.pk.hex[:8].upper()}"
+
+
 def case_submitted(case):
     """To the neuro-oncologists of the case's MDO centre: a case awaits pre-consultation."""
+    try:
+        neuro_oncologists = User.objects.filter(
+            role=Role.NEURO_ONCOLOGIST, hospital_id=case.mdo_centre_id
+        ).order_by("pk")
+        # current_advice is the advice case_submit just stored: its trigger tells a resubmission.
+        resubmitted = getattr(case.current_advice, "trigger", "") == AdviceTrigger.RESUBMITTED
+        return _send("case_submitted", case, neuro_oncologists, resubmitted=resubmitted)
+    except Exception as exc:
+        return _failed("case_submitted", case.pk, exc)
 
 
 def info_requested(preconsultation):
     """To the referring physician: the neuro-oncologist asks for information (the message)."""
+    try:
+        case = preconsultation.case
+        # The message itself may hold clinical content: the mail only says where to read it.
+        return _send("info_requested", case, [case.referring_physician],
+                     requested_by=str(preconsultation.by))
+    except Exception as exc:
+        return _failed("info_requested", preconsultation.case_id, exc)
 
 
 def case_scheduled(item):
     """To the referring physician: the case is on a meeting (date, time, location, video link)."""
+    try:
+        case = item.case
+        return _send("case_scheduled", case, [case.referring_physician], meeting=item.meeting)
+    except Exception as exc:
+        return _failed("case_scheduled", item.case_id, exc)
 
 
 def advice_recorded(advice):
     """To the referring physician: the meeting's advice is recorded."""
+    try:
+        case = advice.item.case
+        # The first save of an advice makes one history record; a correction adds another.
+        corrected = advice.history.count() > 1
+        return _send("advice_recorded", case, [case.referring_physician],
+                     meeting=advice.item.meeting, corrected=corrected)
+    except Exception as exc:
+        return _failed("advice_recorded", advice.item.case_id, exc)
+
+
+def _send(kind, case, users, **context):
+    """Render and send one message per reachable user; record the batch. Returns the count sent."""
+    recipients = [user for user in users if user.is_active and user.email]
+    if not recipients:
+        logger.info("%s mail for case %s: no active recipient with an e-mail address", kind, case.pk)
+        return 0
+    context = {
+        **context,
+        "reference": case_reference(case),
+        "hospital": case.referring_hospital.name,
+        "submitted_at": case.submitted_at,
+        "link": settings.SITE_URL + reverse("referrals:case_detail", args=[case.pk]),
+    }
+    messages = [_render(kind, user, context) for user in recipients]
+    sent = send_mass_mail(messages, fail_silently=False)
+    _record(kind, case, sent)
+    return sent
+
+
+def _render(kind, user, context):
+    """(subject, body, from, [to]) in the user's language."""
+    context = {**context, "recipient_name": user.get_full_name() or user.username}
+    with translation.override(user.language or settings.LANGUAGE_CODE):
+        subject = render_to_string(f"emails/{kind}_subject.txt", context)
+        body = render_to_string(f"emails/{kind}.txt", context)
+    # A header cannot hold a line break; templates end with a newline.
+    subject = " ".join(subject.split())
+    return subject, body, settings.DEFAULT_FROM_EMAIL, [user.email]
+
+
+def _record(kind, case, sent):
+    # The application sends the mail, not the person whose action caused it (their action is
+    # the event just before): the event has no user.
+    try:
+        event_record(actor=Actor(user=None), action="mail.sent", case=case, access_action=None,
+                     data={"kind": kind, "recipients": sent})
+    except Exception as exc:
+        logger.warning("%s mail for case %s sent but not recorded: %s", kind, case.pk, type(exc).__name__)
+
+
+def _failed(kind, case_id, exc):
+    # Network and server errors explain themselves and cannot hold patient data (the mail holds
+    # none); any other exception is named only, since its message might quote a record.
+    detail = f": {exc}" if isinstance(exc, (OSError, smtplib.SMTPException)) else ""
+    logger.warning("%s mail for case %s not sent: %s%s", kind, case_id, type(exc).__name__, detail)
+    return 0
