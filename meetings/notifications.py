@@ -24,15 +24,14 @@ from django.utils import translation
 from accounts.models import Role, User
 from audit.actor import Actor
 from audit.services import event_record
+from meetings.models import ClosedForum
 from triage.models import AdviceTrigger
 
 logger = logging.getLogger(__name__)
 
 
 def case_reference(case):
-    """A short, neutral reference for mails, from the case's UUID: not patient data, and with its
-    prefix not to be mistaken for a patient number."""
-    return f"MDO-{case.pk.hex[:8].upper()}"
+    return case.reference
 
 
 def case_submitted(case):
@@ -78,6 +77,27 @@ def advice_recorded(advice):
                      meeting=advice.item.meeting, corrected=corrected)
     except Exception as exc:
         return _failed("advice_recorded", advice.item.case_id, exc)
+
+
+def case_closed(preconsultation):
+    """To the referring physician: the case will not be discussed in the neuro-oncology MDO."""
+    try:
+        case = preconsultation.case
+        # The lazy label, so that it is translated in the recipient's language when rendered.
+        forum = dict(ClosedForum.choices).get(preconsultation.closed_forum, preconsultation.closed_forum)
+        return _send("case_closed", case, [case.referring_physician], closed_by=str(preconsultation.by),
+                     forum=forum)
+    except Exception as exc:
+        return _failed("case_closed", preconsultation.case_id, exc)
+
+
+def case_unscheduled(item):
+    """To the referring physician: the case was taken off a meeting's agenda."""
+    try:
+        case = item.case
+        return _send("case_unscheduled", case, [case.referring_physician], meeting=item.meeting)
+    except Exception as exc:
+        return _failed("case_unscheduled", item.case_id, exc)
 
 
 def _send(kind, case, users, **context):

@@ -135,6 +135,7 @@ def case_close(*, actor, case_id, reason, closed_forum):
     _bump(case, actor)
     event_record(actor=actor, action="case.closed", case=case, obj=record,
                  data={"forum": closed_forum})
+    transaction.on_commit(lambda: notifications.case_closed(record))
     return record
 
 
@@ -287,6 +288,7 @@ def agenda_remove(*, actor, item_id, reason):
     case.status = CaseStatus.ACCEPTED
     _bump(case, actor)
     event_record(actor=actor, action="case.unscheduled", case=case, obj=item, data={"reason": reason})
+    transaction.on_commit(lambda: notifications.case_unscheduled(item))
     return item
 
 

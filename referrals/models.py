@@ -360,6 +360,12 @@ class Case(models.Model):
         return f"{self.patient} — {self.created_at:%Y-%m-%d}" if self.created_at else str(self.pk)
 
     @property
+    def reference(self):
+        """A short neutral reference (MDO-1A2B3C4D) from the UUID: used in e-mail, where no patient
+        data may appear, and shown on the case page so the two can be matched."""
+        return f"MDO-{self.pk.hex[:8].upper()}"
+
+    @property
     def is_editable(self):
         return self.status in EDITABLE_STATUSES
 

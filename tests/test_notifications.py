@@ -192,6 +192,31 @@ class TestCaseScheduled:
         assert kinds.count("case_scheduled") == 2
 
 
+class TestClosedAndUnscheduled:
+    def test_closing_tells_the_referrer_where_the_patient_goes(self, referrer, neuro_oncologist,
+                                                               django_capture_on_commit_callbacks):
+        referrer.language = "en"
+        referrer.save()
+        case = submitted_case(referrer)
+        with django_capture_on_commit_callbacks(execute=True):
+            meeting_services.case_close(actor=Actor(user=neuro_oncologist), case_id=case.pk,
+                                        reason="Orgaanspecifiek bespreken", closed_forum="organ_specific")
+        message = next(m for m in mail.outbox if m.to == [referrer.email])
+        assert "will not be discussed" in message.subject and case.reference in message.subject
+        assert "Organ-specific MDO" in message.body and "Orgaanspecifiek bespreken" not in message.body
+        assert_no_patient_data(message, case)
+
+    def test_taking_a_case_off_the_agenda_tells_the_referrer(self, referrer, chair,
+                                                             django_capture_on_commit_callbacks):
+        item = scheduled_case(referrer, chair)
+        mail.outbox.clear()
+        with django_capture_on_commit_callbacks(execute=True):
+            meeting_services.agenda_remove(actor=Actor(user=chair), item_id=item.pk, reason="Opgenomen")
+        message = next(m for m in mail.outbox if m.to == [referrer.email])
+        assert item.case.reference in message.subject and "Opgenomen" not in message.body
+        assert Event.objects.filter(case=item.case, action="mail.sent", data__kind="case_unscheduled").exists()
+
+
 class TestAdviceRecorded:
     def test_it_goes_to_the_referrer_without_the_advice(self, referrer, chair):
         referrer.language = "en"
