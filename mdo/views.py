@@ -47,3 +47,8 @@ def server_error(request):
     from django.template import loader
 
     return HttpResponse(loader.get_template("errors/500.html").render(), status=500)
+
+
+def csrf_failure(request, reason=""):
+    """A form sent without a valid security token: usually an expired session or an old tab."""
+    return render(request, "errors/csrf.html", status=403)

@@ -1,0 +1,179 @@
+"""Every route of the application, for every role and for outsiders.
+
+The table below says what each kind of user gets from each route. A route that is not in the table
+fails `test_every_route_is_in_the_table`: a new page must be added here, with a decision on who may
+see it, before it can land. Outsiders (a referrer of another hospital, the MDO of another region)
+get 404, never 403, and never the data.
+"""
+
+import pytest
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from accounts.models import Role
+from audit.actor import Actor
+from meetings import services as meeting_services
+from tests.conftest import verified_login
+from tests.factories import CentreFactory, HospitalFactory, UserFactory
+from tests.workflow import planned_meeting, register_quorum, scheduled_case
+
+pytestmark = pytest.mark.django_db
+
+ROLES = ["anonymous", "referrer", "outsider", "neuro_oncologist", "chair", "admin", "privacy_officer",
+         "far_mdo"]
+
+OK, LOGIN, FORBIDDEN, NOT_FOUND = "ok", "login", 403, 404
+
+
+def row(anonymous, referrer, outsider, neuro_oncologist, chair, admin, privacy_officer, far_mdo):
+    return dict(zip(ROLES, [anonymous, referrer, outsider, neuro_oncologist, chair, admin, privacy_officer,
+                            far_mdo], strict=True))
+
+
+ALL_LOGGED_IN = row(LOGIN, OK, OK, OK, OK, OK, OK, OK)
+CASE_READ = row(LOGIN, OK, NOT_FOUND, OK, OK, NOT_FOUND, NOT_FOUND, NOT_FOUND)
+REFERRER_ACTION = row(LOGIN, OK, NOT_FOUND, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN)
+MDO_PAGE = row(LOGIN, FORBIDDEN, FORBIDDEN, OK, OK, FORBIDDEN, FORBIDDEN, OK)
+MDO_CASE_ACTION = row(LOGIN, FORBIDDEN, FORBIDDEN, OK, OK, FORBIDDEN, FORBIDDEN, NOT_FOUND)
+MEETING_READ = row(LOGIN, NOT_FOUND, NOT_FOUND, OK, OK, NOT_FOUND, NOT_FOUND, NOT_FOUND)
+MEETING_MANAGE = row(LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK, NOT_FOUND, FORBIDDEN, NOT_FOUND)
+
+# route name -> (method, arguments from the scenario, expectations)
+TABLE = {
+    "home": ("get", (), ALL_LOGGED_IN),
+    "health": ("get", (), row(OK, OK, OK, OK, OK, OK, OK, OK)),
+    "set_language": ("post", (), row(OK, OK, OK, OK, OK, OK, OK, OK)),
+    "accounts:login": ("get", (), row(OK, OK, OK, OK, OK, OK, OK, OK)),
+    "accounts:logout": ("post", (), row(LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN)),
+    "accounts:password_change": ("get", (), ALL_LOGGED_IN),
+    "accounts:password_change_done": ("get", (), ALL_LOGGED_IN),
+    "accounts:2fa_verify": ("get", (), ALL_LOGGED_IN),
+    "accounts:2fa_setup": ("get", (), ALL_LOGGED_IN),
+    "referrals:case_list": ("get", (), ALL_LOGGED_IN),
+    "referrals:intake_new": ("get", (), REFERRER_ACTION | {"outsider": OK}),
+    "referrals:case_detail": ("get", ("case",), CASE_READ),
+    "referrals:intake_step": ("get", ("case", "step"), CASE_READ),
+    "referrals:intake_submit": ("post", ("case",), REFERRER_ACTION),
+    "referrals:case_timeline": ("get", ("case",), CASE_READ),
+    "meetings:queue": ("get", (), MDO_PAGE),
+    "meetings:preconsult": ("post", ("case", "action"), MDO_CASE_ACTION),
+    "meetings:schedule": ("post", ("case",), MDO_CASE_ACTION),
+    "meetings:plan_agreed": ("post", ("case",), REFERRER_ACTION),
+    "meetings:meeting_list": ("get", (), MDO_PAGE),
+    # The chair of another region creates meetings for that region's centre.
+    "meetings:meeting_create": ("get", (), row(LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK, FORBIDDEN,
+                                               FORBIDDEN, OK)),
+    "meetings:meeting_detail": ("get", ("meeting",), MEETING_READ),
+    "meetings:meeting_edit": ("get", ("meeting",), MEETING_MANAGE),
+    "meetings:meeting_status": ("post", ("meeting",), MEETING_MANAGE),
+    "meetings:attendance_add": ("post", ("meeting",), MDO_CASE_ACTION),
+    "meetings:attendance_remove": ("post", ("meeting", "attendance"), MDO_CASE_ACTION),
+    "meetings:agenda_print": ("get", ("meeting",), MEETING_READ),
+    "meetings:agenda_pdf": ("get", ("meeting",), MEETING_READ),
+    "meetings:minutes_print": ("get", ("meeting",), MEETING_READ),
+    "meetings:minutes_pdf": ("get", ("meeting",), MEETING_READ),
+    "meetings:item_move": ("post", ("item",), MDO_CASE_ACTION),
+    "meetings:item_remove": ("post", ("item",), MDO_CASE_ACTION),
+    "meetings:item_reorder": ("post", ("item",), MDO_CASE_ACTION),
+    "meetings:item_presence": ("post", ("item",), MDO_CASE_ACTION),
+    "meetings:item_advice": ("get", ("item",), MDO_CASE_ACTION),
+    "audit:access_log": ("get", (), row(LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK,
+                                        FORBIDDEN)),
+}
+
+
+def route_names():
+    """Every named route outside the Django admin (which has its own staff-only checks)."""
+    names = set()
+
+    def walk(patterns, namespace):
+        for pattern in patterns:
+            if isinstance(pattern, URLResolver):
+                if pattern.namespace == "admin":
+                    continue
+                inner = pattern.namespace or namespace
+                walk(pattern.url_patterns, f"{namespace}:{pattern.namespace}" if namespace and pattern.namespace
+                     else inner)
+            elif isinstance(pattern, URLPattern) and pattern.name:
+                names.add(f"{namespace}:{pattern.name}" if namespace else pattern.name)
+
+    walk(get_resolver().url_patterns, "")
+    return names
+
+
+def test_every_route_is_in_the_table():
+    assert route_names() == set(TABLE), "add new routes to TABLE with who may use them"
+
+
+@pytest.fixture
+def scenario(hospital, other_hospital, centre, referrer, neuro_oncologist, chair):
+    item = scheduled_case(referrer, chair)
+    register_quorum(item.meeting, chair, disciplines=("neurology",))
+    attendance = item.meeting.attendances.get()
+    meeting_services.item_set_presence(actor=Actor(user=chair), item_id=item.pk, present="yes")
+    far_centre = CentreFactory()
+    HospitalFactory(mdo_centre=far_centre)
+    planned_meeting(chair, days_ahead=21)
+    users = {
+        "anonymous": None,
+        "referrer": referrer,
+        "outsider": UserFactory(hospital=other_hospital, role=Role.REFERRER),
+        "neuro_oncologist": neuro_oncologist,
+        "chair": chair,
+        "admin": UserFactory(hospital=None, role=Role.ADMIN, is_staff=True),
+        "privacy_officer": UserFactory(hospital=centre, role=Role.PRIVACY_OFFICER),
+        "far_mdo": UserFactory(hospital=far_centre, role=Role.CHAIR),
+    }
+    args = {"case": item.case.pk, "step": "clinical", "action": "accept", "meeting": item.meeting.pk,
+            "attendance": attendance.pk, "item": item.pk}
+    return users, args, item
+
+
+def outcome(response, role):
+    if response.status_code in (403, 404):
+        return response.status_code
+    if response.status_code == 302 and "/accounts/login/" in response["Location"]:
+        return LOGIN
+    assert response.status_code in (200, 302, 400), (role, response.status_code)
+    return OK
+
+
+@pytest.mark.parametrize("name", sorted(TABLE))
+def test_route(name, scenario):
+    users, args, item = scenario
+    method, arg_names, expected = TABLE[name]
+    for role in ROLES:
+        if "attendance" in arg_names:
+            # Each allowed role really removes it; give every role one of its own.
+            args["attendance"] = item.meeting.attendances.create(
+                name=f"Dr. {role}", discipline="neurology", recorded_by=users["chair"]).pk
+        url = reverse(name, args=[args[a] for a in arg_names])
+        client = Client()
+        if users[role] is not None:
+            verified_login(client, users[role])
+        response = getattr(client, method)(url, {})
+        got = outcome(response, role)
+        assert got == expected[role], f"{name} as {role}: expected {expected[role]}, got {got}"
+        if got in (403, 404) or got == LOGIN:
+            content = response.content.decode()
+            assert item.case.patient.family_name not in content, f"{name} as {role} leaks the patient"
+
+
+POST_ROUTES = sorted({name for name, (method, _, _) in TABLE.items() if method == "post"}
+                     | {"accounts:login", "accounts:password_change", "accounts:2fa_verify",
+                        "accounts:2fa_setup", "referrals:intake_new", "referrals:intake_step",
+                        "meetings:meeting_create", "meetings:meeting_edit", "meetings:item_advice"})
+
+
+@pytest.mark.parametrize("name", POST_ROUTES)
+def test_every_post_needs_the_csrf_token(name, scenario):
+    users, args, item = scenario
+    _, arg_names, expected = TABLE[name]
+    role = next((r for r in ("chair", "referrer", "privacy_officer") if expected[r] == OK), "chair")
+    client = Client(enforce_csrf_checks=True)
+    if name != "accounts:login":
+        verified_login(client, users[role])
+    url = reverse(name, args=[args[a] for a in arg_names])
+    response = client.post(url, {"reason": "x", "message": "x", "status": "held"})
+    assert response.status_code == 403, f"{name} accepted a POST without a CSRF token"
+    assert b"csrf-failure" in response.content
