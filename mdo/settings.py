@@ -229,6 +229,9 @@ LOGGING = {
         # (UUIDs only), but keep request logging at WARNING to avoid noise.
         "django.request": {"level": "WARNING"},
         "axes": {"level": "WARNING"},
+        # WeasyPrint reports its progress (about 70 lines per PDF) at INFO.
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
     },
 }
 

@@ -1,20 +1,16 @@
 """What the case page shows about pre-consultation and the meeting, per role."""
 
 from django.utils import timezone
-from django.utils.translation import get_language
 
 from meetings import forms
 from meetings.access import meetings_visible_to
 from meetings.models import AgendaItem, MeetingAdvice, MeetingStatus, Preconsultation
 from meetings.services import next_meeting_with_room
 from referrals.models import CaseStatus
+from triage.presenters import current_lang
 from triage.readiness import gap_label
 
 PRECONSULT_STATUSES = (CaseStatus.SUBMITTED, CaseStatus.ACCEPTED)
-
-
-def _lang():
-    return "en" if (get_language() or "nl").startswith("en") else "nl"
 
 
 def case_panels(request, case, bound_forms=None):
@@ -24,7 +20,7 @@ def case_panels(request, case, bound_forms=None):
         "preconsultations": list(
             Preconsultation.objects.filter(case=case).select_related("by").order_by("at", "id")
         ),
-        "gaps": [gap_label(code, _lang()) for code in case.meeting_gaps],
+        "gaps": [gap_label(code, current_lang()) for code in case.meeting_gaps],
     }
     item = (AgendaItem.objects.filter(case=case, removed_at__isnull=True)
             .select_related("meeting").first())

@@ -8,7 +8,8 @@ from triage.diagram import render_svg_for_result
 from triage.engine import FACT_LABELS, FOOTNOTES, FORUMS, OUTCOMES
 
 
-def _lang():
+def current_lang():
+    """"en" or "nl": the language of the request, for texts the engine holds in both."""
     return "en" if (get_language() or "nl").startswith("en") else "nl"
 
 
@@ -20,7 +21,7 @@ ANSWERS = {"yes": ("ja", "yes"), "no": ("nee", "no"), "unknown": ("onbekend", "u
 
 
 def outcome_context(code, lang=None):
-    lang = lang or _lang()
+    lang = lang or current_lang()
     outcome = OUTCOMES[code]
     return {
         "code": code,
@@ -41,7 +42,7 @@ def footnote_context(key, lang):
 
 def result_context(result, lang=None):
     """Everything the advice panel shows, from an engine Result (fresh or re-read)."""
-    lang = lang or _lang()
+    lang = lang or current_lang()
     steps = [
         {
             "node": step.node,

@@ -7,7 +7,6 @@ from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -17,14 +16,10 @@ from audit.models import AccessAction
 from audit.services import access_record_many
 from meetings import forms, services
 from meetings.access import get_item_for_user, get_meeting_for_user, meetings_visible_to
-from meetings.models import AgendaItem, Attendance, MeetingAdvice, MeetingStatus
+from meetings.models import Attendance, MeetingAdvice, MeetingStatus
+from meetings.presenters import agenda_items, quorum_context
 from referrals.access import get_case_for_user
-from triage.presenters import outcome_context
-from triage.quorum import REQUIRED_DISCIPLINES, missing_disciplines
-
-
-def _lang():
-    return "en" if (get_language() or "nl").startswith("en") else "nl"
+from triage.presenters import current_lang, outcome_context
 
 
 def _refused(request, exc):
@@ -110,26 +105,6 @@ def meeting_status(request, meeting_id):
     return redirect("meetings:meeting_detail", meeting.pk)
 
 
-def quorum_context(present, lang):
-    missing = missing_disciplines(present)
-    labels = dict(Discipline.choices)
-    return {
-        "required": [{"code": d, "label": labels[d], "present": d not in missing} for d in REQUIRED_DISCIPLINES],
-        "missing": [labels[d] for d in missing],
-        "met": not missing,
-    }
-
-
-def agenda_items(meeting):
-    """The meeting's active agenda items with everything the pages show, in two queries."""
-    return list(
-        AgendaItem.objects.filter(meeting=meeting, removed_at__isnull=True)
-        .select_related("case__patient", "case__referring_hospital", "case__referring_physician",
-                        "case__current_advice", "advice")
-        .order_by("position", "added_at")
-    )
-
-
 @login_required
 def meeting_detail(request, meeting_id, bound=None, status=200):
     meeting = get_meeting_for_user(request, meeting_id)
@@ -143,7 +118,7 @@ def meeting_detail(request, meeting_id, bound=None, status=200):
                       .exclude(pk=meeting.pk).order_by("date", "start_time"))
     candidates = User.objects.filter(hospital=meeting.centre, is_active=True).exclude(
         pk__in=[a.user_id for a in attendances if a.user_id])
-    lang = _lang()
+    lang = current_lang()
     rows = [
         {
             "item": item,
@@ -153,13 +128,16 @@ def meeting_detail(request, meeting_id, bound=None, status=200):
         for item in items
     ]
     bound = bound or {}
+    # One move form is rendered on every agenda row: read its meetings once, not once per row.
+    move_form = forms.MoveForm(meetings=other_meetings)
+    move_form.fields["meeting"].choices = list(move_form.fields["meeting"].choices)
     return render(request, "meetings/meeting_detail.html", {
         "meeting": meeting,
         "rows": rows,
         "attendances": attendances,
-        "quorum": quorum_context(present, lang),
+        "quorum": quorum_context(present),
         "attendance_form": bound.get("attendance") or forms.AttendanceForm(candidates=candidates),
-        "move_form": forms.MoveForm(meetings=other_meetings),
+        "move_form": move_form,
         "remove_form": forms.RemoveForm(),
         "presence_form": forms.PresenceForm(),
         "can_manage": request.user.has_perm("meetings.manage_meetings"),
@@ -288,7 +266,7 @@ def item_advice(request, item_id):
         initial = {name: getattr(existing, name) for name in services.ADVICE_FIELDS}
     form = forms.MeetingAdviceForm(request.POST or None, initial=initial)
     present = services.present_disciplines(item.meeting)
-    quorum = quorum_context(present, _lang())
+    quorum = quorum_context(present)
     status = 200
     if request.method == "POST":
         if form.is_valid():
@@ -310,7 +288,7 @@ def item_advice(request, item_id):
             status = 400
     return render(request, "meetings/item_advice.html", {
         "item": item, "case": case, "form": form, "quorum": quorum, "existing": existing,
-        "outcome": outcome_context(case.current_advice.outcome, _lang()) if case.current_advice else None,
+        "outcome": outcome_context(case.current_advice.outcome, current_lang()) if case.current_advice else None,
     }, status=status)
 
 

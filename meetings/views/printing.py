@@ -1,19 +1,69 @@
-"""Print view and PDF of a meeting's agenda and minutes (to be built)."""
+"""The printed agenda (before the meeting) and minutes (after it): a print page and a PDF of each.
 
-from django.http import Http404
+Only the neuro-oncologists and chairs of the meeting's MDO centre get them (404 for anyone else).
+Every printout lists patients, so each one is logged per case (NEN 7513): the print pages as
+"printed", the PDFs as "exported".
+"""
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+
+from audit.actor import Actor
+from audit.models import AccessAction
+from audit.services import access_record_many
+from meetings import printing
+from meetings.access import get_meeting_for_user
+
+AGENDA_TEMPLATE = "meetings/print/agenda.html"
+MINUTES_TEMPLATE = "meetings/print/minutes.html"
 
 
+def _log(request, context, action, object_type):
+    access_record_many(actor=Actor.from_request(request), action=action, object_type=object_type,
+                       cases=[row["case"] for row in context["cases"]])
+
+
+def _pdf_response(request, template_name, context, filename):
+    response = HttpResponse(printing.render_pdf(template_name, context, request=request),
+                            content_type="application/pdf")
+    # The date only: a file name ends up in download folders and mail, patient data must not.
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@login_required
+@never_cache
 def agenda_print(request, meeting_id):
-    raise Http404
+    meeting = get_meeting_for_user(request, meeting_id)
+    context = printing.agenda_context(meeting, user=request.user)
+    _log(request, context, AccessAction.PRINT, "meeting_agenda_print")
+    return render(request, AGENDA_TEMPLATE, context)
 
 
+@login_required
+@never_cache
 def agenda_pdf(request, meeting_id):
-    raise Http404
+    meeting = get_meeting_for_user(request, meeting_id)
+    context = printing.agenda_context(meeting, user=request.user)
+    _log(request, context, AccessAction.EXPORT, "meeting_agenda_pdf")
+    return _pdf_response(request, AGENDA_TEMPLATE, context, f"mdo-agenda-{meeting.date:%Y-%m-%d}.pdf")
 
 
+@login_required
+@never_cache
 def minutes_print(request, meeting_id):
-    raise Http404
+    meeting = get_meeting_for_user(request, meeting_id)
+    context = printing.minutes_context(meeting, user=request.user)
+    _log(request, context, AccessAction.PRINT, "meeting_minutes_print")
+    return render(request, MINUTES_TEMPLATE, context)
 
 
+@login_required
+@never_cache
 def minutes_pdf(request, meeting_id):
-    raise Http404
+    meeting = get_meeting_for_user(request, meeting_id)
+    context = printing.minutes_context(meeting, user=request.user)
+    _log(request, context, AccessAction.EXPORT, "meeting_minutes_pdf")
+    return _pdf_response(request, MINUTES_TEMPLATE, context, f"mdo-minutes-{meeting.date:%Y-%m-%d}.pdf")
