@@ -47,6 +47,8 @@ _QUIET = {
     "cerebral_response", "prognosis_unknown", "kps_unknown", "dexamethasone_mg",
     "neuro_deficit_detail", "largest_diameter_mm", "critical_location", "critical_location_site",
     "comorbidity", "patient_wish", "primary_diagnosis_date", "molecular_markers",
+    # Asked only of symptomatic patients (Bijlage 2, toelichting 3 and 4).
+    "rapid_kps_improvement", "qol_improvement",
 }
 
 

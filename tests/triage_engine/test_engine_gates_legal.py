@@ -55,7 +55,7 @@ def test_radionecrosis_is_discussed_outside_either_chart(symptomatic):
     assert result.chart is None
     assert result.endpoints == ("P_RADIONECROSIS_YES",)
     assert result.trace[-1].node == "P_RADIONECROSIS"
-    assert result.trace[-1].footnote == "S2"
+    assert result.trace[-1].footnote == "S2_RADIONECROSIS"  # Bijlage 2, toelichting 2
     assert result.missing == ()
 
 

@@ -121,6 +121,20 @@ FOOTNOTES = {
          "Beware of symptoms due to possible radiation necrosis after stereotactic radiotherapy. "
          "These patients are also discussed in the MDT, but do not follow this flowchart."),
     ),
+    # The two sentences of toelichting 2 that the gates before the charts rest on, quoted alone so
+    # the trace does not repeat the whole note at each gate.
+    "S2_WISH": (
+        "Bijlage 2, toelichting 2",
+        "Altijd geldt dat de patiënt een behandelwens moet hebben.",
+        "The patient must always have a wish for treatment.",
+    ),
+    "S2_RADIONECROSIS": (
+        "Bijlage 2, toelichting 2",
+        ("Cave symptomen tgv mogelijk radiatienecrose na stereotactische radiotherapie. Deze "
+         "patiënten worden ook op het MDO besproken, maar volgen niet dit stroomschema."),
+        ("Beware of symptoms due to possible radiation necrosis after stereotactic radiotherapy. "
+         "These patients are also discussed in the MDT, but do not follow this flowchart."),
+    ),
     "S3": (
         "Bijlage 2, toelichting 3",
         ("Een lage KPS is soms toe te schrijven aan neurologische klachten die veroorzaakt worden "
@@ -185,6 +199,8 @@ _SOURCES_EN = {
     "A_NB_RT": "Appendix 1, flowchart, NB",
     "S1": "Appendix 2, note 1",
     "S2": "Appendix 2, note 2",
+    "S2_WISH": "Appendix 2, note 2",
+    "S2_RADIONECROSIS": "Appendix 2, note 2",
     "S3": "Appendix 2, note 3",
     "S4": "Appendix 2, note 4",
     "LEGAL": "Guideline, section 1 (Regeling bijzondere neurochirurgie, BWBR0051029)",

@@ -61,13 +61,13 @@ _DECISIONS = (
         "P_TREATMENT_WISH", None,
         "Heeft de patiënt een behandelwens?",
         "Does the patient wish to be treated?",
-        ["treatment_wish"], "S2", "P_RADIONECROSIS", "P_TREATMENT_WISH_NO",
+        ["treatment_wish"], "S2_WISH", "P_RADIONECROSIS", "P_TREATMENT_WISH_NO",
     ),
     _decision(
         "P_RADIONECROSIS", None,
         "Verdenking radiatienecrose na stereotactische radiotherapie?",
         "Suspected radiation necrosis after stereotactic radiotherapy?",
-        ["suspected_radionecrosis"], "S2", "P_RADIONECROSIS_YES", "P_SYMPTOMATIC",
+        ["suspected_radionecrosis"], "S2_RADIONECROSIS", "P_RADIONECROSIS_YES", "P_SYMPTOMATIC",
     ),
     _decision(
         "P_SYMPTOMATIC", None,
@@ -138,8 +138,8 @@ _DECISIONS = (
 )
 
 _TERMINALS = (
-    TerminalBox("P_TREATMENT_WISH_NO", None, "NO_MDO_NO_TREATMENT_WISH", "S2"),
-    TerminalBox("P_RADIONECROSIS_YES", None, "NEURO_ONC_MDO_RADIONECROSIS", "S2"),
+    TerminalBox("P_TREATMENT_WISH_NO", None, "NO_MDO_NO_TREATMENT_WISH", "S2_WISH"),
+    TerminalBox("P_RADIONECROSIS_YES", None, "NEURO_ONC_MDO_RADIONECROSIS", "S2_RADIONECROSIS"),
     TerminalBox("A1_NO", "A", "RESTRAINED_POLICY_NO_MDO", "A_NB", then=L1),
     TerminalBox("A2_YES", "A", "NEURO_ONC_MDO", None),
     TerminalBox("A3_YES", "A", "NEURO_ONC_MDO", None),

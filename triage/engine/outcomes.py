@@ -108,7 +108,7 @@ OUTCOMES = _outcomes(
             "Symptoms that may be due to radiation necrosis are always discussed in the "
             "neuro-oncology MDT; these patients do not follow the flowchart."
         ),
-        footnote="S2",
+        footnote="S2_RADIONECROSIS",
         short_nl="neuro-oncologisch MDO (radiatienecrose)",
         short_en="neuro-oncology MDT (radiation necrosis)",
     ),
@@ -218,7 +218,7 @@ OUTCOMES = _outcomes(
             "Discussion only makes sense when the patient wishes to be treated; the treatment plan "
             "is always made with the patient."
         ),
-        footnote="S2",
+        footnote="S2_WISH",
         short_nl="geen MDO (geen behandelwens)",
         short_en="no MDT (no wish for treatment)",
     ),

@@ -297,7 +297,7 @@ def P_TREATMENT_WISH(ctx: Context) -> Answer:
     first for both charts, and before the legal rule: the law does not require discussing a
     patient who declines treatment.
     """
-    return _answer(ctx.read("treatment_wish"), "treatment_wish", "S2")
+    return _answer(ctx.read("treatment_wish"), "treatment_wish", "S2_WISH")
 
 
 def P_RADIONECROSIS(ctx: Context) -> Answer:
@@ -305,7 +305,7 @@ def P_RADIONECROSIS(ctx: Context) -> Answer:
 
     Bijlage 2, toelichting 2: these patients are discussed but do not follow the flowchart.
     """
-    return _answer(ctx.read("suspected_radionecrosis"), "suspected_radionecrosis", "S2")
+    return _answer(ctx.read("suspected_radionecrosis"), "suspected_radionecrosis", "S2_RADIONECROSIS")
 
 
 def P_SYMPTOMATIC(ctx: Context) -> Answer:
