@@ -39,6 +39,9 @@ class StepForm(forms.ModelForm):
 
     # Fields that must be answered in strict mode, and conditional rules in `conditional`.
     required_fields: tuple = ()
+    # field -> "other_field=value|other_field=value": the page hides the field (static/js/app.js)
+    # while none of the conditions holds and it is empty. Without JavaScript all are shown.
+    show_when: dict = {}
 
     def __init__(self, *args, strict=False, **kwargs):
         self.strict = strict
@@ -51,6 +54,8 @@ class StepForm(forms.ModelForm):
                 field.choices = list(model_field.choices)
             elif model_field.choices:
                 field.choices = [("", "—")] + list(model_field.choices)
+            if name in self.show_when:
+                field.widget.attrs["data-show-when"] = self.show_when[name]
 
     select_fields: tuple = ()
 
@@ -130,6 +135,7 @@ class PatientForm(forms.ModelForm):
 
 class ReferralForm(StepForm):
     required_fields = ("presenter_role", "systemic_activity_discussed")
+    show_when = {"presenter_name": "presenter_role=neurologist|presenter_role=nurse|presenter_role=other"}
 
     class Meta:
         model = Case
@@ -145,6 +151,13 @@ class ReferralForm(StepForm):
 class OncologyForm(StepForm):
     required_fields = ("primary_tumour", "driver_mutation", "prior_brain_metastases")
     select_fields = ("primary_tumour",)
+    show_when = {
+        "primary_tumour_other": "primary_tumour=other",
+        "driver_mutation_detail": "driver_mutation=yes",
+        "prior_bm_treatment": "prior_brain_metastases=yes",
+        "prior_bm_effect": "prior_brain_metastases=yes",
+        "prior_radiation_fields": "prior_brain_metastases=yes",
+    }
 
     class Meta:
         model = Case
@@ -187,6 +200,7 @@ class OncologyForm(StepForm):
 
 class HistoryForm(StepForm):
     required_fields = ("comorbidity_relevant", "anticoagulation")
+    show_when = {"anticoagulation_detail": "anticoagulation=yes"}
 
     class Meta:
         model = Case
@@ -205,6 +219,7 @@ class HistoryForm(StepForm):
 
 class ExtracranialForm(StepForm):
     required_fields = ("extracranial_status", "systemic_option")
+    show_when = {"systemic_line": "systemic_option=yes", "cerebral_response": "systemic_option=yes"}
 
     class Meta:
         model = Case
@@ -237,6 +252,12 @@ class ExtracranialForm(StepForm):
 
 class ClinicalForm(StepForm):
     required_fields = ("dexamethasone", "neuro_deficit", "epilepsy")
+    show_when = {
+        "dexamethasone_mg": "dexamethasone=yes",
+        "neuro_deficit_detail": "neuro_deficit=yes",
+        "rapid_kps_improvement": "neuro_deficit=yes|epilepsy=yes",
+        "qol_improvement": "neuro_deficit=yes|epilepsy=yes",
+    }
 
     class Meta:
         model = Case
@@ -277,6 +298,11 @@ class ClinicalForm(StepForm):
 
 class ImagingForm(StepForm):
     required_fields = ("mri_date", "lesion_mode")
+    show_when = {
+        "largest_diameter_mm": "lesion_mode=many",
+        "critical_location": "lesion_mode=many",
+        "critical_location_site": "critical_location=yes",
+    }
 
     class Meta:
         model = Case
@@ -321,7 +347,13 @@ class LesionForm(forms.ModelForm):
     class Meta:
         model = Lesion
         fields = ["region", "side", "diameter_mm", "critical", "critical_site"]
-        widgets = {"diameter_mm": forms.NumberInput(attrs={"min": 1, "max": 150})}
+        widgets = {
+            "region": forms.Select(attrs={"class": "form-select form-select-sm"}),
+            "side": forms.Select(attrs={"class": "form-select form-select-sm"}),
+            "diameter_mm": forms.NumberInput(attrs={"min": 1, "max": 150, "class": "form-control form-control-sm"}),
+            "critical": forms.CheckboxInput(attrs={"class": "form-check-input"}),
+            "critical_site": forms.Select(attrs={"class": "form-select form-select-sm"}),
+        }
 
     def clean(self):
         cleaned = super().clean()

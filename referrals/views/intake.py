@@ -16,6 +16,7 @@ from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -25,7 +26,7 @@ from referrals import services
 from referrals.access import can_edit_intake, get_case_for_user
 from referrals.forms import LesionFormSet, PatientForm
 from referrals.intake import STEPS, STEPS_BY_KEY, next_step, open_questions, previous_step
-from referrals.models import Lesion
+from referrals.models import Case, Lesion
 from referrals.presenters import case_sections
 from triage.presenters import result_context
 from triage.services import advice_preview
@@ -312,6 +313,12 @@ def _render_step(request, case, step, form, patient_form, formset, stale=None):
     })
 
 
+def _question_label(name):
+    if name == "lesions":
+        return _("Lesions")
+    return capfirst(Case._meta.get_field(name).verbose_name)
+
+
 def intake_review(request, case):
     lesions = list(case.lesions.all())
     result = advice_preview(case, lesions)
@@ -320,7 +327,8 @@ def intake_review(request, case):
         "case": case,
         "lesions": lesions,
         "sections": case_sections(case, lesions),
-        "open_steps": open_questions(case, lesions),
+        "open_steps": [(step, [_question_label(name) for name in missing])
+                       for step, missing in open_questions(case, lesions)],
         "advice": result_context(result),
         "progress": _progress(case, STEPS_BY_KEY["review"], lesions),
         "previous": previous_step(STEPS_BY_KEY["review"]),

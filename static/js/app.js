@@ -1,6 +1,7 @@
 // Progressive enhancement only: every page works without JavaScript.
 (function () {
   "use strict";
+
   // A form submitted once cannot be submitted again by a double click (the server also refuses
   // a second submission; this only spares the user a confusing second page).
   document.querySelectorAll("form").forEach(function (form) {
@@ -9,5 +10,49 @@
         window.setTimeout(function () { button.disabled = true; }, 0);
       });
     });
+  });
+
+  // Follow-up questions (data-show-when="field=value|field=value") are hidden while none of
+  // their conditions holds - but never while they hold an answer, so nothing typed is hidden.
+  function valueOf(form, name) {
+    var checked = form.querySelector('input[name="' + name + '"]:checked');
+    if (checked) { return checked.value; }
+    var field = form.querySelector('[name="' + name + '"]');
+    if (!field || field.type === "radio") { return ""; }
+    if (field.type === "checkbox") { return field.checked ? "on" : ""; }
+    return field.value;
+  }
+
+  function holds(form, spec) {
+    return spec.split("|").some(function (condition) {
+      var parts = condition.split("=");
+      return valueOf(form, parts[0]) === parts[1];
+    });
+  }
+
+  function answered(container) {
+    if (container.tagName === "FIELDSET") { return false; }
+    return Array.prototype.some.call(container.querySelectorAll("input, select, textarea"), function (el) {
+      if (el.type === "radio" || el.type === "checkbox") { return el.checked; }
+      return el.value !== "";
+    });
+  }
+
+  document.querySelectorAll("form").forEach(function (form) {
+    var targets = [];
+    form.querySelectorAll("[data-show-when]").forEach(function (el) {
+      var container = el.tagName === "FIELDSET" ? el : (el.closest(".mb-3") || el.parentElement);
+      if (targets.every(function (t) { return t.container !== container; })) {
+        targets.push({container: container, spec: el.getAttribute("data-show-when")});
+      }
+    });
+    if (!targets.length) { return; }
+    function update() {
+      targets.forEach(function (t) {
+        t.container.hidden = !(holds(form, t.spec) || answered(t.container));
+      });
+    }
+    form.addEventListener("change", update);
+    update();
   });
 })();

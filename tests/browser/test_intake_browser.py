@@ -51,6 +51,11 @@ def test_a_referrer_submits_a_case_with_two_lesions_and_sees_the_advice(page, re
     page.fill("input[name=prognosis_months]", "18")
     next_step(page, "Klinische toestand")
 
+    # Follow-up questions appear only when they apply.
+    assert page.is_hidden("input[name=dexamethasone_mg]")
+    choose(page, "dexamethasone", "yes")
+    assert page.is_visible("input[name=dexamethasone_mg]")
+    assert page.is_hidden("input[name=qol_improvement]")
     # A wrong KPS first: the message appears at the field and the other answers stay.
     page.fill("input[name=kps]", "75")
     choose(page, "dexamethasone", "no")
