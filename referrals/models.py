@@ -11,6 +11,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Upper
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -68,6 +69,9 @@ class Patient(models.Model):
     class Meta:
         verbose_name = _("patient")
         verbose_name_plural = _("patients")
+        # Searches by patient number ignore case (patient_number__iexact). The search by family
+        # name (icontains) has a trigram index on PostgreSQL: migration 0004, not declared here.
+        indexes = [models.Index(Upper("patient_number"), name="patient_number_upper")]
         constraints = [
             models.UniqueConstraint(
                 fields=["hospital", "patient_number"], name="patient_number_unique_per_hospital",
@@ -291,6 +295,7 @@ class Case(models.Model):
     )
     qol_improvement = answer_field(
         _("could local treatment clearly improve quality of life"),
+        _("Asked of symptomatic patients (neurological deficit or epilepsy) only."),
     )
 
     # Step 6: imaging and lesions
@@ -302,9 +307,14 @@ class Case(models.Model):
     )
     largest_diameter_mm = models.PositiveSmallIntegerField(
         _("largest diameter (mm), if known"), null=True, blank=True,
+        help_text=_("With many or very small lesions: the largest one, if measured."),
         validators=[MinValueValidator(1), MaxValueValidator(150)],
     )
-    critical_location = answer_field(_("critical location"))
+    critical_location = answer_field(
+        _("critical location"),
+        _("With many or very small lesions: is any of them in a critical location? (With a list, "
+          "mark each lesion.)"),
+    )
     critical_location_site = models.CharField(
         _("which critical location"), max_length=30, choices=CriticalSite.choices, blank=True
     )
@@ -335,6 +345,11 @@ class Case(models.Model):
         indexes = [
             models.Index(fields=["referring_hospital", "-created_at"], name="case_hospital_created"),
             models.Index(fields=["mdo_centre", "status", "submitted_at"], name="case_centre_queue"),
+            # The pre-consultation queue (meetings.views.preconsult): a centre's cases in these
+            # statuses, longest waiting first. Read in index order, its first page stops after
+            # 25 rows instead of sorting the whole queue (docs/performance.md).
+            models.Index(fields=["mdo_centre", "submitted_at", "id"], name="case_queue_waiting",
+                         condition=Q(status__in=["submitted", "info_requested", "accepted"])),
         ]
         constraints = [
             models.CheckConstraint(

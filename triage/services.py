@@ -33,14 +33,12 @@ def advice_preview(case, lesions=None) -> Result:
     return evaluate(facts_from_case(case, lesions), current_thresholds())
 
 
-@transaction.atomic
-def advice_store(*, actor, case, lesions=None, resubmission=False) -> Advice:
-    """Compute the advice for the case and keep it, with everything needed to show it again."""
-    facts = facts_from_case(case, lesions)
-    result = evaluate(facts, current_thresholds())
-    advice = Advice.objects.create(
+def advice_from_result(*, case, facts, result, user, resubmission=False) -> Advice:
+    """The Advice row (unsaved) for an engine result: the one mapping from a result to what is
+    stored. advice_store saves it; manage.py synthetic_data bulk-creates it."""
+    return Advice(
         case=case,
-        created_by=actor.user,
+        created_by=user,
         trigger=AdviceTrigger.RESUBMITTED if resubmission else AdviceTrigger.SUBMITTED,
         outcome=result.outcome,
         forum=result.forum,
@@ -53,6 +51,16 @@ def advice_store(*, actor, case, lesions=None, resubmission=False) -> Advice:
         deciding=list(result.deciding),
         endpoints=list(result.endpoints),
     )
+
+
+@transaction.atomic
+def advice_store(*, actor, case, lesions=None, resubmission=False) -> Advice:
+    """Compute the advice for the case and keep it, with everything needed to show it again."""
+    facts = facts_from_case(case, lesions)
+    result = evaluate(facts, current_thresholds())
+    advice = advice_from_result(case=case, facts=facts, result=result, user=actor.user,
+                                resubmission=resubmission)
+    advice.save(force_insert=True)
     event_record(
         actor=actor, action="case.triaged", case=case, obj=advice, access_action=None,
         data={"outcome": result.outcome, "rule_set_version": result.rule_set_version},

@@ -1,0 +1,292 @@
+"""Load test (issue 6, item 7): simulated referrers submit cases through the real pages.
+
+Each simulated referrer logs in (password, then the TOTP code computed from its device key),
+then, until the time is up, walks the intake as a browser does: GET a step, POST it with the CSRF
+token from the form and the case version, step by step, then the review page and the submit. A
+walk begun before the deadline is finished. Afterwards the number of successful submits is
+compared with the cases in the database: they must be equal, with no errors.
+
+A separate process from the server (plain Python threads and http.client; no extra packages).
+It needs a running server and the server's database (for the users it creates and the count):
+
+    DJANGO_SETTINGS_MODULE=benchmarks.settings DATABASE_URL=postgres://postgres@127.0.0.1:5432/mdo_bench \\
+        .venv/bin/python benchmarks/load_test.py --base-url http://127.0.0.1:8765 --users 50 --duration 60
+
+run_benchmark.py runs it this way at the end, against gunicorn on PostgreSQL. The referrers
+(`load-verwijzer-NN`) are made in the synthetic hospitals; their patients are marked synthetic
+afterwards (the intake form has no such field).
+"""
+
+import argparse
+import datetime
+import http.client
+import json
+import re
+import statistics
+import sys
+import threading
+import time
+import uuid
+from collections import Counter, defaultdict
+from html import unescape
+from pathlib import Path
+from urllib.parse import urlencode, urlsplit
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import django  # noqa: E402
+
+django.setup()
+
+from django_otp.oath import totp  # noqa: E402
+from django_otp.plugins.otp_totp.models import TOTPDevice  # noqa: E402
+
+from accounts.models import Hospital, Role, User  # noqa: E402
+from referrals.models import Case, CaseStatus, Patient  # noqa: E402
+
+PASSWORD = "load-test-wachtwoord-2026"  # noqa: S105 - synthetic accounts of the load test
+CASE_URL = re.compile(r"^/cases/([0-9a-f-]{36})/$")
+
+STEPS = {
+    "oncology": {
+        "primary_tumour": "nsclc", "primary_tumour_other": "", "primary_diagnosis_date": "2024-02-01",
+        "molecular_markers": "Adenocarcinoom", "driver_mutation": "yes", "driver_mutation_detail": "EGFR exon 19",
+        "prior_treatment_lines": "osimertinib", "prior_brain_metastases": "no", "prior_bm_treatment": "",
+        "prior_bm_effect": "", "prior_radiation_fields": "",
+    },
+    "history": {"comorbidity_relevant": "no", "comorbidity": "", "anticoagulation": "no",
+                "anticoagulation_detail": ""},
+    "extracranial": {"extracranial_status": "stable", "systemic_option": "no", "systemic_line": "",
+                     "cerebral_response": "", "prognosis_months": "12"},
+    "clinical": {"kps": "80", "dexamethasone": "no", "dexamethasone_mg": "", "neuro_deficit": "no",
+                 "neuro_deficit_detail": "", "epilepsy": "no", "rapid_kps_improvement": "", "qol_improvement": ""},
+    "imaging": {"mri_date": "", "lesion_mode": "list", "largest_diameter_mm": "", "critical_location": "",
+                "critical_location_site": "", "lesions-TOTAL_FORMS": "2", "lesions-INITIAL_FORMS": "0",
+                "lesions-MIN_NUM_FORMS": "0", "lesions-MAX_NUM_FORMS": "50",
+                "lesions-0-region": "frontal", "lesions-0-side": "left", "lesions-0-diameter_mm": "14",
+                "lesions-0-critical_site": "",
+                "lesions-1-region": "cerebellum", "lesions-1-side": "right", "lesions-1-diameter_mm": "7",
+                "lesions-1-critical_site": ""},
+    "questions": {"radiotherapy_considered": "yes", "suspected_radionecrosis": "no", "recurrence": "no",
+                  "treatment_wish": "yes", "patient_wish": "Wil behandeling", "question_to_mdo": "Indicatie SRT?"},
+}
+STEP_ORDER = ["oncology", "history", "extracranial", "clinical", "imaging", "questions", "review"]
+
+
+class Failure(Exception):
+    pass
+
+
+class Browser:
+    """Just enough of a browser: cookies, one request at a time, no redirects followed."""
+
+    def __init__(self, base_url, stats):
+        parts = urlsplit(base_url)
+        self.host, self.port = parts.hostname, parts.port or 80
+        self.cookies = {}
+        self.stats = stats
+
+    def request(self, kind, method, path, data=None):
+        headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())}
+        body = None
+        if data is not None:
+            body = urlencode(data)
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        started = time.perf_counter()
+        try:
+            conn = http.client.HTTPConnection(self.host, self.port, timeout=120)
+            conn.request(method, path, body=body, headers=headers)
+            response = conn.getresponse()
+            content = response.read().decode("utf-8", "replace")
+            conn.close()
+        except OSError as exc:
+            self.stats.record(kind, time.perf_counter() - started)
+            raise Failure(f"{kind}: {type(exc).__name__}") from exc
+        self.stats.record(kind, time.perf_counter() - started)
+        for name, value in response.getheaders():
+            if name.lower() == "set-cookie":
+                key, _, rest = value.partition("=")
+                self.cookies[key] = rest.split(";", 1)[0]
+        return response.status, response.getheader("Location", ""), content
+
+    def expect(self, kind, method, path, data=None, status=200, location=None):
+        got, where, content = self.request(kind, method, path, data)
+        if got != status or (location is not None and not re.match(location, where)):
+            raise Failure(f"{kind}: {got} {re.sub(r'[0-9a-f-]{36}', '<id>', where)[:60]}")
+        return where, content
+
+
+def field(content, name):
+    match = re.search(rf'name="{re.escape(name)}" value="([^"]*)"', content)
+    if match is None:
+        raise Failure(f"no {name} in the page")
+    return unescape(match.group(1))
+
+
+class Stats:
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.latency = defaultdict(list)
+        self.errors = Counter()
+        self.submits = 0
+        self.abandoned = 0
+
+    def record(self, kind, seconds):
+        with self.lock:
+            self.latency[kind].append(seconds)
+
+    def failed(self, failure):
+        """A walk (the login, or one case) that went wrong: counted once, and abandoned."""
+        with self.lock:
+            self.errors[str(failure)] += 1
+            self.abandoned += 1
+
+
+def referrer_walk(number, user, key, args, deadline, stats):
+    browser = Browser(args.base_url, stats)
+    try:
+        _where, page = browser.expect("login GET", "GET", "/accounts/login/")
+        browser.expect("login POST", "POST", "/accounts/login/", {
+            "csrfmiddlewaretoken": field(page, "csrfmiddlewaretoken"), "username": user, "password": PASSWORD,
+            "next": ""}, status=302)
+        _where, page = browser.expect("2fa GET", "GET", "/accounts/2fa/")
+        code = f"{totp(key):06d}"
+        browser.expect("2fa POST", "POST", "/accounts/2fa/", {
+            "csrfmiddlewaretoken": field(page, "csrfmiddlewaretoken"), "token": code, "next": "/cases/"},
+            status=302, location=r"^/cases/$")
+    except Failure as failure:
+        stats.failed(failure)
+        return
+    serial = 0
+    while time.monotonic() < deadline:
+        serial += 1
+        try:
+            submit_one(browser, number, serial, stats)
+        except Failure as failure:
+            stats.failed(failure)
+
+
+def submit_one(browser, number, serial, stats):
+    _where, page = browser.expect("step GET", "GET", "/cases/new/")
+    csrf = field(page, "csrfmiddlewaretoken")
+    patient = {"patient_number": f"LOAD{number:02d}-{serial:05d}-{uuid.uuid4().hex[:4]}",
+               "family_name": f"Synth-Load{number:02d}", "given_names": "L.", "date_of_birth": "1960-03-14",
+               "sex": "female", "bsn": ""}
+    where, _page = browser.expect("step POST", "POST", "/cases/new/", {
+        "csrfmiddlewaretoken": csrf, "intake_token": field(page, "intake_token"), "next": "1", **patient,
+        "presenter_role": "treating", "presenter_name": "", "systemic_activity_discussed": "yes"},
+        status=302, location=r"^/cases/[0-9a-f-]{36}/intake/oncology/$")
+    case_id = where.split("/")[2]
+    for step, following in zip(STEP_ORDER, STEP_ORDER[1:], strict=False):
+        path = f"/cases/{case_id}/intake/{step}/"
+        _where, page = browser.expect("step GET", "GET", path)
+        data = dict(STEPS[step])
+        if step == "imaging":
+            data["mri_date"] = (datetime.date.today() - datetime.timedelta(days=5)).isoformat()
+        browser.expect("step POST", "POST", path, {
+            "csrfmiddlewaretoken": field(page, "csrfmiddlewaretoken"), "version": field(page, "version"),
+            "next": "1", **data}, status=302, location=rf"^/cases/{case_id}/intake/{following}/$")
+    _where, page = browser.expect("review GET", "GET", f"/cases/{case_id}/intake/review/")
+    browser.expect("submit POST", "POST", f"/cases/{case_id}/submit/", {
+        "csrfmiddlewaretoken": field(page, "csrfmiddlewaretoken"), "version": field(page, "version")},
+        status=302, location=rf"^/cases/{case_id}/$")
+    with stats.lock:
+        stats.submits += 1
+
+
+def load_users(n):
+    """`n` referrers spread over the synthetic referring hospitals, each with a confirmed TOTP device."""
+    hospitals = list(Hospital.objects.filter(code__startswith="syn-zh-").order_by("code"))
+    if not hospitals:
+        sys.exit("No synthetic hospitals: run manage.py synthetic_data first.")
+    users = []
+    for i in range(1, n + 1):
+        username = f"load-verwijzer-{i:02d}"
+        user = User.objects.filter(username=username).first()
+        if user is None:
+            user = User(username=username, first_name="Load", last_name=f"Verwijzer {i:02d}", role=Role.REFERRER,
+                        hospital=hospitals[(i - 1) % len(hospitals)], email=f"{username}@synthetisch.invalid")
+            user.set_password(PASSWORD)
+            user.save()
+        device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+        if device is None:
+            device = TOTPDevice.objects.create(user=user, name="load test", confirmed=True)
+        users.append((user, device.bin_key))
+    return users
+
+
+def percentile(values, p):
+    values = sorted(values)
+    return values[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))] if values else 0.0
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--base-url", default="http://127.0.0.1:8765")
+    parser.add_argument("--users", type=int, default=50)
+    parser.add_argument("--duration", type=int, default=60)
+    parser.add_argument("--json", help="write the result here too")
+    args = parser.parse_args()
+
+    users = load_users(args.users)
+    ids = [user.pk for user, _key in users]
+    before = Case.objects.filter(referring_physician_id__in=ids).count()
+    submitted_before = Case.objects.filter(referring_physician_id__in=ids, status=CaseStatus.SUBMITTED).count()
+    stats = Stats()
+    started = time.monotonic()
+    deadline = started + args.duration
+    threads = [threading.Thread(target=referrer_walk, args=(n, user.username, key, args, deadline, stats))
+               for n, (user, key) in enumerate(users, start=1)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.monotonic() - started
+
+    cases = Case.objects.filter(referring_physician_id__in=ids)
+    submitted = cases.filter(status=CaseStatus.SUBMITTED).count() - submitted_before
+    new_cases = cases.count() - before
+    drafts_left = cases.filter(status=CaseStatus.DRAFT).count()
+    Patient.objects.filter(cases__referring_physician_id__in=ids, is_synthetic=False).update(is_synthetic=True)
+
+    all_latency = [s for values in stats.latency.values() for s in values]
+    requests = len(all_latency)
+    errors = sum(stats.errors.values())
+    result = {
+        "users": args.users, "duration": args.duration, "elapsed": round(elapsed, 1), "requests": requests,
+        "rps": round(requests / elapsed, 1), "errors": errors, "error_kinds": dict(stats.errors),
+        "abandoned_walks": stats.abandoned, "successful_submits": stats.submits,
+        "new_cases_in_db": new_cases, "submitted_in_db": submitted, "drafts_left": drafts_left,
+        "latency_ms": {kind: {"n": len(v), "p50": percentile(v, 50) * 1000, "p95": percentile(v, 95) * 1000,
+                              "p99": percentile(v, 99) * 1000, "max": max(v) * 1000}
+                       for kind, v in sorted(stats.latency.items())},
+        "all_ms": {"p50": percentile(all_latency, 50) * 1000, "p99": percentile(all_latency, 99) * 1000,
+                   "mean": statistics.fmean(all_latency) * 1000 if all_latency else 0},
+    }
+    equal = submitted == stats.submits == new_cases and errors == 0
+    result["ok"] = equal
+    lines = [
+        f"Load test: {args.users} referrers for {args.duration} s ({elapsed:.0f} s until the last walk ended): "
+        f"{requests:,} requests ({result['rps']} req/s), {errors} errors, {stats.abandoned} walks abandoned.",
+        "",
+        f"Successful submits {stats.submits:,}; new cases in the database {new_cases:,}, of which submitted "
+        f"{submitted:,} and drafts {drafts_left:,}: " + ("**equal, no errors**" if equal else "**NOT equal**") + ".",
+        "",
+        "| request | n | p50 ms | p95 ms | p99 ms | max ms |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    for kind, lat in result["latency_ms"].items():
+        lines.append(f"| {kind} | {lat['n']:,} | {lat['p50']:.0f} | {lat['p95']:.0f} | {lat['p99']:.0f} | "
+                     f"{lat['max']:.0f} |")
+    lines.append(f"| all | {requests:,} | {result['all_ms']['p50']:.0f} | | {result['all_ms']['p99']:.0f} | |")
+    if stats.errors:
+        lines += ["", "Errors: " + "; ".join(f"{k} × {v}" for k, v in stats.errors.most_common())]
+    result["markdown"] = "\n".join(lines)
+    print(result["markdown"])
+    if args.json:
+        Path(args.json).write_text(json.dumps(result, indent=2))
+    sys.exit(0 if equal else 1)
+
+
+if __name__ == "__main__":
+    main()
