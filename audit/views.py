@@ -18,9 +18,15 @@ from audit.services import access_record
 from referrals.models import Patient
 
 PAGE_SIZE = 100
+EARLIEST = datetime.date(2000, 1, 1)
 
 
 def _period(start, end):
+    # Nothing is logged before the application existed or after today: clamping to that keeps
+    # the period's meaning and keeps dates such as 0001-01-01 and 9999-12-31 out of timezone
+    # arithmetic that would overflow.
+    start = max(start, EARLIEST)
+    end = min(end, timezone.localdate())
     tz = timezone.get_current_timezone()
     begin = datetime.datetime.combine(start, datetime.time.min, tzinfo=tz)
     finish = datetime.datetime.combine(end + datetime.timedelta(days=1), datetime.time.min, tzinfo=tz)

@@ -1,3 +1,5 @@
+import datetime
+
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -9,6 +11,7 @@ from referrals.models import CaseStatus
 from triage.engine import OUTCOMES
 
 TEXTAREA = forms.Textarea(attrs={"rows": 3})
+MAX_DAYS_AHEAD = 5 * 366
 
 
 def outcome_choices():
@@ -95,6 +98,9 @@ class MeetingForm(forms.ModelForm):
         value = self.cleaned_data["date"]
         if value and value < timezone.localdate() and self.instance._state.adding:
             raise forms.ValidationError(_("A new meeting cannot lie in the past."))
+        # Also keeps a weekly series from running past the last date Python knows (9999-12-31).
+        if value and value > timezone.localdate() + datetime.timedelta(days=MAX_DAYS_AHEAD):
+            raise forms.ValidationError(_("A meeting cannot lie more than five years ahead."))
         return value
 
     def clean(self):
@@ -133,6 +139,12 @@ class PresenceForm(forms.Form):
                  ("representative", _("A representative who knows the history")), ("no", _("No"))],
     )
     representative_name = forms.CharField(label=_("Name of the representative"), max_length=150, required=False)
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("present") == "representative" and not cleaned.get("representative_name"):
+            self.add_error("representative_name", _("Give the name of the representative."))
+        return cleaned
 
 
 class MoveForm(forms.Form):

@@ -384,7 +384,8 @@ class BaseLesionFormSet(forms.BaseInlineFormSet):
 
 LesionFormSet = forms.inlineformset_factory(
     Case, Lesion, form=LesionForm, formset=BaseLesionFormSet, extra=0, can_delete=True,
-    max_num=50, validate_max=True,
+    # absolute_max: a forged TOTAL_FORMS builds at most 50 rows, not Django's default of 1,050.
+    max_num=50, validate_max=True, absolute_max=50,
 )
 
 

@@ -251,7 +251,8 @@ class TestAgenda:
         assert first.meeting == other
         response = client.post(reverse("meetings:item_remove", args=[second.pk]), {"reason": ""})
         second.refresh_from_db()
-        assert second.removed_at is None and response.status_code == 302
+        # Sent back with the form and its error (tests/test_fuzz.py checks what was typed is kept).
+        assert second.removed_at is None and response.status_code == 400
         client.post(reverse("meetings:item_remove", args=[second.pk]), {"reason": "Patiënt opgenomen"})
         second.refresh_from_db()
         assert second.removed_at is not None and second.removed_reason == "Patiënt opgenomen"
@@ -363,3 +364,26 @@ class TestMeetingAccess:
         for name in ("item_presence", "item_remove", "item_move", "item_reorder"):
             assert client.post(reverse(f"meetings:{name}", args=[item.pk]), {}).status_code == 404
         assert client.get(reverse("meetings:item_advice", args=[item.pk])).status_code == 404
+
+
+def test_a_meeting_in_which_no_case_fits_is_refused(chair):
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError) as exc:
+        planned_meeting(chair, capacity_cases=None, capacity_minutes=5, minutes_per_case=10)
+    assert "capacity_minutes" in exc.value.message_dict
+
+
+def test_another_hospitals_intake_token_is_ignored(client, referrer, outsider):
+    from referrals.models import Case
+    from tests.intake_helpers import STEP_DATA
+
+    token = "5f0e8a52-4b0e-4a5c-9a51-7c8d3f3b1a10"
+    verified_login(client, outsider)
+    client.post(reverse("referrals:intake_new"), {**STEP_DATA["patient"], "next": "1", "intake_token": token})
+    verified_login(client, referrer)
+    response = client.post(reverse("referrals:intake_new"),
+                           {**STEP_DATA["patient"], "next": "1", "intake_token": token})
+    assert response.status_code == 302
+    assert Case.objects.filter(referring_hospital=referrer.hospital).count() == 1
+    assert Case.objects.count() == 2

@@ -140,6 +140,10 @@ def meeting_detail(request, meeting_id, bound=None, status=200):
         "move_form": move_form,
         "remove_form": forms.RemoveForm(),
         "presence_form": forms.PresenceForm(),
+        # A form of one agenda row sent back with its errors (item_remove, item_presence).
+        "bound_item": bound.get("item"),
+        "bound_remove_form": bound.get("remove"),
+        "bound_presence_form": bound.get("presence"),
         "can_manage": request.user.has_perm("meetings.manage_meetings"),
         "can_record": request.user.has_perm("meetings.record_meeting_advice"),
         "can_schedule": request.user.has_perm("meetings.schedule_case"),
@@ -211,15 +215,14 @@ def item_remove(request, item_id):
     item = get_item_for_user(request, item_id)
     form = forms.RemoveForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _("Give the reason for taking the case off the agenda."))
+        return meeting_detail(request, item.meeting_id, bound={"item": item.pk, "remove": form}, status=400)
+    try:
+        services.agenda_remove(actor=Actor.from_request(request), item_id=item.pk,
+                               reason=form.cleaned_data["reason"])
+    except services.ActionRefused as exc:
+        _refused(request, exc)
     else:
-        try:
-            services.agenda_remove(actor=Actor.from_request(request), item_id=item.pk,
-                                   reason=form.cleaned_data["reason"])
-        except services.ActionRefused as exc:
-            _refused(request, exc)
-        else:
-            messages.success(request, _("The case has been taken off the agenda."))
+        messages.success(request, _("The case has been taken off the agenda."))
     return redirect("meetings:meeting_detail", item.meeting_id)
 
 
@@ -241,14 +244,13 @@ def item_presence(request, item_id):
     item = get_item_for_user(request, item_id)
     form = forms.PresenceForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _("Choose whether the treating physician was present."))
-    else:
-        try:
-            services.item_set_presence(actor=Actor.from_request(request), item_id=item.pk,
-                                       present=form.cleaned_data["present"],
-                                       representative_name=form.cleaned_data["representative_name"])
-        except services.ActionRefused as exc:
-            _refused(request, exc)
+        return meeting_detail(request, item.meeting_id, bound={"item": item.pk, "presence": form}, status=400)
+    try:
+        services.item_set_presence(actor=Actor.from_request(request), item_id=item.pk,
+                                   present=form.cleaned_data["present"],
+                                   representative_name=form.cleaned_data["representative_name"])
+    except services.ActionRefused as exc:
+        _refused(request, exc)
     return redirect("meetings:meeting_detail", item.meeting_id)
 
 

@@ -280,7 +280,7 @@ def intake_step(request, case_id, step_key):
         messages.warning(request, _(
             "Your answers were saved, except the fields marked below. Correct them and save again."
         ))
-        if action == "add_lesion":
+        if action == "add_lesion" and step.has_lesions:
             submission.formset = _lesion_formset(case, _with_extra_lesion_row(data))
             submission.formset.is_valid()
         return _render_submission(request, case, submission)
