@@ -1,7 +1,10 @@
-"""Session policy: at most 12 hours after login, whatever the activity.
+"""Session policy: 30 minutes of inactivity, 12 hours after login at most.
 
-Inactivity (30 minutes) is SESSION_COOKIE_AGE with SESSION_SAVE_EVERY_REQUEST; a deactivated
-user is logged out by Django itself on the next request (ModelBackend refuses inactive users).
+Inactivity is SESSION_COOKIE_AGE, counted from the session's last save. Saving the session on
+every request (SESSION_SAVE_EVERY_REQUEST) would cost a database write per page; instead the
+session is touched at most once a minute, so a session ends between 29 and 30 minutes after the
+last request. A deactivated user is logged out by Django itself on the next request
+(ModelBackend refuses inactive users).
 """
 
 import time
@@ -10,12 +13,17 @@ from django.conf import settings
 from django.contrib.auth import logout
 
 LOGIN_AT = "mdo_login_at"
+LAST_SEEN = "mdo_last_seen"
+TOUCH_INTERVAL = 60  # seconds
 
 
 def stamp_login_time(sender, request, user, **kwargs):
-    """Connected to user_logged_in: the 12-hour limit counts from the login itself."""
+    """Connected to user_logged_in: the 12-hour limit counts from the login itself, and the login
+    is the first activity of the session."""
     if request is not None and hasattr(request, "session"):
-        request.session[LOGIN_AT] = int(time.time())
+        now = int(time.time())
+        request.session[LOGIN_AT] = now
+        request.session[LAST_SEEN] = now
 
 
 class SessionPolicyMiddleware:
@@ -31,6 +39,10 @@ class SessionPolicyMiddleware:
                 request.session[LOGIN_AT] = now
             elif now - started > settings.SESSION_ABSOLUTE_MAX_AGE:
                 logout(request)
+                return self.get_response(request)
+            if now - request.session.get(LAST_SEEN, 0) >= TOUCH_INTERVAL:
+                # A change marks the session modified: it is saved with a fresh expiry.
+                request.session[LAST_SEEN] = now
         return self.get_response(request)
 
 

@@ -135,9 +135,10 @@ AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_VERBOSE = False
 AXES_ENABLED = env_bool("AXES_ENABLED", True)
 
-# Sessions: 30 minutes of inactivity, 12 hours at most (accounts.middleware).
+# Sessions: 30 minutes of inactivity, 12 hours at most (accounts.middleware, which also renews the
+# session's expiry once a minute instead of on every request).
 SESSION_COOKIE_AGE = 30 * 60
-SESSION_SAVE_EVERY_REQUEST = True
+SESSION_SAVE_EVERY_REQUEST = False
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_ABSOLUTE_MAX_AGE = 12 * 60 * 60
 SESSION_COOKIE_HTTPONLY = True

@@ -3,6 +3,7 @@
 import uuid
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -116,7 +117,16 @@ class Meeting(models.Model):
         """The number of cases that fit (minutes are converted with the minutes per case)."""
         if self.capacity_cases is not None:
             return self.capacity_cases
+        if self.capacity_minutes is None or not self.minutes_per_case:
+            return 0
         return self.capacity_minutes // self.minutes_per_case
+
+    def clean(self):
+        super().clean()
+        if self.capacity_cases is None and self.capacity_minutes and self.minutes_per_case \
+                and self.capacity_in_cases < 1:
+            raise ValidationError({"capacity_minutes": _(
+                "In these minutes not one case fits (%(n)s minutes per case).") % {"n": self.minutes_per_case}})
 
 
 class AgendaItem(models.Model):

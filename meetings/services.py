@@ -9,7 +9,7 @@ user; nothing is written then.
 import datetime
 
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Count, Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -207,10 +207,12 @@ def _active_items(meeting):
 def next_meeting_with_room(centre, *, today=None):
     """The first planned meeting from today on that still has room, or None."""
     today = today or timezone.localdate()
+    # The agenda sizes are counted in the same query: one query however many meetings are full.
     meetings = (Meeting.objects.filter(centre=centre, status=MeetingStatus.PLANNED, date__gte=today)
+                .annotate(active_items=Count("items", filter=Q(items__removed_at__isnull=True)))
                 .order_by("date", "start_time"))
-    for meeting in meetings.prefetch_related(None)[:52]:
-        if _active_items(meeting).count() < meeting.capacity_in_cases:
+    for meeting in meetings[:52]:
+        if meeting.active_items < meeting.capacity_in_cases:
             return meeting
     return None
 

@@ -90,8 +90,11 @@ def _save_case(case, actor):
     case.version += 1
     case.completed_steps = [step.key for step in FORM_STEPS if step.is_completed(case)]
     case._history_user = actor.user
+    # Each value is checked against its field's validators. The check constraints and the unique
+    # token are left to the database: Django would run one query per constraint on every save,
+    # and the forms have checked the same rules already (a violation is an IntegrityError).
     case.full_clean(exclude=["patient", "referring_hospital", "mdo_centre", "referring_physician",
-                             "current_advice"])
+                             "current_advice"], validate_unique=False, validate_constraints=False)
     case.save()
 
 
@@ -141,12 +144,32 @@ def case_create(*, actor, patient_values, case_values, intake_token=None):
     Returns (case, created). The same `intake_token` sent twice (a double click, a reload)
     returns the draft made the first time instead of a second one.
     """
-    user = actor.user
-    hospital = user.hospital
+    hospital = actor.user.hospital
     if intake_token is not None:
-        earlier = Case.objects.filter(intake_token=intake_token, referring_hospital=hospital).first()
+        earlier = _draft_with_token(intake_token, hospital)
         if earlier is not None:
             return earlier, False
+        if Case.objects.filter(intake_token=intake_token).exists():
+            # Another hospital's token: forged, or a freak collision. It protects nothing here.
+            intake_token = None
+    try:
+        with transaction.atomic():
+            return _draft_create(actor, hospital, patient_values, case_values, intake_token), True
+    except (IntegrityError, ValidationError):
+        # The same token sent in parallel by the other click: its new patient or its draft
+        # collided with ours, and all of ours is rolled back. That one made the draft.
+        earlier = _draft_with_token(intake_token, hospital) if intake_token is not None else None
+        if earlier is None:
+            raise
+        return earlier, False
+
+
+def _draft_with_token(intake_token, hospital):
+    return Case.objects.filter(intake_token=intake_token, referring_hospital=hospital).first()
+
+
+def _draft_create(actor, hospital, patient_values, case_values, intake_token):
+    user = actor.user
     patient, created = patient_for_referral(actor=actor, hospital=hospital, values=patient_values)
     case = Case(
         patient=patient,
@@ -158,21 +181,13 @@ def case_create(*, actor, patient_values, case_values, intake_token=None):
         intake_token=intake_token,
         **case_values,
     )
-    try:
-        with transaction.atomic():
-            _save_case(case, actor)
-    except IntegrityError:
-        # The same token, saved in parallel by the other click: that one made the draft.
-        earlier = Case.objects.filter(intake_token=intake_token).first()
-        if intake_token is None or earlier is None:
-            raise
-        return earlier, False
+    _save_case(case, actor)
     if created:
         event_record(actor=actor, action="patient.created", case=case, obj=patient,
                      access_action=AccessAction.CREATE)
     event_record(actor=actor, action="case.created", case=case, access_action=AccessAction.CREATE,
                  data={"step": "patient"})
-    return case, True
+    return case
 
 
 def _apply_lesions(case, rows, actor):
@@ -191,7 +206,7 @@ def _apply_lesions(case, rows, actor):
             continue
         lesion.position = position
         lesion._history_user = actor.user
-        lesion.full_clean(exclude=["case"])
+        lesion.full_clean(exclude=["case"], validate_unique=False, validate_constraints=False)
         lesion.save()
         keep.add(lesion.pk)
         changed = True

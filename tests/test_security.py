@@ -22,7 +22,7 @@ from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 import mdo.settings as production_settings
-from accounts.middleware import LOGIN_AT
+from accounts.middleware import LAST_SEEN, LOGIN_AT
 from audit.actor import Actor
 from audit.models import AccessLog, AppendOnlyError, Event
 from audit.services import access_record
@@ -122,11 +122,25 @@ class TestSessions:
         verified_login(client, referrer)
         client.get("/cases/")
         assert client.session.get_expiry_age() == 30 * 60
-        assert settings.SESSION_SAVE_EVERY_REQUEST  # each request moves the 30 minutes on
         session = Session.objects.get(session_key=client.session.session_key)
         Session.objects.filter(pk=session.pk).update(expire_date=timezone.now() - datetime.timedelta(seconds=1))
         response = client.get("/cases/")
         assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+    def test_activity_moves_the_thirty_minutes_on(self, client, referrer):
+        verified_login(client, referrer)
+        client.get("/cases/")
+        key = client.session.session_key
+        first = Session.objects.get(session_key=key).expire_date
+        client.get("/cases/")  # within the minute: the session is not written again
+        assert Session.objects.get(session_key=key).expire_date == first
+        session = client.session
+        session[LAST_SEEN] = int(time.time()) - 61
+        session.save()
+        saved = Session.objects.get(session_key=key).expire_date
+        client.get("/cases/")
+        renewed = Session.objects.get(session_key=key).expire_date
+        assert renewed > saved and renewed - timezone.now() > datetime.timedelta(minutes=29)
 
     def test_sessions_end_twelve_hours_after_login_whatever_the_activity(self, client, referrer):
         verified_login(client, referrer)

@@ -88,6 +88,11 @@ class AdviceTrigger(models.TextChoices):
 
 OUTCOME_CHOICES = [(code, code) for code in OUTCOMES]
 
+# The large columns of an advice (several KB per row). A list that shows only the outcome defers
+# them: Case.objects.select_related("current_advice").defer(*ADVICE_DETAIL_FIELDS).
+ADVICE_DETAIL_FIELDS = tuple(f"current_advice__{name}" for name in
+                             ("thresholds", "facts", "trace", "missing", "deciding", "endpoints"))
+
 
 class Advice(models.Model):
     """The triage advice given for a case at one moment: everything needed to show it again."""

@@ -16,6 +16,7 @@ from audit.services import access_record_many
 from meetings import forms, services
 from referrals.access import cases_visible_to, get_case_for_user
 from referrals.models import CaseStatus
+from triage.models import ADVICE_DETAIL_FIELDS
 
 PAGE_SIZE = 25
 QUEUE_STATUSES = (CaseStatus.SUBMITTED, CaseStatus.INFO_REQUESTED, CaseStatus.ACCEPTED)
@@ -38,6 +39,7 @@ def queue(request):
         cases_visible_to(request.user)
         .filter(status__in=QUEUE_STATUSES)
         .select_related("patient", "referring_hospital", "referring_physician", "current_advice")
+        .defer(*ADVICE_DETAIL_FIELDS)
     )
     filters = form.cleaned_data if form.is_valid() else {}
     query = (filters.get("q") or "").strip()
