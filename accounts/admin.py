@@ -1,5 +1,7 @@
 from django.contrib import admin
+from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.models import Group
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Hospital, User
@@ -32,3 +34,21 @@ class UserAdmin(DjangoUserAdmin):
     list_display = ["username", "first_name", "last_name", "hospital", "role", "is_active"]
     list_filter = ["role", "hospital", "is_active"]
     readonly_fields = ["last_login", "date_joined"]
+
+
+admin.site.unregister(Group)
+
+
+@admin.register(Group)
+class RoleGroupAdmin(DjangoGroupAdmin):
+    """Read-only: a group's permissions are those of its role (accounts/roles.py), set by every
+    migrate and enforced by accounts.backends.RoleBackend; an edit here would not take effect."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -47,7 +47,7 @@ def verified_session(user):
     device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
     session = SessionStore()
     session[SESSION_KEY] = str(user.pk)
-    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    session[BACKEND_SESSION_KEY] = "accounts.backends.RoleBackend"
     session[HASH_SESSION_KEY] = user.get_session_auth_hash()
     session[DEVICE_ID_SESSION_KEY] = device.persistent_id
     session[LOGIN_AT] = int(time.time())

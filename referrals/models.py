@@ -103,6 +103,16 @@ class CaseStatus(models.TextChoices):
     PLAN_AGREED = "plan_agreed", _("Plan agreed with the patient")
 
 
+# The columns the case list and the pre-consultation queue show (with select_related of these
+# relations): a case row has some sixty columns, mostly clinical text no list displays.
+CASE_LIST_FIELDS = (
+    "status", "created_at", "submitted_at", "meeting_ready", "patient_id", "mdo_centre_id",
+    "patient__family_name", "patient__given_names", "patient__patient_number",
+    "referring_hospital__name", "referring_physician__username",
+    "referring_physician__first_name", "referring_physician__last_name",
+    "current_advice__outcome",
+)
+
 # States in which the referrer may still edit the intake.
 EDITABLE_STATUSES = {CaseStatus.DRAFT, CaseStatus.INFO_REQUESTED}
 
@@ -383,6 +393,11 @@ class Case(models.Model):
     @property
     def is_editable(self):
         return self.status in EDITABLE_STATUSES
+
+    @property
+    def status_label(self):
+        # get_status_display() builds a dict of all choices on every call; lists show 25-30.
+        return CaseStatus(self.status).label
 
     @property
     def is_symptomatic(self):

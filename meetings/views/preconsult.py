@@ -15,11 +15,12 @@ from audit.models import AccessAction
 from audit.services import access_record_many
 from meetings import forms, services
 from referrals.access import cases_visible_to, get_case_for_user
-from referrals.models import CaseStatus
-from triage.models import ADVICE_DETAIL_FIELDS
+from referrals.models import CASE_LIST_FIELDS, CaseStatus
 
 PAGE_SIZE = 25
 QUEUE_STATUSES = (CaseStatus.SUBMITTED, CaseStatus.INFO_REQUESTED, CaseStatus.ACCEPTED)
+# The filter form's fields and their width in the Bootstrap grid (12 columns).
+FILTER_WIDTHS = (("q", 3), ("outcome", 2), ("hospital", 2), ("status", 2), ("complete", 1), ("sort", 2))
 SORTS = {
     "waiting": ("submitted_at", "pk"),
     "recent": ("-submitted_at", "pk"),
@@ -39,7 +40,7 @@ def queue(request):
         cases_visible_to(request.user)
         .filter(status__in=QUEUE_STATUSES)
         .select_related("patient", "referring_hospital", "referring_physician", "current_advice")
-        .defer(*ADVICE_DETAIL_FIELDS)
+        .only(*CASE_LIST_FIELDS)
     )
     filters = form.cleaned_data if form.is_valid() else {}
     query = (filters.get("q") or "").strip()
@@ -65,7 +66,9 @@ def queue(request):
          "days_waiting": (today - timezone.localtime(case.submitted_at).date()).days if case.submitted_at else 0}
         for case in page.object_list
     ]
-    return render(request, "meetings/queue.html", {"form": form, "page": page, "rows": rows})
+    filter_fields = [(form[name], width) for name, width in FILTER_WIDTHS]
+    return render(request, "meetings/queue.html",
+                  {"form": form, "filter_fields": filter_fields, "page": page, "rows": rows})
 
 
 ACTIONS = {

@@ -9,9 +9,8 @@ from audit.models import AccessAction
 from audit.services import access_record_many
 from meetings.panels import case_panels
 from referrals.access import can_edit_intake, cases_visible_to, get_case_for_user
-from referrals.models import CaseStatus, Lesion
+from referrals.models import CASE_LIST_FIELDS, CaseStatus, Lesion
 from referrals.presenters import case_sections
-from triage.models import ADVICE_DETAIL_FIELDS
 from triage.presenters import advice_context
 
 PAGE_SIZE = 25
@@ -21,8 +20,8 @@ PAGE_SIZE = 25
 def case_list(request):
     cases = (
         cases_visible_to(request.user)
-        .select_related("patient", "referring_physician", "current_advice")
-        .defer(*ADVICE_DETAIL_FIELDS)
+        .select_related("patient", "referring_hospital", "referring_physician", "current_advice")
+        .only(*CASE_LIST_FIELDS)
         .order_by("-created_at")
     )
     status = request.GET.get("status", "")
