@@ -42,12 +42,6 @@ class QueueFilterForm(forms.Form):
         self.fields["hospital"].choices = [("", _("All hospitals"))] + [(str(h.pk), h.name) for h in hospitals]
         labels = dict(CaseStatus.choices)
         self.fields["status"].choices = [("", _("All statuses"))] + [(s, labels[s]) for s in statuses]
-        # Rendered field by field in the queue's template (crispy-forms took a fifth of the page).
-        for name, field in self.fields.items():
-            css = "form-select" if isinstance(field, forms.ChoiceField) else "form-control"
-            if self.is_bound and name in self.errors:
-                css += " is-invalid"
-            field.widget.attrs["class"] = css
 
 
 class OverrideForm(forms.Form):

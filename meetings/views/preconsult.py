@@ -5,7 +5,6 @@ from django.contrib.auth.decorators import login_required, permission_required
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -16,6 +15,7 @@ from audit.services import access_record_many
 from meetings import forms, services
 from referrals.access import cases_visible_to, get_case_for_user
 from referrals.models import CASE_LIST_FIELDS, CaseStatus
+from referrals.presenters import case_rows
 
 PAGE_SIZE = 25
 QUEUE_STATUSES = (CaseStatus.SUBMITTED, CaseStatus.INFO_REQUESTED, CaseStatus.ACCEPTED)
@@ -60,15 +60,26 @@ def queue(request):
     access_record_many(actor=Actor.from_request(request),
                        action=AccessAction.SEARCH if query else AccessAction.LIST,
                        object_type="preconsult_queue", cases=page.object_list)
-    today = timezone.localdate()
-    rows = [
-        {"case": case,
-         "days_waiting": (today - timezone.localtime(case.submitted_at).date()).days if case.submitted_at else 0}
-        for case in page.object_list
-    ]
-    filter_fields = [(form[name], width) for name, width in FILTER_WIDTHS]
+    rows = case_rows(page.object_list, request.user)
     return render(request, "meetings/queue.html",
-                  {"form": form, "filter_fields": filter_fields, "page": page, "rows": rows})
+                  {"form": form, "filter_fields": _filter_fields(form), "page": page, "rows": rows})
+
+
+def _filter_fields(form):
+    """The filter form as plain values for the template: Django's widget templates cost more
+    than the rest of the queue page together (one template per option)."""
+    fields = []
+    for name, width in FILTER_WIDTHS:
+        bound = form[name]
+        value = bound.value()
+        value = "" if value is None else str(value)
+        options = None
+        if hasattr(bound.field, "choices"):
+            options = [(str(key), label, str(key) == value) for key, label in bound.field.choices]
+        fields.append({"name": name, "id": bound.id_for_label, "label": bound.label, "width": width,
+                       "value": value, "options": options, "errors": bound.errors,
+                       "max_length": getattr(bound.field, "max_length", None)})
+    return fields
 
 
 ACTIONS = {

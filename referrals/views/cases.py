@@ -10,7 +10,7 @@ from audit.services import access_record_many
 from meetings.panels import case_panels
 from referrals.access import can_edit_intake, cases_visible_to, get_case_for_user
 from referrals.models import CASE_LIST_FIELDS, CaseStatus, Lesion
-from referrals.presenters import case_sections
+from referrals.presenters import case_rows, case_sections
 from triage.presenters import advice_context
 
 PAGE_SIZE = 25
@@ -32,6 +32,7 @@ def case_list(request):
                        object_type="case_list", cases=page.object_list)
     return render(request, "referrals/case_list.html", {
         "page": page,
+        "rows": case_rows(page.object_list, request.user),
         "status": status,
         "statuses": CaseStatus.choices,
     })
