@@ -16,7 +16,7 @@ from tests.factories import CaseFactory, LesionFactory, PatientFactory
 from triage.engine import DEFAULT_THRESHOLDS, rule_set_version
 from triage.facts import facts_from_case
 from triage.models import Advice, ThresholdSet
-from triage.services import current_threshold_set, result_from_advice, thresholds_update
+from triage.services import advice_preview, current_threshold_set, result_from_advice, thresholds_update
 
 pytestmark = pytest.mark.django_db
 
@@ -229,3 +229,11 @@ def test_stored_advice_is_shown_as_given_after_the_rules_change(client, referrer
     verified_login(client, referrer)
     content = client.get(reverse("referrals:case_detail", args=[case.pk])).content.decode()
     assert "kps&gt;=70" in content or "kps>=70" in content
+    # The advice, its path and its diagram are those of the day it was given, not recomputed.
+    assert 'data-outcome="NEURO_ONC_MDO"' in content
+    panel = content[content.index('class="advice-panel'):]
+    assert "KPS ≥ 70 en prognose &gt; 3 maanden?" in panel  # the path (A1 as asked then)
+    assert "Drempels: KPS ≥ 70" in panel  # the diagram's footer
+    assert "KPS ≥ 80" not in panel and "kps&gt;=80" not in panel
+    # Computed today, the same case would be advised differently: so the page really shows the past.
+    assert advice_preview(case).outcome != "NEURO_ONC_MDO"
