@@ -111,15 +111,36 @@ class TestStoredAdvice:
         assert threshold_set.kps_min == 60 and threshold_set.updated_by == admin_user
         assert threshold_set.history.first().history_user == admin_user
 
-    @pytest.mark.parametrize("field,value", [("kps_min", 75), ("diameter_band_upper_mm", 5),
-                                             ("prognosis_months", "-1")])
+    @pytest.mark.parametrize("field,value", [
+        ("kps_min", 75), ("kps_min", 0), ("kps_min", 110), ("diameter_band_upper_mm", 5),
+        ("prognosis_months", "-1"), ("prognosis_months", "61"), ("prognosis_months", "2.55"),
+        ("prognosis_months", "NaN"), ("diameter_mm", 0), ("diameter_mm", 101), ("kps_min", "abc"),
+    ])
     def test_the_admin_refuses_invalid_thresholds(self, client, admin_user, field, value):
         verified_login(client, admin_user)
         current_threshold_set()
         data = {"kps_min": 70, "prognosis_months": "3", "diameter_mm": 10, "diameter_band_upper_mm": 20,
-                field: value}
+                "change_reason": "test", field: value}
         response = client.post(reverse("admin:triage_thresholdset_change", args=[1]), data)
         assert response.status_code == 200
+        errors = response.context["adminform"].form.errors
+        # The band below the diameter breaks a rule of the set as a whole (a check constraint).
+        assert set(errors) == ({"__all__"} if field == "diameter_band_upper_mm" else {field}), errors
+        threshold_set = ThresholdSet.objects.get()
+        assert (threshold_set.kps_min, threshold_set.diameter_mm, threshold_set.diameter_band_upper_mm) == (70, 10, 20)
+        assert threshold_set.history.count() == 1
+
+    @pytest.mark.parametrize("reason", ["", "   "])
+    def test_the_admin_needs_a_reason_for_a_change(self, client, admin_user, reason):
+        verified_login(client, admin_user)
+        thresholds_update(actor=Actor(user=admin_user), values={"change_reason": "eerste instelling"})
+        url = reverse("admin:triage_thresholdset_change", args=[1])
+        page = client.get(url).content.decode()
+        assert "eerste instelling" not in page  # the last reason is not offered again
+        response = client.post(url, {"kps_min": 60, "prognosis_months": "3", "diameter_mm": 10,
+                                     "diameter_band_upper_mm": 20, "change_reason": reason})
+        assert response.status_code == 200
+        assert response.context["adminform"].form.errors["change_reason"]
         assert ThresholdSet.objects.get().kps_min == 70
 
     def test_referrers_cannot_reach_the_thresholds(self, referrer_client):
