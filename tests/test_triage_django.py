@@ -10,6 +10,7 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from audit.actor import Actor
+from meetings.services import case_request_info
 from referrals.services import case_submit
 from tests.conftest import verified_login
 from tests.factories import CaseFactory, LesionFactory, PatientFactory
@@ -258,3 +259,55 @@ def test_stored_advice_is_shown_as_given_after_the_rules_change(client, referrer
     assert "KPS ≥ 80" not in panel and "kps&gt;=80" not in panel
     # Computed today, the same case would be advised differently: so the page really shows the past.
     assert advice_preview(case).outcome != "NEURO_ONC_MDO"
+
+
+class TestEarlierAdvicePage:
+    """Every stored advice can be opened from the timeline and is shown as it was given."""
+
+    def two_advices(self, referrer, admin_user, neuro_oncologist):
+        case = CaseFactory(patient=PatientFactory(hospital=referrer.hospital), referring_physician=referrer, kps=70)
+        submit(case, referrer)
+        first = Advice.objects.get(case=case)
+        thresholds_update(actor=Actor(user=admin_user), values={"kps_min": 80, "change_reason": "test"})
+        case_request_info(actor=Actor(user=neuro_oncologist), case_id=case.pk, message="Graag de actuele KPS.")
+        case.refresh_from_db()
+        case_submit(actor=Actor(user=referrer), case_id=case.pk, expected_version=case.version)
+        case.refresh_from_db()
+        assert case.advices.count() == 2 and case.current_advice != first
+        return case, first
+
+    def test_an_earlier_advice_is_shown_as_given_and_marked_as_replaced(
+            self, client, referrer, admin_user, neuro_oncologist):
+        case, first = self.two_advices(referrer, admin_user, neuro_oncologist)
+        verified_login(client, referrer)
+        response = client.get(reverse("referrals:case_advice", args=[case.pk, first.pk]))
+        assert response.status_code == 200
+        content = response.content.decode()
+        assert "Een eerder advies, precies zoals het toen is gegeven" in content
+        assert 'data-outcome="NEURO_ONC_MDO"' in content and "kps&gt;=70" in content
+        assert "KPS ≥ 70 en prognose &gt; 3 maanden?" in content
+        current = client.get(reverse("referrals:case_advice", args=[case.pk, case.current_advice.pk]))
+        assert "Dit is het geldende advies voor deze casus." in current.content.decode()
+        assert f'data-outcome="{case.current_advice.outcome}"' in current.content.decode()
+        assert case.current_advice.outcome != "NEURO_ONC_MDO"
+
+    def test_the_timeline_links_to_each_advice(self, client, referrer, admin_user, neuro_oncologist):
+        case, first = self.two_advices(referrer, admin_user, neuro_oncologist)
+        verified_login(client, referrer)
+        content = client.get(reverse("referrals:case_timeline", args=[case.pk])).content.decode()
+        for advice in case.advices.all():
+            assert f'href="{reverse("referrals:case_advice", args=[case.pk, advice.pk])}"' in content
+
+    def test_another_hospital_gets_404(self, client, referrer, admin_user, neuro_oncologist, outsider):
+        case, first = self.two_advices(referrer, admin_user, neuro_oncologist)
+        verified_login(client, outsider)
+        assert client.get(reverse("referrals:case_advice", args=[case.pk, first.pk])).status_code == 404
+
+    def test_an_advice_of_another_case_gets_404(self, client, referrer):
+        case = CaseFactory(patient=PatientFactory(hospital=referrer.hospital), referring_physician=referrer)
+        other = CaseFactory(patient=PatientFactory(hospital=referrer.hospital), referring_physician=referrer)
+        submit(case, referrer)
+        submit(other, referrer)
+        verified_login(client, referrer)
+        other_advice = Advice.objects.get(case=other)
+        assert client.get(reverse("referrals:case_advice", args=[case.pk, other_advice.pk])).status_code == 404
