@@ -169,6 +169,14 @@ class TestExplanation:
         assert "Ontbrekende gegevens" in content
         assert "beleid van de applicatie, geen tekst uit de leidraad" in content
 
+    def test_our_reading_of_a_lost_symbol_is_marked_as_ours(self, client, referrer):
+        content = self.page(client, referrer, kps=60, radiotherapy_considered="no")
+        assert 'data-outcome="RESTRAINED_POLICY_NO_MDO"' in content
+        assert "weer [≥ 70] wordt" in content  # the Nb of the restrained-policy box
+        assert "Tussen [ ]: onze lezing van een teken dat verloren ging" in content
+        plain = self.page(client, referrer)  # footnote 3 is quoted without any reading of ours
+        assert "Diameter van de HM" in plain and "Tussen [ ]" not in plain
+
     def test_the_diagram_marks_path_and_endpoint(self, client, referrer):
         content = self.page(client, referrer)
         assert "<svg" in content and "on-path" in content and "endpoint" in content
