@@ -16,6 +16,7 @@ short one.
 import datetime
 from dataclasses import dataclass, field
 
+from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
@@ -116,6 +117,7 @@ class Entry:
     # For matching changes to their event: (model label, object id) and the acting user's id.
     key: tuple = ("", "")
     user_id: int | None = None
+    link: str = ""  # a page that shows the entry's object in full (a stored advice)
 
 
 def build_timeline(case):
@@ -150,6 +152,7 @@ def _attach(records, events):
             alone.append(record)
         else:
             event.details.extend(record.details)
+            event.link = event.link or record.link
     return alone
 
 
@@ -308,6 +311,7 @@ def _triage_entries(case):
         Entry(at=advice.created_at, user=advice.created_by, what=_("Triage advice computed"),
               details=[Detail(_("Outcome"), new=_outcome(advice.outcome)),
                        Detail(_("Rule-set version"), new=advice.rule_set_version)],
-              key=("triage.advice", str(advice.pk)), user_id=advice.created_by_id)
+              key=("triage.advice", str(advice.pk)), user_id=advice.created_by_id,
+              link=reverse("referrals:case_advice", args=[case.pk, advice.pk]))
         for advice in advices
     ]

@@ -55,6 +55,7 @@ TABLE = {
     "referrals:intake_step": ("get", ("case", "step"), CASE_READ),
     "referrals:intake_submit": ("post", ("case",), REFERRER_ACTION),
     "referrals:case_timeline": ("get", ("case",), CASE_READ),
+    "referrals:case_advice": ("get", ("case", "advice"), CASE_READ),
     "meetings:queue": ("get", (), MDO_PAGE),
     "meetings:preconsult": ("post", ("case", "action"), MDO_CASE_ACTION),
     "meetings:schedule": ("post", ("case",), MDO_CASE_ACTION),
@@ -125,7 +126,7 @@ def scenario(hospital, other_hospital, centre, referrer, neuro_oncologist, chair
         "far_mdo": UserFactory(hospital=far_centre, role=Role.CHAIR),
     }
     args = {"case": item.case.pk, "step": "clinical", "action": "accept", "meeting": item.meeting.pk,
-            "attendance": attendance.pk, "item": item.pk}
+            "attendance": attendance.pk, "item": item.pk, "advice": item.case.current_advice_id}
     return users, args, item
 
 

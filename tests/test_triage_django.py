@@ -10,13 +10,14 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from audit.actor import Actor
+from meetings.services import case_request_info
 from referrals.services import case_submit
 from tests.conftest import verified_login
 from tests.factories import CaseFactory, LesionFactory, PatientFactory
 from triage.engine import DEFAULT_THRESHOLDS, rule_set_version
 from triage.facts import facts_from_case
 from triage.models import Advice, ThresholdSet
-from triage.services import current_threshold_set, result_from_advice, thresholds_update
+from triage.services import advice_preview, current_threshold_set, result_from_advice, thresholds_update
 
 pytestmark = pytest.mark.django_db
 
@@ -111,15 +112,36 @@ class TestStoredAdvice:
         assert threshold_set.kps_min == 60 and threshold_set.updated_by == admin_user
         assert threshold_set.history.first().history_user == admin_user
 
-    @pytest.mark.parametrize("field,value", [("kps_min", 75), ("diameter_band_upper_mm", 5),
-                                             ("prognosis_months", "-1")])
+    @pytest.mark.parametrize("field,value", [
+        ("kps_min", 75), ("kps_min", 0), ("kps_min", 110), ("diameter_band_upper_mm", 5),
+        ("prognosis_months", "-1"), ("prognosis_months", "61"), ("prognosis_months", "2.55"),
+        ("prognosis_months", "NaN"), ("diameter_mm", 0), ("diameter_mm", 101), ("kps_min", "abc"),
+    ])
     def test_the_admin_refuses_invalid_thresholds(self, client, admin_user, field, value):
         verified_login(client, admin_user)
         current_threshold_set()
         data = {"kps_min": 70, "prognosis_months": "3", "diameter_mm": 10, "diameter_band_upper_mm": 20,
-                field: value}
+                "change_reason": "test", field: value}
         response = client.post(reverse("admin:triage_thresholdset_change", args=[1]), data)
         assert response.status_code == 200
+        errors = response.context["adminform"].form.errors
+        # The band below the diameter breaks a rule of the set as a whole (a check constraint).
+        assert set(errors) == ({"__all__"} if field == "diameter_band_upper_mm" else {field}), errors
+        threshold_set = ThresholdSet.objects.get()
+        assert (threshold_set.kps_min, threshold_set.diameter_mm, threshold_set.diameter_band_upper_mm) == (70, 10, 20)
+        assert threshold_set.history.count() == 1
+
+    @pytest.mark.parametrize("reason", ["", "   "])
+    def test_the_admin_needs_a_reason_for_a_change(self, client, admin_user, reason):
+        verified_login(client, admin_user)
+        thresholds_update(actor=Actor(user=admin_user), values={"change_reason": "eerste instelling"})
+        url = reverse("admin:triage_thresholdset_change", args=[1])
+        page = client.get(url).content.decode()
+        assert "eerste instelling" not in page  # the last reason is not offered again
+        response = client.post(url, {"kps_min": 60, "prognosis_months": "3", "diameter_mm": 10,
+                                     "diameter_band_upper_mm": 20, "change_reason": reason})
+        assert response.status_code == 200
+        assert response.context["adminform"].form.errors["change_reason"]
         assert ThresholdSet.objects.get().kps_min == 70
 
     def test_referrers_cannot_reach_the_thresholds(self, referrer_client):
@@ -146,6 +168,14 @@ class TestExplanation:
         content = self.page(client, referrer, kps=None, kps_unknown=True)
         assert "Ontbrekende gegevens" in content
         assert "beleid van de applicatie, geen tekst uit de leidraad" in content
+
+    def test_our_reading_of_a_lost_symbol_is_marked_as_ours(self, client, referrer):
+        content = self.page(client, referrer, kps=60, radiotherapy_considered="no")
+        assert 'data-outcome="RESTRAINED_POLICY_NO_MDO"' in content
+        assert "weer [≥ 70] wordt" in content  # the Nb of the restrained-policy box
+        assert "Tussen [ ]: onze lezing van een teken dat verloren ging" in content
+        plain = self.page(client, referrer)  # footnote 3 is quoted without any reading of ours
+        assert "Diameter van de HM" in plain and "Tussen [ ]" not in plain
 
     def test_the_diagram_marks_path_and_endpoint(self, client, referrer):
         content = self.page(client, referrer)
@@ -229,3 +259,63 @@ def test_stored_advice_is_shown_as_given_after_the_rules_change(client, referrer
     verified_login(client, referrer)
     content = client.get(reverse("referrals:case_detail", args=[case.pk])).content.decode()
     assert "kps&gt;=70" in content or "kps>=70" in content
+    # The advice, its path and its diagram are those of the day it was given, not recomputed.
+    assert 'data-outcome="NEURO_ONC_MDO"' in content
+    panel = content[content.index('class="advice-panel'):]
+    assert "KPS ≥ 70 en prognose &gt; 3 maanden?" in panel  # the path (A1 as asked then)
+    assert "Drempels: KPS ≥ 70" in panel  # the diagram's footer
+    assert "KPS ≥ 80" not in panel and "kps&gt;=80" not in panel
+    # Computed today, the same case would be advised differently: so the page really shows the past.
+    assert advice_preview(case).outcome != "NEURO_ONC_MDO"
+
+
+class TestEarlierAdvicePage:
+    """Every stored advice can be opened from the timeline and is shown as it was given."""
+
+    def two_advices(self, referrer, admin_user, neuro_oncologist):
+        case = CaseFactory(patient=PatientFactory(hospital=referrer.hospital), referring_physician=referrer, kps=70)
+        submit(case, referrer)
+        first = Advice.objects.get(case=case)
+        thresholds_update(actor=Actor(user=admin_user), values={"kps_min": 80, "change_reason": "test"})
+        case_request_info(actor=Actor(user=neuro_oncologist), case_id=case.pk, message="Graag de actuele KPS.")
+        case.refresh_from_db()
+        case_submit(actor=Actor(user=referrer), case_id=case.pk, expected_version=case.version)
+        case.refresh_from_db()
+        assert case.advices.count() == 2 and case.current_advice != first
+        return case, first
+
+    def test_an_earlier_advice_is_shown_as_given_and_marked_as_replaced(
+            self, client, referrer, admin_user, neuro_oncologist):
+        case, first = self.two_advices(referrer, admin_user, neuro_oncologist)
+        verified_login(client, referrer)
+        response = client.get(reverse("referrals:case_advice", args=[case.pk, first.pk]))
+        assert response.status_code == 200
+        content = response.content.decode()
+        assert "Een eerder advies, precies zoals het toen is gegeven" in content
+        assert 'data-outcome="NEURO_ONC_MDO"' in content and "kps&gt;=70" in content
+        assert "KPS ≥ 70 en prognose &gt; 3 maanden?" in content
+        current = client.get(reverse("referrals:case_advice", args=[case.pk, case.current_advice.pk]))
+        assert "Dit is het geldende advies voor deze casus." in current.content.decode()
+        assert f'data-outcome="{case.current_advice.outcome}"' in current.content.decode()
+        assert case.current_advice.outcome != "NEURO_ONC_MDO"
+
+    def test_the_timeline_links_to_each_advice(self, client, referrer, admin_user, neuro_oncologist):
+        case, first = self.two_advices(referrer, admin_user, neuro_oncologist)
+        verified_login(client, referrer)
+        content = client.get(reverse("referrals:case_timeline", args=[case.pk])).content.decode()
+        for advice in case.advices.all():
+            assert f'href="{reverse("referrals:case_advice", args=[case.pk, advice.pk])}"' in content
+
+    def test_another_hospital_gets_404(self, client, referrer, admin_user, neuro_oncologist, outsider):
+        case, first = self.two_advices(referrer, admin_user, neuro_oncologist)
+        verified_login(client, outsider)
+        assert client.get(reverse("referrals:case_advice", args=[case.pk, first.pk])).status_code == 404
+
+    def test_an_advice_of_another_case_gets_404(self, client, referrer):
+        case = CaseFactory(patient=PatientFactory(hospital=referrer.hospital), referring_physician=referrer)
+        other = CaseFactory(patient=PatientFactory(hospital=referrer.hospital), referring_physician=referrer)
+        submit(case, referrer)
+        submit(other, referrer)
+        verified_login(client, referrer)
+        other_advice = Advice.objects.get(case=other)
+        assert client.get(reverse("referrals:case_advice", args=[case.pk, other_advice.pk])).status_code == 404

@@ -18,6 +18,7 @@ from triage.engine import (
     footnote_ref,
     result_to_dict,
 )
+from triage.engine.jsonio import json_type
 
 EXIT_OK = 0
 EXIT_INPUT_ERROR = 2
@@ -78,6 +79,8 @@ def run(text: str, *, thresholds: Thresholds, as_json: bool, lang: str = "nl"
     """
     if lang not in LANGUAGES:
         raise ValueError(f"unsupported language {lang!r}")
+    if not text.strip():
+        return EXIT_INPUT_ERROR, "", "invalid JSON: the input is empty\n"
     try:
         data = json.loads(text, object_pairs_hook=_object_from_pairs)
     except json.JSONDecodeError as error:
@@ -102,7 +105,7 @@ def run(text: str, *, thresholds: Thresholds, as_json: bool, lang: str = "nl"
             errors.append(f"{where}: {error.message}")
     if not is_array and not isinstance(data, dict):
         errors = [(f"(root): expected a JSON object or an array of objects, got "
-                  f"{type(data).__name__}")]
+                  f"{json_type(data)}")]
     if errors:
         return EXIT_INPUT_ERROR, "", "".join(f"{line}\n" for line in errors)
 

@@ -37,7 +37,9 @@ def footnote_context(key, lang):
     if not key or key not in FOOTNOTES:
         return None
     source, text_nl, text_en = FOOTNOTES[key]
-    return {"key": key, "source": source, "quote": text_nl, "translation": text_en if lang == "en" else ""}
+    return {"key": key, "source": source, "quote": text_nl, "translation": text_en if lang == "en" else "",
+            # A bracketed part is our reading of a symbol lost from the PDF's text, not a quote.
+            "has_reading": "[" in text_nl}
 
 
 def result_context(result, lang=None):

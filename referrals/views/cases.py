@@ -2,7 +2,7 @@
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, render
 
 from audit.actor import Actor
 from audit.models import AccessAction
@@ -11,6 +11,7 @@ from meetings.panels import case_panels
 from referrals.access import can_edit_intake, cases_visible_to, get_case_for_user
 from referrals.models import CASE_LIST_FIELDS, CaseStatus, Lesion
 from referrals.presenters import case_rows, case_sections
+from triage.models import Advice
 from triage.presenters import advice_context
 
 PAGE_SIZE = 25
@@ -59,3 +60,15 @@ def case_detail_page(request, case, forms=None, status=200):
         **case_panels(request, case, forms),
     }
     return render(request, "referrals/case_detail.html", context, status=status)
+
+
+@login_required
+def case_advice(request, case_id, advice_id):
+    """One stored advice of the case, earlier or current, exactly as it was given (not recomputed)."""
+    case = get_case_for_user(request, case_id, part="advice", select=CASE_PAGE_SELECT)
+    advice = get_object_or_404(Advice.objects.select_related("created_by"), case=case, pk=advice_id)
+    return render(request, "triage/advice_page.html", {
+        "case": case,
+        "advice": advice_context(advice),
+        "is_current": advice.pk == case.current_advice_id,
+    })

@@ -48,12 +48,45 @@ def test_an_empty_array_gives_an_empty_array():
 @pytest.mark.parametrize("text, line, column", [
     ('{"kps": 70', 1, 11),
     ('[\n  {"kps": 70},\n  {"kps" 70}\n]', 3, 10),
-    ("", 1, 1),
 ])
 def test_invalid_json_names_line_and_column(text, line, column):
     status, out, err = run_default(text)
     assert (status, out) == (2, "")
     assert f"line {line}, column {column}" in err
+
+
+@pytest.mark.parametrize("text", ["", "   \n\t"])
+def test_an_empty_input_says_so(text):
+    assert run_default(text) == (2, "", "invalid JSON: the input is empty\n")
+
+
+@pytest.mark.parametrize("facts, message", [
+    ({"kps": "70"}, 'kps: expected an integer 0-100 in steps of 10, got "70"'),
+    ({"treatment_wish": 0}, "treatment_wish: expected true, false or null, got 0"),
+    ({"treatment_wish": "true"}, 'treatment_wish: expected true, false or null, got "true"'),
+    ({"systemic_option_high_cerebral_response": True},
+     "systemic_option_high_cerebral_response: expected one of yes, no, unknown, got true"),
+    ({"lesion_count": 2.0}, "lesion_count: expected an integer >= 1, got 2.0"),
+])
+def test_a_bad_value_is_shown_as_json_spells_it(facts, message):
+    assert run_default(json.dumps(facts)) == (2, "", message + "\n")
+
+
+def test_nan_and_infinity_are_shown_as_json_spells_them():
+    assert run_default('{"expected_prognosis_months": NaN}')[2] == (
+        "expected_prognosis_months: expected a finite number, got NaN\n")
+    assert run_default('{"kps": 1e400}')[2] == "kps: expected an integer 0-100 in steps of 10, got Infinity\n"
+
+
+def test_array_members_that_are_not_objects_are_named_by_their_json_type():
+    status, out, err = run_default('[{"kps": 70}, 3, "x", null, [], true]')
+    assert (status, out) == (2, "")
+    assert err.splitlines() == [
+        "[1]: expected a JSON object, got number", "[2]: expected a JSON object, got string",
+        "[3]: expected a JSON object, got null", "[4]: expected a JSON object, got array",
+        "[5]: expected a JSON object, got boolean",
+    ]
+    assert run_default("null")[2] == "(root): expected a JSON object or an array of objects, got null\n"
 
 
 def test_an_error_in_an_array_element_names_the_index_and_field():

@@ -10,6 +10,7 @@ Choices made where the spec leaves room:
 - integers are accepted for the other numbers and stored as floats.
 """
 
+import json
 import math
 
 from .evaluate import Result
@@ -43,6 +44,25 @@ _ENUMS = {
 }
 
 
+def json_shown(value) -> str:
+    """A value as it is written in JSON (true, null, "70", NaN), for messages to JSON authors."""
+    try:
+        return json.dumps(value, ensure_ascii=False)
+    except (TypeError, ValueError):
+        return repr(value)
+
+
+def json_type(value) -> str:
+    """The JSON name of a value's type: object, array, string, number, boolean or null."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int | float):
+        return "number"
+    return {dict: "object", list: "array", str: "string"}.get(type(value), type(value).__name__)
+
+
 def _is_int(value) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
@@ -52,40 +72,40 @@ def _parse(name: str, value):
         return None
     if name in _BOOLS:
         if not isinstance(value, bool):
-            raise FactsError(name, f"expected true, false or null, got {value!r}")
+            raise FactsError(name, f"expected true, false or null, got {json_shown(value)}")
         return value
     if name == "kps":
         if not _is_int(value):
-            raise FactsError(name, f"expected an integer 0-100 in steps of 10, got {value!r}")
+            raise FactsError(name, f"expected an integer 0-100 in steps of 10, got {json_shown(value)}")
         if not 0 <= value <= 100 or value % 10:
-            raise FactsError(name, f"expected 0-100 in steps of 10, got {value!r}")
+            raise FactsError(name, f"expected 0-100 in steps of 10, got {json_shown(value)}")
         return value
     if name == "lesion_count":
         if not _is_int(value):
-            raise FactsError(name, f"expected an integer >= 1, got {value!r}")
+            raise FactsError(name, f"expected an integer >= 1, got {json_shown(value)}")
         if not 1 <= value <= 1000:
-            raise FactsError(name, f"expected 1-1000 (null for too many to count), got {value!r}")
+            raise FactsError(name, f"expected 1-1000 (null for too many to count), got {json_shown(value)}")
         return value
     if name in _NUMBERS:
         low, low_allowed, high = _NUMBERS[name]
         if not (_is_int(value) or isinstance(value, float)):
-            raise FactsError(name, f"expected a number, got {value!r}")
+            raise FactsError(name, f"expected a number, got {json_shown(value)}")
         if isinstance(value, float) and not math.isfinite(value):
-            raise FactsError(name, f"expected a finite number, got {value!r}")
+            raise FactsError(name, f"expected a finite number, got {json_shown(value)}")
         if value < low or (value == low and not low_allowed) or value > high:
             bound = ">=" if low_allowed else ">"
-            raise FactsError(name, f"expected a number {bound} {low} and <= {high}, got {value!r}")
+            raise FactsError(name, f"expected a number {bound} {low} and <= {high}, got {json_shown(value)}")
         return float(value)
     choices = _ENUMS[name]
     if value not in choices or not isinstance(value, str):
-        raise FactsError(name, f"expected one of {', '.join(choices)}, got {value!r}")
+        raise FactsError(name, f"expected one of {', '.join(choices)}, got {json_shown(value)}")
     return value
 
 
 def facts_from_dict(data) -> Facts:
     """Facts from the JSON object of spec §4. Absent keys and null are missing facts."""
     if not isinstance(data, dict):
-        raise FactsError(None, f"expected a JSON object, got {type(data).__name__}")
+        raise FactsError(None, f"expected a JSON object, got {json_type(data)}")
     for key in data:
         if key not in FACT_NAMES:
             raise FactsError(str(key), "unknown fact")
