@@ -241,6 +241,13 @@ class TestHeaders:
         assert response["Referrer-Policy"] == "same-origin"
         assert response["X-Content-Type-Options"] == "nosniff"
 
+    def test_pages_for_a_logged_in_user_are_never_stored(self, client, referrer):
+        case = submitted_case(referrer)
+        verified_login(client, referrer)
+        for url in ["/cases/", f"/cases/{case.pk}/", f"/cases/{case.pk}/timeline/", reverse("accounts:2fa_setup")]:
+            response = client.get(url)
+            assert "no-store" in response["Cache-Control"] and "private" in response["Cache-Control"], url
+
     def test_no_page_uses_inline_scripts_or_styles(self, client, referrer):
         case = submitted_case(referrer)
         verified_login(client, referrer)
