@@ -48,9 +48,9 @@ class SessionPolicyMiddleware:
 
 
 class NoStoreMiddleware:
-    """Pages for a logged-in user hold patient data: no browser or proxy may keep a copy. Without
-    this, after logging out on a shared workstation the Back button shows the last patient again
-    from the browser's cache."""
+    """Pages for a logged-in user hold patient data: no browser or proxy may keep a copy (OWASP
+    ASVS 8.2.1). Without `no-store` a browser may keep the page in its disk or back-forward cache,
+    where the next user of a shared workstation can find it after logout."""
 
     def __init__(self, get_response):
         self.get_response = get_response

@@ -109,14 +109,3 @@ def test_the_login_and_the_qr_enrolment_violate_nothing(open_page, referrer):
     assert box and box["width"] > 100, "the QR code is drawn at a scannable size"
     assert not page.problems, page.problems
 
-
-def test_after_logging_out_the_back_button_shows_no_patient(open_page, referrer):
-    case = submitted_case(referrer)
-    page = open_page(referrer)
-    page.goto(f"/cases/{case.pk}/")
-    assert case.patient.family_name in page.content()
-    page.click("nav form[action$='/accounts/logout/'] button[type=submit]")
-    page.wait_for_url("**/accounts/login/**")
-    page.go_back()
-    page.wait_for_load_state("load")
-    assert case.patient.family_name not in page.content()
