@@ -11,6 +11,7 @@ import time
 
 from django.conf import settings
 from django.contrib.auth import logout
+from django.utils.cache import add_never_cache_headers
 
 LOGIN_AT = "mdo_login_at"
 LAST_SEEN = "mdo_last_seen"
@@ -44,6 +45,22 @@ class SessionPolicyMiddleware:
                 # A change marks the session modified: it is saved with a fresh expiry.
                 request.session[LAST_SEEN] = now
         return self.get_response(request)
+
+
+class NoStoreMiddleware:
+    """Pages for a logged-in user hold patient data: no browser or proxy may keep a copy (OWASP
+    ASVS 8.2.1). Without `no-store` a browser may keep the page in its disk or back-forward cache,
+    where the next user of a shared workstation can find it after logout."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and not response.has_header("Cache-Control"):
+            add_never_cache_headers(response)
+        return response
 
 
 class TwoFactorMiddleware:

@@ -8,7 +8,7 @@
   `case.submitted`, with JSON data, shown in the case timeline.
 
 Neither can be changed or deleted through the ORM; on PostgreSQL a trigger refuses UPDATE and
-DELETE as well (migration 0002).
+DELETE as well (migration 0003), and TRUNCATE (migration 0004).
 """
 
 from django.conf import settings
@@ -31,12 +31,29 @@ class AppendOnlyQuerySet(models.QuerySet):
     def bulk_update(self, *args, **kwargs):
         raise AppendOnlyError(f"{self.model.__name__} rows cannot be updated.")
 
+    # Django's own paths around the public methods: save() and update_or_create() update through
+    # _update(), the deletion collector deletes through _raw_delete(), and bulk_create() with
+    # update_conflicts is an upsert.
+    def _update(self, values):
+        raise AppendOnlyError(f"{self.model.__name__} rows cannot be updated.")
+
+    def _raw_delete(self, using):
+        raise AppendOnlyError(f"{self.model.__name__} rows cannot be deleted.")
+
+    def bulk_create(self, objs, *args, update_conflicts=False, **kwargs):
+        if update_conflicts:
+            raise AppendOnlyError(f"{self.model.__name__} rows cannot be updated.")
+        return super().bulk_create(objs, *args, **kwargs)
+
 
 class AppendOnlyModel(models.Model):
     objects = AppendOnlyQuerySet.as_manager()
 
     class Meta:
         abstract = True
+        # Django reaches rows through the base manager too (the deletion collector, related
+        # lookups); without this it would be a plain manager that updates and deletes.
+        base_manager_name = "objects"
 
     def save(self, *args, **kwargs):
         if not self._state.adding:
@@ -88,7 +105,7 @@ class AccessLog(AppendOnlyModel):
         _("result"), max_length=8, choices=AccessResult.choices, default=AccessResult.OK
     )
 
-    class Meta:
+    class Meta(AppendOnlyModel.Meta):
         verbose_name = _("access log entry")
         verbose_name_plural = _("access log")
         ordering = ["-at", "-id"]
@@ -117,7 +134,7 @@ class Event(AppendOnlyModel):
     data = models.JSONField(default=dict, blank=True)
     client_ip = models.GenericIPAddressField(null=True, blank=True)
 
-    class Meta:
+    class Meta(AppendOnlyModel.Meta):
         verbose_name = _("event")
         verbose_name_plural = _("events")
         ordering = ["at", "id"]

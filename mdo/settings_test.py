@@ -21,6 +21,11 @@ from mdo.settings import *  # noqa: E402,F403
 # Argon2 at full strength makes each test login cost ~50 ms; the hasher choice itself is
 # tested in tests/test_security_*.py against mdo.settings.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # noqa: S303
+# Django empties the tables between transactional tests with TRUNCATE, which the audit tables
+# refuse on PostgreSQL except for a test database on a connection that says so (audit migration 0004).
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":  # noqa: F405
+    _options = DATABASES["default"].setdefault("OPTIONS", {})  # noqa: F405
+    _options["options"] = f"{_options.get('options', '')} -c mdo.audit_truncate=test-run".strip()
 STORAGES = {**STORAGES, "staticfiles": {  # noqa: F405
     "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
 # Serve static files from the source folders (no collectstatic before a test run).

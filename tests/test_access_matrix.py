@@ -84,7 +84,7 @@ TABLE = {
 
 
 def route_names():
-    """Every named route outside the Django admin (which has its own staff-only checks)."""
+    """Every route outside the Django admin (which has its own staff-only checks)."""
     names = set()
 
     def walk(patterns, namespace):
@@ -95,8 +95,12 @@ def route_names():
                 inner = pattern.namespace or namespace
                 walk(pattern.url_patterns, f"{namespace}:{pattern.namespace}" if namespace and pattern.namespace
                      else inner)
-            elif isinstance(pattern, URLPattern) and pattern.name:
-                names.add(f"{namespace}:{pattern.name}" if namespace else pattern.name)
+            elif isinstance(pattern, URLPattern):
+                if not pattern.name:
+                    # An unnamed route cannot be put in the table: name it.
+                    names.add(f"unnamed route {pattern.pattern} ({pattern.lookup_str})")
+                else:
+                    names.add(f"{namespace}:{pattern.name}" if namespace else pattern.name)
 
     walk(get_resolver().url_patterns, "")
     return names
@@ -155,9 +159,39 @@ def test_route(name, scenario):
         response = getattr(client, method)(url, {})
         got = outcome(response, role)
         assert got == expected[role], f"{name} as {role}: expected {expected[role]}, got {got}"
-        if got in (403, 404) or got == LOGIN:
+        if got in (403, 404) or got == LOGIN or role in NO_CASE_ACCESS:
+            # Also an allowed page (a list, a queue, another region's meetings) must not show
+            # the case to a role that has no access to it.
             content = response.content.decode()
             assert item.case.patient.family_name not in content, f"{name} as {role} leaks the patient"
+            assert item.case.patient.patient_number not in content, f"{name} as {role} leaks the patient"
+
+
+# Roles for whom the scenario's case is out of reach on every page.
+NO_CASE_ACCESS = {"anonymous", "outsider", "admin", "privacy_officer", "far_mdo"}
+# Pages shown by GET in the table that also take a POST: the POST must be refused to the same
+# roles, and change nothing for them.
+GET_AND_POST = ["referrals:intake_new", "referrals:intake_step", "meetings:meeting_create",
+                "meetings:meeting_edit", "meetings:item_advice"]
+
+
+@pytest.mark.parametrize("name", GET_AND_POST)
+def test_the_post_of_a_page_is_refused_to_the_same_roles(name, scenario):
+    from audit.models import Event
+
+    users, args, item = scenario
+    _, arg_names, expected = TABLE[name]
+    url = reverse(name, args=[args[a] for a in arg_names])
+    for role in ROLES:
+        client = Client()
+        if users[role] is not None:
+            verified_login(client, users[role])
+        events = Event.objects.count()
+        response = client.post(url, {"reason": "x", "date": "2030-01-01", "family_name": "Inbreker"})
+        got = outcome(response, role)
+        assert got == expected[role], f"POST {name} as {role}: expected {expected[role]}, got {got}"
+        if got != OK:
+            assert Event.objects.count() == events, f"POST {name} as {role} changed something"
 
 
 POST_ROUTES = sorted({name for name, (method, _, _) in TABLE.items() if method == "post"}
@@ -178,3 +212,20 @@ def test_every_post_needs_the_csrf_token(name, scenario):
     response = client.post(url, {"reason": "x", "message": "x", "status": "held"})
     assert response.status_code == 403, f"{name} accepted a POST without a CSRF token"
     assert b"csrf-failure" in response.content
+
+
+def test_the_administration_shows_no_patient_data():
+    """The Django admin (/beheer/) is left out of the table: it holds no clinical model at all."""
+    from django.contrib import admin
+
+    exposed = {model._meta.app_label for model in admin.site._registry}
+    assert not exposed & {"referrals", "meetings", "audit"}, exposed
+
+
+@pytest.mark.parametrize("role", [r for r in ROLES if r not in ("anonymous", "admin")])
+def test_only_the_administrator_enters_the_administration(role, scenario):
+    users, _, _ = scenario
+    client = verified_login(Client(), users[role])
+    for url in ("/beheer/", "/beheer/accounts/user/", "/beheer/triage/thresholdset/"):
+        response = client.get(url)
+        assert response.status_code == 302 and response["Location"].startswith("/beheer/login/"), (role, url)

@@ -62,6 +62,26 @@ class TestAuthentication:
         assert "15 minuten geblokkeerd" in response.content.decode()
         assert "_auth_user_id" not in client.session
 
+    def test_the_lock_lasts_fifteen_minutes(self, client, referrer):
+        from axes.models import AccessAttempt
+        from django.db.models import F
+
+        assert (production_settings.AXES_FAILURE_LIMIT, production_settings.AXES_COOLOFF_TIME) == (5, 0.25)
+        for _ in range(5):
+            login_password(client, referrer, "wrong-password-xx")
+
+        def minutes_pass(minutes):
+            AccessAttempt.objects.update(attempt_time=F("attempt_time") - datetime.timedelta(minutes=minutes))
+
+        minutes_pass(14)
+        assert login_password(client, referrer).status_code == 429
+        # That attempt, refused, counts as one more failure: the 15 minutes start again from it.
+        minutes_pass(14)
+        assert login_password(client, referrer).status_code == 429
+        minutes_pass(15.1)
+        response = login_password(client, referrer)
+        assert response.status_code == 302 and client.session["_auth_user_id"] == str(referrer.pk)
+
     def test_the_lock_is_per_account(self, client, referrer, colleague):
         for _ in range(5):
             login_password(client, referrer, "wrong-password-xx")
@@ -84,6 +104,18 @@ class TestAuthentication:
         assert response["Location"] == "/cases/"
         assert client.get("/cases/").status_code == 200
 
+    @pytest.mark.parametrize("role", ["referrer", "neuro_oncologist", "chair", "admin", "privacy_officer"])
+    def test_every_role_needs_the_second_factor(self, client, centre, role):
+        assert production_settings.REQUIRE_2FA is True and settings.REQUIRE_2FA is True
+        user = UserFactory(role=role, hospital=None if role == "admin" else centre, is_staff=role == "admin")
+        TOTPDevice.objects.create(user=user, name="app", confirmed=True)
+        assert login_password(client, user).status_code == 302
+        for url in ["/", "/cases/", "/mdo/queue/", "/mdo/meetings/", "/audit/access-log/", "/beheer/",
+                    "/beheer/accounts/user/", "/accounts/password/"]:
+            response = client.get(url)
+            assert response.status_code == 302, (role, url)
+            assert response["Location"].startswith("/accounts/2fa/?next="), (role, url)
+
     def test_a_user_without_an_authenticator_enrols_with_a_qr_code(self, client, referrer):
         login_password(client, referrer)
         response = client.get(reverse("accounts:2fa_verify"), follow=True)
@@ -91,6 +123,11 @@ class TestAuthentication:
         content = response.content.decode()
         assert "<svg" in content
         device = TOTPDevice.objects.get(user=referrer, confirmed=False)
+        # The QR code is an SVG drawn on the server: no image fetched from a QR service, and the
+        # secret (the otpauth:// URL) appears in no link or address the browser would fetch.
+        qr = content.split('class="qr-code', 1)[1].split("</div>", 1)[0]
+        assert "<svg" in qr and "<path" in qr and "<img" not in qr and "href" not in qr
+        assert "otpauth://" not in content and 'src="http' not in content
         client.post(reverse("accounts:2fa_setup"), {"token": f"{totp(device.bin_key):06d}"})
         device.refresh_from_db()
         assert device.confirmed
@@ -142,6 +179,50 @@ class TestSessions:
         renewed = Session.objects.get(session_key=key).expire_date
         assert renewed > saved and renewed - timezone.now() > datetime.timedelta(minutes=29)
 
+    @pytest.fixture
+    def clock(self, monkeypatch):
+        """One clock for the session policy (time.time) and the session store (timezone.now)."""
+        import types
+
+        state = {"now": time.time()}
+        monkeypatch.setattr("accounts.middleware.time", types.SimpleNamespace(time=lambda: state["now"]))
+        monkeypatch.setattr("django.utils.timezone.now",
+                            lambda: datetime.datetime.fromtimestamp(state["now"], datetime.UTC))
+
+        def advance(seconds):
+            state["now"] += seconds
+
+        return advance
+
+    def test_a_session_used_every_fifty_seconds_outlives_thirty_minutes(self, client, referrer, clock):
+        verified_login(client, referrer)
+        for _ in range(60):  # fifty minutes, each request within the minute that skips the write
+            clock(50)
+            assert client.get("/cases/").status_code == 200
+
+    @pytest.mark.parametrize("idle,still_in", [(29 * 60, True), (30 * 60 + 1, False)])
+    def test_thirty_minutes_after_the_last_request_the_session_has_ended(self, client, referrer, clock, idle,
+                                                                        still_in):
+        verified_login(client, referrer)
+        for seconds in (30, 61, 20):  # the last request falls inside the minute: not written
+            clock(seconds)
+            assert client.get("/cases/").status_code == 200
+        clock(idle)
+        response = client.get("/cases/")
+        if still_in:
+            assert response.status_code == 200
+        else:
+            assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+    def test_twelve_hours_after_login_the_session_ends_even_when_busy(self, client, referrer, clock):
+        verified_login(client, referrer)
+        for _ in range(28):  # every 25 minutes, 11 h 40 min
+            clock(25 * 60)
+            assert client.get("/cases/").status_code == 200
+        clock(21 * 60)
+        response = client.get("/cases/")
+        assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
     def test_sessions_end_twelve_hours_after_login_whatever_the_activity(self, client, referrer):
         verified_login(client, referrer)
         session = client.session
@@ -159,6 +240,13 @@ class TestHeaders:
         assert response["X-Frame-Options"] == "DENY"
         assert response["Referrer-Policy"] == "same-origin"
         assert response["X-Content-Type-Options"] == "nosniff"
+
+    def test_pages_for_a_logged_in_user_are_never_stored(self, client, referrer):
+        case = submitted_case(referrer)
+        verified_login(client, referrer)
+        for url in ["/cases/", f"/cases/{case.pk}/", f"/cases/{case.pk}/timeline/", reverse("accounts:2fa_setup")]:
+            response = client.get(url)
+            assert "no-store" in response["Cache-Control"] and "private" in response["Cache-Control"], url
 
     def test_no_page_uses_inline_scripts_or_styles(self, client, referrer):
         case = submitted_case(referrer)
@@ -273,6 +361,60 @@ class TestEscaping:
                 content = client.get(url).content.decode()
                 assert XSS not in content, url
                 assert "&lt;script&gt;alert(1)&lt;/script&gt;" in content, url
+
+
+    def test_a_stored_script_shows_as_text_on_every_page_and_printout(self, client, referrer, chair,
+                                                                      neuro_oncologist, tmp_path):
+        from meetings import services as meeting_services
+        from tests.workflow import ADVICE, planned_meeting, register_quorum
+
+        meeting = planned_meeting(chair, location=XSS)
+        case = submitted_case(referrer, question_to_mdo=XSS, molecular_markers=XSS, patient_wish=XSS,
+                              prior_treatment_lines=XSS)
+        case.patient.family_name = case.patient.given_names = XSS
+        case.patient.save()
+        chair_actor = Actor(user=chair)
+        meeting_services.case_accept_advice(actor=chair_actor, case_id=case.pk, reason=XSS)
+        item = meeting_services.case_schedule(actor=chair_actor, case_id=case.pk, meeting_id=meeting.pk)
+        register_quorum(meeting, chair)
+        meeting_services.attendance_add(actor=chair_actor, meeting_id=meeting.pk, discipline="other",
+                                        mode="video", name=XSS)
+        meeting_services.item_set_presence(actor=chair_actor, item_id=item.pk, present="representative",
+                                           representative_name=XSS)
+        meeting_services.meeting_advice_record(actor=chair_actor, item_id=item.pk,
+                                               values={**ADVICE, "text": XSS, "carried_out_by": XSS})
+        waiting = submitted_case(referrer, question_to_mdo=XSS)
+        waiting.patient.family_name = XSS
+        waiting.patient.save()
+        escaped = "&lt;script&gt;alert(1)&lt;/script&gt;"
+        pages = [
+            (referrer, ["/cases/", f"/cases/{case.pk}/", f"/cases/{case.pk}/timeline/",
+                        f"/cases/{waiting.pk}/"]),
+            (neuro_oncologist, [reverse("meetings:queue"), f"/cases/{case.pk}/", f"/cases/{case.pk}/timeline/"]),
+            (chair, [reverse(name, args=[meeting.pk]) for name in
+                     ("meetings:meeting_detail", "meetings:agenda_print", "meetings:minutes_print",
+                      "meetings:meeting_edit")]
+             + [reverse("meetings:item_advice", args=[item.pk]), reverse("meetings:meeting_list")]),
+        ]
+        for user, urls in pages:
+            verified_login(client, user)
+            for url in urls:
+                response = client.get(url)
+                assert response.status_code == 200, url
+                content = response.content.decode()
+                assert XSS not in content, url
+                assert escaped in content, url
+        import subprocess
+
+        for name in ("meetings:agenda_pdf", "meetings:minutes_pdf"):
+            response = client.get(reverse(name, args=[meeting.pk]))
+            assert response["Content-Type"] == "application/pdf"
+            path = tmp_path / "printout.pdf"
+            path.write_bytes(response.content)
+            text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True,
+                                  check=True).stdout
+            # Shown as the characters typed, not run or swallowed as markup.
+            assert text.count("<script>alert(1)</script>") >= 2, (name, text)
 
 
 class TestAccessLogIsAppendOnly:

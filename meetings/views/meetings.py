@@ -308,7 +308,7 @@ def plan_agreed(request, case_id):
     if not form.is_valid():
         from referrals.views.cases import case_detail_page
 
-        return case_detail_page(request, case, forms={"plan": form}, status=400)
+        return case_detail_page(request, case, forms={"plan": form}, status=400, log_read=True)
     try:
         services.plan_agreed_record(actor=Actor.from_request(request), advice_id=advice.pk,
                                     agreed_on=form.cleaned_data["agreed_on"], agreed=form.cleaned_data["agreed"])

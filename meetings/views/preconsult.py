@@ -105,7 +105,7 @@ def preconsult_action(request, case_id, action):
         # The case page shows the forms again with their errors and what was typed.
         from referrals.views.cases import case_detail_page
 
-        return case_detail_page(request, case, forms={action: form}, status=400)
+        return case_detail_page(request, case, forms={action: form}, status=400, log_read=True)
     try:
         service(actor=Actor.from_request(request), case_id=case.pk, **form.cleaned_data)
     except services.ActionRefused as exc:

@@ -6,7 +6,7 @@ from django.shortcuts import get_object_or_404, render
 
 from audit.actor import Actor
 from audit.models import AccessAction
-from audit.services import access_record_many
+from audit.services import access_record, access_record_many
 from meetings.panels import case_panels
 from referrals.access import can_edit_intake, cases_visible_to, get_case_for_user
 from referrals.models import CASE_LIST_FIELDS, CaseStatus, Lesion
@@ -48,8 +48,15 @@ def case_detail(request, case_id):
     return case_detail_page(request, case)
 
 
-def case_detail_page(request, case, forms=None, status=200):
-    """The case page; `forms` are bound forms of an action that failed validation."""
+def case_detail_page(request, case, forms=None, status=200, *, log_read=False):
+    """The case page; `forms` are bound forms of an action that failed validation.
+
+    `log_read`: the caller fetched the case without logging a read (an action whose service
+    logs the change), but the page shows the case after all.
+    """
+    if log_read:
+        access_record(actor=Actor.from_request(request), action=AccessAction.READ, object_type="case",
+                      case=case)
     lesions = list(Lesion.objects.filter(case=case).order_by("position", "id"))
     context = {
         "case": case,

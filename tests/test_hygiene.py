@@ -1,0 +1,39 @@
+"""Dependencies are pinned exactly, direct and indirect, and the tested environment is the pinned one."""
+
+import re
+from importlib.metadata import distributions
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PIN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*(\[[a-z,]+\])?==[0-9][^\s;]*$")
+
+
+def requirement_lines(name):
+    for line in (ROOT / name).read_text().splitlines():
+        line = line.split("#", 1)[0].strip()
+        if line:
+            yield line
+
+
+def canonical(name):
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def test_every_requirement_is_pinned_exactly():
+    for name in ("requirements.txt", "requirements-dev.txt", "requirements-constraints.txt"):
+        for line in requirement_lines(name):
+            if line.startswith(("-r ", "-c ")):
+                assert (ROOT / line.split()[1]).exists(), line
+                continue
+            assert PIN.match(line), f"{name}: {line!r} is not pinned with =="
+
+
+def test_the_constraints_pin_every_installed_package_at_its_installed_version():
+    pinned = {}
+    for line in requirement_lines("requirements-constraints.txt"):
+        package, version = line.split("==")
+        pinned[canonical(package)] = version
+    installed = {canonical(d.metadata["Name"]): d.version for d in distributions()}
+    installed = {k: v for k, v in installed.items() if k not in {"pip", "setuptools", "wheel"}}
+    assert installed == pinned
+    assert "-c requirements-constraints.txt" in (ROOT / "requirements.txt").read_text()
