@@ -22,7 +22,8 @@ def case_panels(request, case, bound_forms=None):
         ),
         "gaps": [gap_label(code, current_lang()) for code in case.meeting_gaps],
     }
-    item = (AgendaItem.objects.filter(case=case, removed_at__isnull=True)
+    # The meeting the case waits for (after an advice "discuss again" the earlier one is done).
+    item = (AgendaItem.objects.filter(case=case, removed_at__isnull=True, advice__isnull=True)
             .select_related("meeting").first())
     context["agenda_item"] = item
     advice = (MeetingAdvice.objects.filter(item__case=case).select_related("item__meeting", "recorded_by")

@@ -95,6 +95,8 @@ MAIL_KINDS = {
     "info_requested": gettext_lazy("information requested, to the referring physician"),
     "case_scheduled": gettext_lazy("meeting date, to the referring physician"),
     "advice_recorded": gettext_lazy("advice recorded, to the referring physician"),
+    "case_closed": gettext_lazy("case closed, to the referring physician"),
+    "case_unscheduled": gettext_lazy("taken off the agenda, to the referring physician"),
 }
 
 
