@@ -5,7 +5,7 @@ from django.utils import timezone
 from meetings import forms
 from meetings.access import meetings_visible_to
 from meetings.models import AgendaItem, MeetingAdvice, MeetingStatus, Preconsultation
-from meetings.services import next_meeting_with_room
+from meetings.services import meetings_open_for, next_meeting_with_room
 from referrals.models import CaseStatus
 from triage.presenters import current_lang
 from triage.readiness import gap_label
@@ -38,10 +38,10 @@ def case_panels(request, case, bound_forms=None):
             "close": bound_forms.get("close") or forms.CloseForm(),
         }
     if user.has_perm("meetings.schedule_case") and case.status in PRECONSULT_STATUSES and case.meeting_ready:
-        meetings = (meetings_visible_to(user)
-                    .filter(status=MeetingStatus.PLANNED, date__gte=timezone.localdate())
-                    .order_by("date", "start_time"))
-        proposal = next_meeting_with_room(case.mdo_centre)
+        meetings = meetings_open_for(case, meetings_visible_to(user)
+                                     .filter(status=MeetingStatus.PLANNED, date__gte=timezone.localdate())
+                                     .order_by("date", "start_time"))
+        proposal = next_meeting_with_room(case.mdo_centre, case=case)
         context["schedule_form"] = forms.ScheduleForm(meetings=meetings,
                                                       initial={"meeting": proposal.pk if proposal else None})
         context["proposed_meeting"] = proposal

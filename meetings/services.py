@@ -251,12 +251,21 @@ def _active_items(meeting):
     return AgendaItem.objects.filter(meeting=meeting, removed_at__isnull=True)
 
 
-def next_meeting_with_room(centre, *, today=None):
-    """The first planned meeting from today on that still has room, or None."""
+def meetings_open_for(case, meetings):
+    """Of `meetings`, those the case can still be placed on: not one in which it was already
+    discussed (after an advice "discuss again" it goes to a later meeting)."""
+    return meetings.exclude(items__case=case, items__removed_at__isnull=True)
+
+
+def next_meeting_with_room(centre, *, today=None, case=None):
+    """The first planned meeting from today on that still has room (and that `case` is not on
+    already), or None."""
     today = today or timezone.localdate()
+    meetings = Meeting.objects.filter(centre=centre, status=MeetingStatus.PLANNED, date__gte=today)
+    if case is not None:
+        meetings = meetings_open_for(case, meetings)
     # The agenda sizes are counted in the same query: one query however many meetings are full.
-    meetings = (Meeting.objects.filter(centre=centre, status=MeetingStatus.PLANNED, date__gte=today)
-                .annotate(active_items=Count("items", filter=Q(items__removed_at__isnull=True)))
+    meetings = (meetings.annotate(active_items=Count("items", filter=Q(items__removed_at__isnull=True)))
                 .order_by("date", "start_time"))
     for meeting in meetings[:52]:
         if meeting.active_items < meeting.capacity_in_cases:
@@ -283,6 +292,8 @@ def case_schedule(*, actor, case_id, meeting_id):
         raise NotReadyForMeeting(case.meeting_gaps)
     # The meeting row lock serialises concurrent placements, so the count below is exact.
     meeting = _lock_meeting_for_agenda(meeting_id, case.mdo_centre_id)
+    if AgendaItem.objects.filter(meeting=meeting, case=case, removed_at__isnull=True).exists():
+        raise ActionRefused(_("This case has been discussed in this meeting already; choose a later meeting."))
     position = (_active_items(meeting).aggregate(m=Max("position"))["m"] or 0) + 1
     item = AgendaItem(meeting=meeting, case=case, position=position, added_by=actor.user)
     item._history_user = actor.user
@@ -314,6 +325,8 @@ def agenda_move(*, actor, item_id, meeting_id):
     if old_meeting.pk == meeting_id:
         return item
     target = _lock_meeting_for_agenda(meeting_id, item.case.mdo_centre_id)
+    if AgendaItem.objects.filter(meeting=target, case_id=item.case_id, removed_at__isnull=True).exists():
+        raise ActionRefused(_("This case has been discussed in this meeting already; choose a later meeting."))
     item.meeting = target
     item.position = (_active_items(target).aggregate(m=Max("position"))["m"] or 0) + 1
     item._history_user = actor.user

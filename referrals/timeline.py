@@ -41,7 +41,7 @@ SKIP = {
     "referrals.case": {"version", "updated_at", "completed_steps", "meeting_gaps", "patient"},
     "referrals.patient": {"updated_at", "hospital"},
     "referrals.lesion": {"case", "position"},
-    "meetings.agendaitem": {"case", "added_by", "position", "removed_at", "removed_reason"},
+    "meetings.agendaitem": {"case", "added_by", "position", "removed_at", "removed_reason", "discussed_at"},
     "meetings.meetingadvice": {"item", "recorded_by", "recorded_at", "plan_agreed_by"},
 }
 # Shown as "BSN changed", never with the value.

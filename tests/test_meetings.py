@@ -301,7 +301,7 @@ class TestAttendanceQuorumAdvice:
         response = client.post(reverse("meetings:item_advice", args=[item.pk]), ADVICE)
         assert response.status_code == 400
         errors = " ".join(response.context["form"].errors["decisions"])
-        assert "Radiotherapie" in errors
+        assert "Ontbreekt: Radiotherapie." in errors and "Missing" not in errors
         assert not MeetingAdvice.objects.exists()
 
         register_quorum(item.meeting, chair, disciplines=("radiation_oncology",))
@@ -411,13 +411,20 @@ class TestDiscussAgain:
         page = client.get(case_url(case))
         assert page.context["agenda_item"] is None  # it waits for no meeting now
         later = planned_meeting(chair, days_ahead=7)
-        assert page.context["proposed_meeting"] in (first.meeting, later)
+        page = client.get(case_url(case))
+        # Not the meeting that just discussed it, though that one has room.
+        assert page.context["proposed_meeting"] == later
+        assert list(page.context["schedule_form"].fields["meeting"].queryset) == [later]
+        with pytest.raises(services.ActionRefused):
+            services.case_schedule(actor=Actor(user=chair), case_id=case.pk, meeting_id=first.meeting_id)
         response = client.post(reverse("meetings:schedule", args=[case.pk]), {"meeting": later.pk})
         assert response.status_code == 302
         case.refresh_from_db()
         assert case.status == CaseStatus.SCHEDULED
         second = AgendaItem.objects.get(case=case, meeting=later)
         assert client.get(case_url(case)).context["agenda_item"] == second
+        with pytest.raises(services.ActionRefused):
+            services.agenda_move(actor=Actor(user=chair), item_id=second.pk, meeting_id=first.meeting_id)
 
         # The first meeting keeps the case and its advice on its agenda and minutes.
         from meetings.presenters import agenda_items
@@ -569,3 +576,27 @@ class TestAttendanceAndAdviceForms:
         for item, follow_up in ((asymptomatic, "treating_mri"), (symptomatic, "neurology_mri")):
             form = client.get(reverse("meetings:item_advice", args=[item.pk])).context["form"]
             assert form["follow_up"].value() == follow_up
+
+    def test_the_presence_is_chosen_not_taken_by_default(self, client, referrer, chair):
+        item = scheduled_case(referrer, chair)
+        verified_login(client, chair)
+        response = client.post(reverse("meetings:item_presence", args=[item.pk]), {"present": ""})
+        assert response.status_code == 400
+        item.refresh_from_db()
+        assert item.treating_physician_present == ""
+
+
+def test_the_migration_marks_the_items_already_advised_as_discussed(referrer, chair):
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("meetings.migrations.0002_agendaitem_discussed_at")
+    advised, waiting = scheduled_case(referrer, chair), scheduled_case(referrer, chair)
+    register_quorum(advised.meeting, chair)
+    record_advice(advised, chair)
+    AgendaItem.objects.update(discussed_at=None)
+    migration.mark_discussed(apps, None)
+    advised.refresh_from_db()
+    waiting.refresh_from_db()
+    assert advised.discussed_at == advised.advice.recorded_at and waiting.discussed_at is None

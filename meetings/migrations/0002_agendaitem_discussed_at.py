@@ -35,7 +35,7 @@ class Migration(migrations.Migration):
         migrations.AddConstraint(
             model_name="agendaitem",
             constraint=models.UniqueConstraint(
-                condition=models.Q(("removed_at__isnull", True), ("discussed_at__isnull", True)),
+                condition=models.Q(("discussed_at__isnull", True), ("removed_at__isnull", True)),
                 fields=("case",), name="case_on_one_agenda"),
         ),
     ]

@@ -288,7 +288,9 @@ def item_advice(request, item_id):
             except services.QuorumNotMet as exc:
                 labels = dict(Discipline.choices)
                 missing = ", ".join(str(labels[d]) for d in exc.missing)
-                form.add_error("decisions", f"{exc.message} {_('Missing')}: {missing}.")
+                # Not an f-string: makemessages does not see a string inside one.
+                form.add_error("decisions", "{} {}".format(
+                    exc.message, _("Missing: %(disciplines)s.") % {"disciplines": missing}))
                 status = 400
             except services.ActionRefused as exc:
                 form.add_error(None, exc.message)
