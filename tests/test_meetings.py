@@ -600,3 +600,16 @@ def test_the_migration_marks_the_items_already_advised_as_discussed(referrer, ch
     advised.refresh_from_db()
     waiting.refresh_from_db()
     assert advised.discussed_at == advised.advice.recorded_at and waiting.discussed_at is None
+
+
+def test_a_case_is_not_placed_on_a_past_or_held_meeting(referrer, chair):
+    past = planned_meeting(chair)
+    Meeting.objects.filter(pk=past.pk).update(date=timezone.localdate() - datetime.timedelta(days=1))
+    held = services.meeting_set_status(actor=Actor(user=chair), meeting_id=planned_meeting(chair).pk, status="held")
+    case = submitted_case(referrer)
+    for meeting in (past, held):
+        with pytest.raises(services.ActionRefused):
+            services.case_schedule(actor=Actor(user=chair), case_id=case.pk, meeting_id=meeting.pk)
+    assert services.next_meeting_with_room(chair.hospital) is None
+    case.refresh_from_db()
+    assert case.status == CaseStatus.SUBMITTED and not AgendaItem.objects.exists()
