@@ -75,7 +75,7 @@ class ScheduleForm(forms.Form):
 
 
 class MeetingForm(forms.ModelForm):
-    video_link = forms.URLField(label=_("video link"), required=False, assume_scheme="https",
+    video_link = forms.URLField(label=_("Video link"), required=False, assume_scheme="https",
                                 help_text=_("For participants of the regional MDO who join by video."))
     weeks = forms.IntegerField(
         label=_("Weekly series: number of meetings"), min_value=1, max_value=52, initial=1,
@@ -133,9 +133,11 @@ class AttendanceForm(forms.Form):
 
 
 class PresenceForm(forms.Form):
+    # No answer chosen beforehand: the presence is a condition of the advice, so it is picked, not
+    # saved by accident.
     present = forms.ChoiceField(
         label=_("Treating physician present"),
-        choices=[("yes", _("Yes, the treating physician")),
+        choices=[("", "---------"), ("yes", _("Yes, the treating physician")),
                  ("representative", _("A representative who knows the history")), ("no", _("No"))],
     )
     representative_name = forms.CharField(label=_("Name of the representative"), max_length=150, required=False)

@@ -139,6 +139,10 @@ class AgendaItem(models.Model):
     added_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     added_at = models.DateTimeField(auto_now_add=True)
     removed_at = models.DateTimeField(null=True, blank=True)
+    # Set when the meeting's advice for this item is first recorded: the item stays on the
+    # meeting's agenda and minutes, and the case may be placed on a later meeting again (an
+    # advice "discuss again").
+    discussed_at = models.DateTimeField(null=True, blank=True)
     removed_reason = models.CharField(_("reason for removal"), max_length=500, blank=True)
     treating_physician_present = models.CharField(
         _("treating physician present"), max_length=14, blank=True,
@@ -156,8 +160,9 @@ class AgendaItem(models.Model):
         verbose_name_plural = _("agenda items")
         ordering = ["position", "added_at"]
         constraints = [
-            # A case is on at most one agenda at a time.
-            models.UniqueConstraint(fields=["case"], condition=Q(removed_at__isnull=True),
+            # A case waits on at most one agenda at a time.
+            models.UniqueConstraint(fields=["case"],
+                                    condition=Q(removed_at__isnull=True, discussed_at__isnull=True),
                                     name="case_on_one_agenda"),
         ]
         indexes = [models.Index(fields=["meeting", "removed_at", "position"], name="agenda_meeting")]

@@ -58,11 +58,12 @@ def info_requested(preconsultation):
         return _failed("info_requested", preconsultation.case_id, exc)
 
 
-def case_scheduled(item):
-    """To the referring physician: the case is on a meeting (date, time, location, video link)."""
+def case_scheduled(item, *, changed=False):
+    """To the referring physician: the case is on a meeting (date, time, location, video link);
+    `changed` when the meeting's date, time, place or link changed after the case was placed."""
     try:
         case = item.case
-        return _send("case_scheduled", case, [case.referring_physician], meeting=item.meeting)
+        return _send("case_scheduled", case, [case.referring_physician], meeting=item.meeting, changed=changed)
     except Exception as exc:
         return _failed("case_scheduled", item.case_id, exc)
 

@@ -5,7 +5,7 @@ from django.utils import timezone
 from meetings import forms
 from meetings.access import meetings_visible_to
 from meetings.models import AgendaItem, MeetingAdvice, MeetingStatus, Preconsultation
-from meetings.services import next_meeting_with_room
+from meetings.services import meetings_open_for, next_meeting_with_room
 from referrals.models import CaseStatus
 from triage.presenters import current_lang
 from triage.readiness import gap_label
@@ -22,7 +22,8 @@ def case_panels(request, case, bound_forms=None):
         ),
         "gaps": [gap_label(code, current_lang()) for code in case.meeting_gaps],
     }
-    item = (AgendaItem.objects.filter(case=case, removed_at__isnull=True)
+    # The meeting the case waits for (after an advice "discuss again" the earlier one is done).
+    item = (AgendaItem.objects.filter(case=case, removed_at__isnull=True, advice__isnull=True)
             .select_related("meeting").first())
     context["agenda_item"] = item
     advice = (MeetingAdvice.objects.filter(item__case=case).select_related("item__meeting", "recorded_by")
@@ -37,10 +38,10 @@ def case_panels(request, case, bound_forms=None):
             "close": bound_forms.get("close") or forms.CloseForm(),
         }
     if user.has_perm("meetings.schedule_case") and case.status in PRECONSULT_STATUSES and case.meeting_ready:
-        meetings = (meetings_visible_to(user)
-                    .filter(status=MeetingStatus.PLANNED, date__gte=timezone.localdate())
-                    .order_by("date", "start_time"))
-        proposal = next_meeting_with_room(case.mdo_centre)
+        meetings = meetings_open_for(case, meetings_visible_to(user)
+                                     .filter(status=MeetingStatus.PLANNED, date__gte=timezone.localdate())
+                                     .order_by("date", "start_time"))
+        proposal = next_meeting_with_room(case.mdo_centre, case=case)
         context["schedule_form"] = forms.ScheduleForm(meetings=meetings,
                                                       initial={"meeting": proposal.pk if proposal else None})
         context["proposed_meeting"] = proposal

@@ -18,6 +18,7 @@ from meetings import notifications
 from meetings.models import (
     AgendaItem,
     Attendance,
+    Decision,
     Meeting,
     MeetingAdvice,
     MeetingStatus,
@@ -141,6 +142,8 @@ def case_close(*, actor, case_id, reason, closed_forum):
 
 # --- Meetings -----------------------------------------------------------------------------------
 
+# What the referrers of the cases on the agenda were told when their case was placed.
+NOTIFIED_FIELDS = ("date", "start_time", "location", "video_link")
 MEETING_FIELDS = ("date", "start_time", "location", "video_link", "capacity_cases",
                   "capacity_minutes", "minutes_per_case", "chair")
 
@@ -174,24 +177,50 @@ def meeting_update(*, actor, meeting_id, values, expected_version):
     meeting = Meeting.objects.select_for_update().get(pk=meeting_id)
     if meeting.version != expected_version:
         raise ActionRefused(_("The meeting was changed by someone else meanwhile; reload and try again."))
+    _refuse_if_closed(meeting)
+    before = {name: getattr(meeting, name) for name in NOTIFIED_FIELDS}
     for name, value in values.items():
         if name in MEETING_FIELDS:
             setattr(meeting, name, value)
     meeting.full_clean()
+    if meeting.date != before["date"] and meeting.date < timezone.localdate():
+        raise ActionRefused(_("A meeting cannot be moved into the past."))
     if meeting.capacity_in_cases < _active_items(meeting).count():
         raise ActionRefused(_("The new capacity is smaller than the number of cases already on the agenda."))
     meeting.version += 1
     meeting._history_user = actor.user
     meeting.save()
     event_record(actor=actor, action="meeting.changed", obj=meeting, access_action=None)
+    if any(getattr(meeting, name) != value for name, value in before.items()):
+        # The treating physician must be there for their patient: tell them where and when now.
+        waiting = list(_active_items(meeting).filter(advice__isnull=True)
+                       .select_related("case__referring_physician", "case__referring_hospital", "meeting"))
+        transaction.on_commit(lambda: [notifications.case_scheduled(item, changed=True) for item in waiting])
     return meeting
 
 
 @transaction.atomic
 def meeting_set_status(*, actor, meeting_id, status):
+    """Planned and held may go back and forth (a slip of the hand); closed is final, because the
+    minutes of a closed meeting are the record of its advice. A meeting is held, or closed, from
+    its date on, and only closed when no case on its agenda still waits for its advice."""
     meeting = Meeting.objects.select_for_update().get(pk=meeting_id)
     if status not in MeetingStatus.values:
         raise ActionRefused(_("Unknown status."))
+    if status == meeting.status:
+        return meeting
+    if meeting.status == MeetingStatus.CLOSED:
+        raise ActionRefused(_("This meeting is closed: its minutes are final. A correction is discussed "
+                              "and recorded in a later meeting."))
+    if status != MeetingStatus.PLANNED and meeting.date > timezone.localdate():
+        raise ActionRefused(_("This meeting has not taken place yet: it can be marked held or closed "
+                              "from %(date)s on.") % {"date": _date(meeting.date)})
+    if status == MeetingStatus.CLOSED:
+        waiting = _active_items(meeting).filter(advice__isnull=True).count()
+        if waiting:
+            raise ActionRefused(_("%(n)s case(s) on the agenda have no advice yet. Record their advice, "
+                                  "or move them to another meeting or take them off the agenda, before "
+                                  "closing the meeting.") % {"n": waiting})
     meeting.status = status
     meeting.version += 1
     meeting._history_user = actor.user
@@ -200,16 +229,43 @@ def meeting_set_status(*, actor, meeting_id, status):
     return meeting
 
 
+def _date(value):
+    from django.utils import formats
+
+    return formats.date_format(value, "SHORT_DATE_FORMAT")
+
+
+def _refuse_if_closed(meeting):
+    if meeting.status == MeetingStatus.CLOSED:
+        raise ActionRefused(_("This meeting is closed."))
+
+
+def _refuse_before_the_meeting(meeting, message):
+    """What happens in a meeting (attendance, presence, advice) is recorded from its date on: it
+    keeps an advice from landing on next week's meeting of a weekly series by mistake."""
+    if meeting.date > timezone.localdate():
+        raise ActionRefused(message % {"date": _date(meeting.date)})
+
+
 def _active_items(meeting):
     return AgendaItem.objects.filter(meeting=meeting, removed_at__isnull=True)
 
 
-def next_meeting_with_room(centre, *, today=None):
-    """The first planned meeting from today on that still has room, or None."""
+def meetings_open_for(case, meetings):
+    """Of `meetings`, those the case can still be placed on: not one in which it was already
+    discussed (after an advice "discuss again" it goes to a later meeting)."""
+    return meetings.exclude(items__case=case, items__removed_at__isnull=True)
+
+
+def next_meeting_with_room(centre, *, today=None, case=None):
+    """The first planned meeting from today on that still has room (and that `case` is not on
+    already), or None."""
     today = today or timezone.localdate()
+    meetings = Meeting.objects.filter(centre=centre, status=MeetingStatus.PLANNED, date__gte=today)
+    if case is not None:
+        meetings = meetings_open_for(case, meetings)
     # The agenda sizes are counted in the same query: one query however many meetings are full.
-    meetings = (Meeting.objects.filter(centre=centre, status=MeetingStatus.PLANNED, date__gte=today)
-                .annotate(active_items=Count("items", filter=Q(items__removed_at__isnull=True)))
+    meetings = (meetings.annotate(active_items=Count("items", filter=Q(items__removed_at__isnull=True)))
                 .order_by("date", "start_time"))
     for meeting in meetings[:52]:
         if meeting.active_items < meeting.capacity_in_cases:
@@ -236,6 +292,8 @@ def case_schedule(*, actor, case_id, meeting_id):
         raise NotReadyForMeeting(case.meeting_gaps)
     # The meeting row lock serialises concurrent placements, so the count below is exact.
     meeting = _lock_meeting_for_agenda(meeting_id, case.mdo_centre_id)
+    if AgendaItem.objects.filter(meeting=meeting, case=case, removed_at__isnull=True).exists():
+        raise ActionRefused(_("This case has been discussed in this meeting already; choose a later meeting."))
     position = (_active_items(meeting).aggregate(m=Max("position"))["m"] or 0) + 1
     item = AgendaItem(meeting=meeting, case=case, position=position, added_by=actor.user)
     item._history_user = actor.user
@@ -263,9 +321,12 @@ def agenda_move(*, actor, item_id, meeting_id):
     if hasattr(item, "advice"):
         raise ActionRefused(_("The advice of this case has been recorded; it cannot be moved."))
     old_meeting = item.meeting
+    _refuse_if_closed(old_meeting)
     if old_meeting.pk == meeting_id:
         return item
     target = _lock_meeting_for_agenda(meeting_id, item.case.mdo_centre_id)
+    if AgendaItem.objects.filter(meeting=target, case_id=item.case_id, removed_at__isnull=True).exists():
+        raise ActionRefused(_("This case has been discussed in this meeting already; choose a later meeting."))
     item.meeting = target
     item.position = (_active_items(target).aggregate(m=Max("position"))["m"] or 0) + 1
     item._history_user = actor.user
@@ -282,6 +343,7 @@ def agenda_remove(*, actor, item_id, reason):
     item = _lock_item(item_id)
     if hasattr(item, "advice"):
         raise ActionRefused(_("The advice of this case has been recorded; it cannot be removed."))
+    _refuse_if_closed(item.meeting)
     case = _lock_case(item.case_id, (CaseStatus.SCHEDULED,))
     item.removed_at = timezone.now()
     item.removed_reason = reason
@@ -297,7 +359,7 @@ def agenda_remove(*, actor, item_id, reason):
 @transaction.atomic
 def agenda_reorder(*, actor, item_id, direction):
     item = _lock_item(item_id)
-    Meeting.objects.select_for_update().get(pk=item.meeting_id)
+    _refuse_if_closed(Meeting.objects.select_for_update().get(pk=item.meeting_id))
     items = list(_active_items(item.meeting).order_by("position", "added_at"))
     index = next(i for i, other in enumerate(items) if other.pk == item.pk)
     swap = index - 1 if direction == "up" else index + 1
@@ -316,10 +378,20 @@ def agenda_reorder(*, actor, item_id, direction):
 @transaction.atomic
 def attendance_add(*, actor, meeting_id, discipline, mode, user=None, name=""):
     meeting = Meeting.objects.select_for_update().get(pk=meeting_id)
+    _refuse_if_closed(meeting)
+    _refuse_before_the_meeting(meeting, _("Attendance is registered in the meeting itself, from %(date)s on."))
     if user is None:
         _require(name, _("Choose a participant or type a name."))
-    elif Attendance.objects.filter(meeting=meeting, user=user).exists():
+    if user is not None and Attendance.objects.filter(meeting=meeting, user=user).exists():
         raise ActionRefused(_("This participant is already registered."))
+    if user is None and Attendance.objects.filter(meeting=meeting, user__isnull=True,
+                                                  name__iexact=name.strip()).exists():
+        # One person counts for one discipline of the quorum.
+        raise ActionRefused(_("This participant is already registered."))
+    if user is not None and user.discipline and user.discipline != discipline:
+        # The legal quorum counts disciplines: a colleague with an account counts for their own.
+        raise ActionRefused(_("%(name)s is registered as %(discipline)s.") % {
+            "name": user, "discipline": user.get_discipline_display()})
     attendance = Attendance(meeting=meeting, user=user, name=name.strip(), discipline=discipline,
                             mode=mode, recorded_by=actor.user)
     attendance._history_user = actor.user
@@ -333,7 +405,7 @@ def attendance_add(*, actor, meeting_id, discipline, mode, user=None, name=""):
 @transaction.atomic
 def attendance_remove(*, actor, attendance_id):
     attendance = Attendance.objects.select_related("meeting").get(pk=attendance_id)
-    Meeting.objects.select_for_update().get(pk=attendance.meeting_id)
+    _refuse_if_closed(Meeting.objects.select_for_update().get(pk=attendance.meeting_id))
     if MeetingAdvice.objects.filter(item__meeting_id=attendance.meeting_id).exists():
         raise ActionRefused(_("Advice has been recorded in this meeting; its attendance is fixed."))
     attendance._history_user = actor.user
@@ -349,6 +421,8 @@ def present_disciplines(meeting):
 @transaction.atomic
 def item_set_presence(*, actor, item_id, present, representative_name=""):
     item = _lock_item(item_id)
+    _refuse_if_closed(item.meeting)
+    _refuse_before_the_meeting(item.meeting, _("Presence is recorded in the meeting itself, from %(date)s on."))
     if present == "representative":
         _require(representative_name, _("Give the name of the representative."))
     item.treating_physician_present = present
@@ -365,12 +439,17 @@ ADVICE_FIELDS = ("decisions", "text", "follow_up", "follow_up_text", "carried_ou
 
 @transaction.atomic
 def meeting_advice_record(*, actor, item_id, values):
-    """Record (or correct) the meeting's advice for one case, under the legal quorum rule."""
+    """Record (or correct) the meeting's advice for one case, under the legal quorum rule.
+
+    An advice "discuss again" sends the case back to be placed on a later meeting (status
+    accepted); this item stays on its meeting's agenda and minutes with the advice."""
     item = _lock_item(item_id)
     # Lock the meeting: attendance cannot change between the quorum check and the record.
     meeting = Meeting.objects.select_for_update().get(pk=item.meeting_id)
     if meeting.status == MeetingStatus.CLOSED:
         raise ActionRefused(_("This meeting is closed."))
+    _refuse_before_the_meeting(meeting, _("This meeting has not taken place yet: its advice can be recorded "
+                                          "from %(date)s on."))
     if not values.get("decisions"):
         raise ActionRefused(_("Choose at least one advice."))
     present = present_disciplines(meeting)
@@ -380,9 +459,16 @@ def meeting_advice_record(*, actor, item_id, values):
     if not item.treating_physician_present or item.treating_physician_present == "no":
         raise ActionRefused(_("Record first that the treating physician or a representative who knows "
                               "the history was present for this patient (guideline section 2)."))
-    case = _lock_case(item.case_id, (CaseStatus.SCHEDULED, CaseStatus.DISCUSSED))
+    case = _lock_case(item.case_id, (CaseStatus.SCHEDULED, CaseStatus.DISCUSSED, CaseStatus.ACCEPTED))
+    if (AgendaItem.objects.filter(case=case, removed_at__isnull=True, added_at__gt=item.added_at)
+            .exclude(pk=item.pk).exists()):
+        raise ActionRefused(_("This case has since been placed on a later meeting; its advice is recorded "
+                              "there."))
     advice = getattr(item, "advice", None) or MeetingAdvice(item=item)
     corrected = advice.pk is not None
+    if case.status == CaseStatus.ACCEPTED and not corrected:
+        raise ActionRefused(_("This is not possible in the current status of the case (%(status)s).")
+                            % {"status": case.get_status_display()})
     for name in ADVICE_FIELDS:
         setattr(advice, name, values.get(name, getattr(advice, name)))
     advice.present_disciplines = present
@@ -390,7 +476,12 @@ def meeting_advice_record(*, actor, item_id, values):
     advice._history_user = actor.user
     advice.full_clean()
     advice.save()
-    case.status = CaseStatus.DISCUSSED
+    if item.discussed_at is None:
+        item.discussed_at = timezone.now()
+        item._history_user = actor.user
+        item.save(update_fields=["discussed_at"])
+    case.status = (CaseStatus.ACCEPTED if Decision.DISCUSS_AGAIN in advice.decisions
+                   else CaseStatus.DISCUSSED)
     _bump(case, actor)
     event_record(actor=actor, action="case.advice_corrected" if corrected else "case.advice_recorded",
                  case=case, obj=advice, data={"decisions": list(advice.decisions)})

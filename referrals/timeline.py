@@ -42,7 +42,7 @@ SKIP = {
     "referrals.case": {"version", "updated_at", "completed_steps", "meeting_gaps", "patient"},
     "referrals.patient": {"updated_at", "hospital"},
     "referrals.lesion": {"case", "position"},
-    "meetings.agendaitem": {"case", "added_by", "position", "removed_at", "removed_reason"},
+    "meetings.agendaitem": {"case", "added_by", "position", "removed_at", "removed_reason", "discussed_at"},
     "meetings.meetingadvice": {"item", "recorded_by", "recorded_at", "plan_agreed_by"},
 }
 # Shown as "BSN changed", never with the value.
@@ -96,6 +96,8 @@ MAIL_KINDS = {
     "info_requested": gettext_lazy("information requested, to the referring physician"),
     "case_scheduled": gettext_lazy("meeting date, to the referring physician"),
     "advice_recorded": gettext_lazy("advice recorded, to the referring physician"),
+    "case_closed": gettext_lazy("case closed, to the referring physician"),
+    "case_unscheduled": gettext_lazy("taken off the agenda, to the referring physician"),
 }
 
 

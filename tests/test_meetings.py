@@ -301,7 +301,7 @@ class TestAttendanceQuorumAdvice:
         response = client.post(reverse("meetings:item_advice", args=[item.pk]), ADVICE)
         assert response.status_code == 400
         errors = " ".join(response.context["form"].errors["decisions"])
-        assert "Radiotherapie" in errors
+        assert "Ontbreekt: Radiotherapie." in errors and "Missing" not in errors
         assert not MeetingAdvice.objects.exists()
 
         register_quorum(item.meeting, chair, disciplines=("radiation_oncology",))
@@ -387,3 +387,229 @@ def test_another_hospitals_intake_token_is_ignored(client, referrer, outsider):
     assert response.status_code == 302
     assert Case.objects.filter(referring_hospital=referrer.hospital).count() == 1
     assert Case.objects.count() == 2
+
+
+def record_advice(item, chair, **values):
+    services.item_set_presence(actor=Actor(user=chair), item_id=item.pk, present="yes")
+    return services.meeting_advice_record(actor=Actor(user=chair), item_id=item.pk,
+                                          values={**ADVICE, **values})
+
+
+class TestDiscussAgain:
+    def test_the_case_goes_back_to_be_placed_on_a_later_meeting_and_the_first_advice_stays(
+            self, client, referrer, chair):
+        first = scheduled_case(referrer, chair)
+        register_quorum(first.meeting, chair)
+        record_advice(first, chair, decisions=["diagnostics", "discuss_again"], text="Eerst perfusie-MRI.")
+        case = first.case
+        case.refresh_from_db()
+        assert case.status == CaseStatus.ACCEPTED
+        first.refresh_from_db()
+        assert first.discussed_at is not None
+
+        verified_login(client, chair)
+        page = client.get(case_url(case))
+        assert page.context["agenda_item"] is None  # it waits for no meeting now
+        later = planned_meeting(chair, days_ahead=7)
+        page = client.get(case_url(case))
+        # Not the meeting that just discussed it, though that one has room.
+        assert page.context["proposed_meeting"] == later
+        assert list(page.context["schedule_form"].fields["meeting"].queryset) == [later]
+        with pytest.raises(services.ActionRefused):
+            services.case_schedule(actor=Actor(user=chair), case_id=case.pk, meeting_id=first.meeting_id)
+        response = client.post(reverse("meetings:schedule", args=[case.pk]), {"meeting": later.pk})
+        assert response.status_code == 302
+        case.refresh_from_db()
+        assert case.status == CaseStatus.SCHEDULED
+        second = AgendaItem.objects.get(case=case, meeting=later)
+        assert client.get(case_url(case)).context["agenda_item"] == second
+        with pytest.raises(services.ActionRefused):
+            services.agenda_move(actor=Actor(user=chair), item_id=second.pk, meeting_id=first.meeting_id)
+
+        # The first meeting keeps the case and its advice on its agenda and minutes.
+        from meetings.presenters import agenda_items
+
+        assert [item.pk for item in agenda_items(first.meeting)] == [first.pk]
+        minutes = client.get(reverse("meetings:minutes_print", args=[first.meeting.pk])).content.decode()
+        assert "Eerst perfusie-MRI." in minutes
+        # Its advice is not rewritten once the case waits for the later meeting.
+        with pytest.raises(services.ActionRefused):
+            record_advice(first, chair, decisions=["systemic"])
+
+        Meeting.objects.filter(pk=later.pk).update(date=timezone.localdate())
+        register_quorum(later, chair)
+        record_advice(second, chair)
+        case.refresh_from_db()
+        assert case.status == CaseStatus.DISCUSSED
+        assert client.get(case_url(case)).context["meeting_advice"].item == second
+        assert MeetingAdvice.objects.filter(item__case=case).count() == 2
+
+    def test_a_correction_to_discuss_again_sends_the_case_back_and_back_again(self, referrer, chair):
+        item = scheduled_case(referrer, chair)
+        register_quorum(item.meeting, chair)
+        record_advice(item, chair)
+        services.meeting_advice_record(actor=Actor(user=chair), item_id=item.pk,
+                                       values={**ADVICE, "decisions": ["discuss_again"]})
+        item.case.refresh_from_db()
+        assert item.case.status == CaseStatus.ACCEPTED
+        services.meeting_advice_record(actor=Actor(user=chair), item_id=item.pk, values=ADVICE)
+        item.case.refresh_from_db()
+        assert item.case.status == CaseStatus.DISCUSSED
+        assert Event.objects.filter(case=item.case, action="case.advice_corrected").count() == 2
+
+
+class TestWhatHappensInTheMeeting:
+    def test_a_future_meeting_takes_no_attendance_presence_or_advice(self, referrer, chair):
+        meeting = planned_meeting(chair, days_ahead=7)
+        item = scheduled_case(referrer, chair, meeting=meeting)
+        with pytest.raises(services.ActionRefused) as exc:
+            register_quorum(meeting, chair)
+        assert "aanwezigheid" in exc.value.message and f"{meeting.date:%-d-%-m-%Y}" in exc.value.message
+        with pytest.raises(services.ActionRefused):
+            services.item_set_presence(actor=Actor(user=chair), item_id=item.pk, present="yes")
+        AgendaItem.objects.filter(pk=item.pk).update(treating_physician_present="yes")
+        with pytest.raises(services.ActionRefused):
+            services.meeting_advice_record(actor=Actor(user=chair), item_id=item.pk,
+                                           values={**ADVICE, "decisions": ["systemic"]})
+        assert not Attendance.objects.exists() and not MeetingAdvice.objects.exists()
+        with pytest.raises(services.ActionRefused):
+            services.meeting_set_status(actor=Actor(user=chair), meeting_id=meeting.pk, status="held")
+
+    def test_every_radiotherapy_advice_needs_the_quorum(self, referrer, chair):
+        for decisions in (["srt"], ["resection_srt"], ["wbrt"], ["systemic", "srt"]):
+            item = scheduled_case(referrer, chair)
+            AgendaItem.objects.filter(pk=item.pk).update(treating_physician_present="yes")
+            with pytest.raises(services.QuorumNotMet) as exc:
+                services.meeting_advice_record(actor=Actor(user=chair), item_id=item.pk,
+                                               values={**ADVICE, "decisions": decisions})
+            assert exc.value.missing == ["neurosurgery", "radiation_oncology", "neurology", "neuroradiology"]
+        assert not MeetingAdvice.objects.exists()
+
+    def test_a_participant_with_an_account_counts_for_their_own_discipline(self, client, chair):
+        meeting = planned_meeting(chair)
+        colleague = UserFactory(hospital=chair.hospital, role="neuro_oncologist", discipline="neurology",
+                                first_name="Piet", last_name="Neuroloog")
+        with pytest.raises(services.ActionRefused) as exc:
+            services.attendance_add(actor=Actor(user=chair), meeting_id=meeting.pk, user=colleague,
+                                    discipline="neurosurgery", mode="on_site")
+        assert "Neurologie" in str(exc.value.message)
+        verified_login(client, chair)
+        response = client.post(reverse("meetings:attendance_add", args=[meeting.pk]),
+                               {"user": colleague.pk, "discipline": "radiation_oncology", "mode": "on_site"})
+        assert response.status_code == 400
+        assert "is geregistreerd als Neurologie" in " ".join(response.context["attendance_form"].non_field_errors())
+        assert not Attendance.objects.exists()
+        client.post(reverse("meetings:attendance_add", args=[meeting.pk]),
+                    {"user": colleague.pk, "discipline": "neurology", "mode": "video"})
+        assert Attendance.objects.get().discipline == "neurology"
+
+
+class TestClosingTheMeeting:
+    def test_it_is_refused_while_a_case_waits_for_its_advice(self, client, referrer, chair):
+        item = scheduled_case(referrer, chair)
+        verified_login(client, chair)
+        response = client.post(reverse("meetings:meeting_status", args=[item.meeting.pk]), {"status": "closed"},
+                               follow=True)
+        assert response.status_code == 200
+        assert "1 casus" in response.content.decode() or "1 case" in response.content.decode()
+        item.meeting.refresh_from_db()
+        assert item.meeting.status == "planned"
+        record_advice(item, chair, decisions=["systemic"])
+        client.post(reverse("meetings:meeting_status", args=[item.meeting.pk]), {"status": "closed"})
+        item.meeting.refresh_from_db()
+        assert item.meeting.status == "closed"
+
+    def test_a_closed_meeting_is_final(self, client, referrer, chair):
+        item = scheduled_case(referrer, chair)
+        register_quorum(item.meeting, chair)
+        record_advice(item, chair)
+        meeting = services.meeting_set_status(actor=Actor(user=chair), meeting_id=item.meeting_id, status="closed")
+        actor = Actor(user=chair)
+        refused = [
+            lambda: services.meeting_set_status(actor=actor, meeting_id=meeting.pk, status="planned"),
+            lambda: services.meeting_advice_record(actor=actor, item_id=item.pk, values=ADVICE),
+            lambda: services.attendance_add(actor=actor, meeting_id=meeting.pk, discipline="neurology",
+                                            mode="on_site", name="Dr. Laat"),
+            lambda: services.attendance_remove(actor=actor, attendance_id=Attendance.objects.first().pk),
+            lambda: services.item_set_presence(actor=actor, item_id=item.pk, present="no"),
+            lambda: services.agenda_reorder(actor=actor, item_id=item.pk, direction="up"),
+            lambda: services.meeting_update(actor=actor, meeting_id=meeting.pk, values={"location": "Elders"},
+                                            expected_version=meeting.version),
+        ]
+        for action in refused:
+            with pytest.raises(services.ActionRefused):
+                action()
+        meeting.refresh_from_db()
+        assert meeting.status == "closed" and meeting.location == "Vergaderzaal 2"
+        assert Attendance.objects.filter(meeting=meeting).count() == 4
+        item.refresh_from_db()
+        assert item.treating_physician_present == "yes"
+        # The page shows and prints the minutes but offers no form to change them.
+        verified_login(client, chair)
+        page = client.get(reverse("meetings:meeting_detail", args=[meeting.pk])).content.decode()
+        assert "attendance-form" not in page and "presence-form" not in page
+        assert 'name="status"' not in page
+        assert reverse("meetings:minutes_pdf", args=[meeting.pk]) in page
+
+
+class TestAttendanceAndAdviceForms:
+    def test_one_person_counts_for_one_discipline(self, client, chair):
+        meeting = planned_meeting(chair)
+        verified_login(client, chair)
+        client.post(reverse("meetings:attendance_add", args=[meeting.pk]),
+                    {"name": "Dr. Gast", "discipline": "neurosurgery", "mode": "on_site"})
+        response = client.post(reverse("meetings:attendance_add", args=[meeting.pk]),
+                               {"name": " dr. gast ", "discipline": "radiation_oncology", "mode": "video"})
+        assert response.status_code == 400
+        form = response.context["attendance_form"]
+        assert form.non_field_errors() and form["name"].value() == " dr. gast "
+        assert list(Attendance.objects.values_list("discipline", flat=True)) == ["neurosurgery"]
+
+    def test_the_advice_form_proposes_the_follow_up_of_the_chart(self, client, referrer, chair):
+        from triage.models import Advice
+
+        asymptomatic = scheduled_case(referrer, chair)
+        symptomatic = scheduled_case(referrer, chair)
+        assert asymptomatic.case.current_advice.chart == "A"
+        Advice.objects.filter(pk=symptomatic.case.current_advice_id).update(chart="S")
+        verified_login(client, chair)
+        for item, follow_up in ((asymptomatic, "treating_mri"), (symptomatic, "neurology_mri")):
+            form = client.get(reverse("meetings:item_advice", args=[item.pk])).context["form"]
+            assert form["follow_up"].value() == follow_up
+
+    def test_the_presence_is_chosen_not_taken_by_default(self, client, referrer, chair):
+        item = scheduled_case(referrer, chair)
+        verified_login(client, chair)
+        response = client.post(reverse("meetings:item_presence", args=[item.pk]), {"present": ""})
+        assert response.status_code == 400
+        item.refresh_from_db()
+        assert item.treating_physician_present == ""
+
+
+def test_the_migration_marks_the_items_already_advised_as_discussed(referrer, chair):
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("meetings.migrations.0002_agendaitem_discussed_at")
+    advised, waiting = scheduled_case(referrer, chair), scheduled_case(referrer, chair)
+    register_quorum(advised.meeting, chair)
+    record_advice(advised, chair)
+    AgendaItem.objects.update(discussed_at=None)
+    migration.mark_discussed(apps, None)
+    advised.refresh_from_db()
+    waiting.refresh_from_db()
+    assert advised.discussed_at == advised.advice.recorded_at and waiting.discussed_at is None
+
+
+def test_a_case_is_not_placed_on_a_past_or_held_meeting(referrer, chair):
+    past = planned_meeting(chair)
+    Meeting.objects.filter(pk=past.pk).update(date=timezone.localdate() - datetime.timedelta(days=1))
+    held = services.meeting_set_status(actor=Actor(user=chair), meeting_id=planned_meeting(chair).pk, status="held")
+    case = submitted_case(referrer)
+    for meeting in (past, held):
+        with pytest.raises(services.ActionRefused):
+            services.case_schedule(actor=Actor(user=chair), case_id=case.pk, meeting_id=meeting.pk)
+    assert services.next_meeting_with_room(chair.hospital) is None
+    case.refresh_from_db()
+    assert case.status == CaseStatus.SUBMITTED and not AgendaItem.objects.exists()

@@ -192,6 +192,32 @@ class TestCaseScheduled:
         assert kinds.count("case_scheduled") == 2
 
 
+    def test_a_changed_meeting_tells_the_referrers_of_its_waiting_cases(self, referrer, chair,
+                                                                      django_capture_on_commit_callbacks):
+        import datetime
+
+        meeting = planned_meeting(chair, days_ahead=7)
+        waiting = scheduled_case(referrer, chair, meeting=meeting)
+        mail.outbox.clear()
+        new_date = meeting.date + datetime.timedelta(days=1)
+        with django_capture_on_commit_callbacks(execute=True):
+            meeting_services.meeting_update(actor=Actor(user=chair), meeting_id=meeting.pk,
+                                            values={"date": new_date, "video_link": "https://video.example.org/nieuw"},
+                                            expected_version=meeting.version)
+        message = next(m for m in mail.outbox if m.to == [referrer.email])
+        assert "Gewijzigd" in message.subject and waiting.case.reference in message.subject
+        assert "https://video.example.org/nieuw" in message.body
+        assert "gewijzigd" in message.body
+        assert_no_patient_data(message, waiting.case)
+        # A change that concerns nobody (the capacity) sends nothing.
+        mail.outbox.clear()
+        meeting.refresh_from_db()
+        with django_capture_on_commit_callbacks(execute=True):
+            meeting_services.meeting_update(actor=Actor(user=chair), meeting_id=meeting.pk,
+                                            values={"capacity_cases": 12}, expected_version=meeting.version)
+        assert mail.outbox == []
+
+
 class TestClosedAndUnscheduled:
     def test_closing_tells_the_referrer_where_the_patient_goes(self, referrer, neuro_oncologist,
                                                                django_capture_on_commit_callbacks):

@@ -123,7 +123,7 @@ class TestTimeline:
         assert len(outcomes) == 2
         # Noise is left out.
         labels = {label for details in by_what.values() for label, _, _ in details}
-        assert not labels & {"version", "Last changed", "completed steps", "meeting gaps"}
+        assert not labels & {"version", "Last changed", "completed steps", "meeting gaps", "Discussed at"}
 
     def test_it_never_shows_the_bsn(self, client, referrer, neuro_oncologist, chair):
         case = walked_case(referrer, neuro_oncologist, chair)

@@ -17,7 +17,8 @@ def submitted_case(referrer, **answers):
     return case_submit(actor=Actor(user=referrer), case_id=case.pk, expected_version=case.version)
 
 
-def planned_meeting(chair, *, days_ahead=7, **values):
+def planned_meeting(chair, *, days_ahead=0, **values):
+    # Today by default: attendance, presence and advice are recorded from the meeting's date on.
     values = {
         "date": timezone.localdate() + datetime.timedelta(days=days_ahead),
         "start_time": datetime.time(16, 0),

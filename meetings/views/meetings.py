@@ -16,7 +16,7 @@ from audit.models import AccessAction
 from audit.services import access_record_many
 from meetings import forms, services
 from meetings.access import get_item_for_user, get_meeting_for_user, meetings_visible_to
-from meetings.models import Attendance, MeetingAdvice, MeetingStatus
+from meetings.models import Attendance, FollowUp, MeetingAdvice, MeetingStatus
 from meetings.presenters import agenda_items, quorum_context
 from referrals.access import get_case_for_user
 from triage.presenters import current_lang, outcome_context
@@ -100,14 +100,19 @@ def meeting_status(request, meeting_id):
     if status not in MeetingStatus.values:
         messages.error(request, _("Unknown status."))
     else:
-        services.meeting_set_status(actor=Actor.from_request(request), meeting_id=meeting.pk, status=status)
-        messages.success(request, _("The status of the meeting has been changed."))
+        try:
+            services.meeting_set_status(actor=Actor.from_request(request), meeting_id=meeting.pk, status=status)
+        except services.ActionRefused as exc:
+            _refused(request, exc)
+        else:
+            messages.success(request, _("The status of the meeting has been changed."))
     return redirect("meetings:meeting_detail", meeting.pk)
 
 
 @login_required
 def meeting_detail(request, meeting_id, bound=None, status=200):
     meeting = get_meeting_for_user(request, meeting_id)
+    closed = meeting.status == MeetingStatus.CLOSED
     items = agenda_items(meeting)
     access_record_many(actor=Actor.from_request(request), action=AccessAction.LIST,
                        object_type="meeting_agenda", cases=[item.case for item in items])
@@ -144,9 +149,10 @@ def meeting_detail(request, meeting_id, bound=None, status=200):
         "bound_item": bound.get("item"),
         "bound_remove_form": bound.get("remove"),
         "bound_presence_form": bound.get("presence"),
-        "can_manage": request.user.has_perm("meetings.manage_meetings"),
-        "can_record": request.user.has_perm("meetings.record_meeting_advice"),
-        "can_schedule": request.user.has_perm("meetings.schedule_case"),
+        # A closed meeting's minutes are final: its page only shows and prints them.
+        "can_manage": request.user.has_perm("meetings.manage_meetings") and not closed,
+        "can_record": request.user.has_perm("meetings.record_meeting_advice") and not closed,
+        "can_schedule": request.user.has_perm("meetings.schedule_case") and not closed,
         "used": len(items),
         "statuses": MeetingStatus.choices,
     }, status=status)
@@ -165,10 +171,10 @@ def attendance_add(request, meeting_id):
         services.attendance_add(actor=Actor.from_request(request), meeting_id=meeting.pk,
                                 user=form.cleaned_data["user"], name=form.cleaned_data["name"],
                                 discipline=form.cleaned_data["discipline"], mode=form.cleaned_data["mode"])
-    except services.ActionRefused as exc:
-        _refused(request, exc)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
+    except (services.ActionRefused, ValidationError) as exc:
+        # Shown on the form, with what was chosen still there.
+        form.add_error(None, exc.message if isinstance(exc, services.ActionRefused) else " ".join(exc.messages))
+        return meeting_detail(request, meeting.pk, bound={"attendance": form}, status=400)
     return redirect("meetings:meeting_detail", meeting.pk)
 
 
@@ -263,9 +269,13 @@ def item_advice(request, item_id):
     case = get_case_for_user(request, item.case_id, part="meeting_advice",
                              select=("patient", "current_advice", "referring_physician"))
     existing = MeetingAdvice.objects.filter(item=item).first()
-    initial = {}
     if existing:
         initial = {name: getattr(existing, name) for name in services.ADVICE_FIELDS}
+    else:
+        # Spec §7: follow-up preferably at the treating physician after the asymptomatic chart,
+        # at a neurologist with neuro-oncological expertise after the symptomatic one. A proposal.
+        chart = getattr(case.current_advice, "chart", "")
+        initial = {"follow_up": {"A": FollowUp.TREATING_MRI, "S": FollowUp.NEUROLOGY_MRI}.get(chart)}
     form = forms.MeetingAdviceForm(request.POST or None, initial=initial)
     present = services.present_disciplines(item.meeting)
     quorum = quorum_context(present)
@@ -278,7 +288,9 @@ def item_advice(request, item_id):
             except services.QuorumNotMet as exc:
                 labels = dict(Discipline.choices)
                 missing = ", ".join(str(labels[d]) for d in exc.missing)
-                form.add_error("decisions", f"{exc.message} {_('Missing')}: {missing}.")
+                # Not an f-string: makemessages does not see a string inside one.
+                form.add_error("decisions", "{} {}".format(
+                    exc.message, _("Missing: %(disciplines)s.") % {"disciplines": missing}))
                 status = 400
             except services.ActionRefused as exc:
                 form.add_error(None, exc.message)
@@ -313,7 +325,11 @@ def plan_agreed(request, case_id):
         services.plan_agreed_record(actor=Actor.from_request(request), advice_id=advice.pk,
                                     agreed_on=form.cleaned_data["agreed_on"], agreed=form.cleaned_data["agreed"])
     except services.ActionRefused as exc:
-        _refused(request, exc)
+        # The refusals are about the date: say so at the field and keep what was typed.
+        from referrals.views.cases import case_detail_page
+
+        form.add_error("agreed_on", exc.message)
+        return case_detail_page(request, case, forms={"plan": form}, status=400)
     else:
         messages.success(request, _("The plan agreed with the patient has been recorded."))
     return redirect("referrals:case_detail", case.pk)

@@ -143,3 +143,47 @@ def test_attendance_quorum_advice_and_pdf(page, referrer, chair, tmp_path):
     for case in cases[:2]:
         assert case.patient.family_name in text
     assert cases[2].patient.family_name not in text
+
+
+def test_the_referrer_sees_the_advice_records_the_plan_and_the_timeline_has_it_all(page, referrer, chair):
+    import datetime
+
+    from django.utils import timezone
+
+    from audit.actor import Actor
+    from meetings import services
+    from tests.workflow import ADVICE, register_quorum, scheduled_case
+
+    item = scheduled_case(referrer, chair)
+    register_quorum(item.meeting, chair)
+    services.item_set_presence(actor=Actor(user=chair), item_id=item.pk, present="yes")
+    services.meeting_advice_record(actor=Actor(user=chair), item_id=item.pk, values=ADVICE)
+    case = item.case
+
+    log_in(page, referrer)
+    page.goto(f"/cases/{case.pk}/")
+    panel = page.locator(".meeting-advice-panel")
+    assert "Stereotactische radiotherapie" in panel.inner_text()
+    assert ADVICE["text"] in panel.inner_text()
+    tomorrow = (timezone.localdate() + datetime.timedelta(days=1)).isoformat()
+    page.fill("form.plan-form input[name=agreed_on]", tomorrow)
+    page.fill("form.plan-form textarea[name=agreed]", "Patiënt kiest voor SRT")
+    page.click("form.plan-form button[type=submit]")
+    # A date in the future is refused at the field, and what was typed is kept.
+    page.wait_for_selector("form.plan-form .invalid-feedback:has-text('toekomst')")
+    assert page.input_value("form.plan-form textarea[name=agreed]") == "Patiënt kiest voor SRT"
+    page.fill("form.plan-form input[name=agreed_on]", timezone.localdate().isoformat())
+    page.click("form.plan-form button[type=submit]")
+    page.wait_for_selector("text=Het met de patiënt afgesproken plan is vastgelegd.")
+    case.refresh_from_db()
+    assert case.status == CaseStatus.PLAN_AGREED
+    assert "Patiënt kiest voor SRT" in page.locator(".meeting-advice-panel").inner_text()
+
+    page.goto(f"/cases/{case.pk}/timeline/")
+    timeline = page.locator("main").inner_text()
+    order = [timeline.index(label) for label in (
+        "Casus ingediend", "Op de agenda geplaatst", "Advies van het MDO vastgelegd",
+        "Met de patiënt afgesproken plan vastgelegd")]
+    assert order == sorted(order)
+    assert "Patiënt kiest voor SRT" in timeline
+    assert not page.server_errors
