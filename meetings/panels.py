@@ -3,9 +3,8 @@
 from django.utils import timezone
 
 from meetings import forms
-from meetings.access import meetings_visible_to
-from meetings.models import AgendaItem, MeetingAdvice, MeetingStatus, Preconsultation
-from meetings.services import meetings_open_for, next_meeting_with_room
+from meetings.models import AgendaItem, MeetingAdvice, Preconsultation
+from meetings.services import next_meeting_with_room, planned_meetings_with_counts
 from referrals.models import CaseStatus
 from triage.presenters import current_lang
 from triage.readiness import gap_label
@@ -38,13 +37,18 @@ def case_panels(request, case, bound_forms=None):
             "close": bound_forms.get("close") or forms.CloseForm(),
         }
     if user.has_perm("meetings.schedule_case") and case.status in PRECONSULT_STATUSES and case.meeting_ready:
-        meetings = meetings_open_for(case, meetings_visible_to(user)
-                                     .filter(status=MeetingStatus.PLANNED, date__gte=timezone.localdate())
-                                     .order_by("date", "start_time"))
-        proposal = next_meeting_with_room(case.mdo_centre, case=case)
-        context["schedule_form"] = forms.ScheduleForm(meetings=meetings,
-                                                      initial={"meeting": proposal.pk if proposal else None})
+        # The case's centre is the user's (cases_visible_to): its planned meetings, counted once
+        # for both the proposal and the choices. The POST is validated by ScheduleForm.
+        meetings = planned_meetings_with_counts(case.mdo_centre_id, case=case)
+        proposal = next_meeting_with_room(None, meetings=meetings)
+        context["schedule_choices"] = [
+            {"pk": meeting.pk, "label": str(meeting), "location": meeting.location,
+             "cases": meeting.active_items, "capacity": meeting.capacity_in_cases,
+             "selected": meeting == proposal}
+            for meeting in meetings
+        ]
         context["proposed_meeting"] = proposal
+        context["may_schedule"] = True
     if (advice is not None and user.has_perm("referrals.refer_case")
             and case.status in (CaseStatus.DISCUSSED, CaseStatus.PLAN_AGREED)):
         context["plan_form"] = bound_forms.get("plan") or forms.PlanAgreedForm(initial={

@@ -257,20 +257,23 @@ def meetings_open_for(case, meetings):
     return meetings.exclude(items__case=case, items__removed_at__isnull=True)
 
 
-def next_meeting_with_room(centre, *, today=None, case=None):
-    """The first planned meeting from today on that still has room (and that `case` is not on
-    already), or None."""
+def planned_meetings_with_counts(centre_id, *, today=None, case=None, limit=52):
+    """The planned meetings from today on (not those `case` is on already), each annotated with
+    `active_items`, the number of cases on its agenda: one query, however many are full."""
     today = today or timezone.localdate()
-    meetings = Meeting.objects.filter(centre=centre, status=MeetingStatus.PLANNED, date__gte=today)
+    meetings = Meeting.objects.filter(centre_id=centre_id, status=MeetingStatus.PLANNED, date__gte=today)
     if case is not None:
         meetings = meetings_open_for(case, meetings)
-    # The agenda sizes are counted in the same query: one query however many meetings are full.
-    meetings = (meetings.annotate(active_items=Count("items", filter=Q(items__removed_at__isnull=True)))
-                .order_by("date", "start_time"))
-    for meeting in meetings[:52]:
-        if meeting.active_items < meeting.capacity_in_cases:
-            return meeting
-    return None
+    return list(meetings.annotate(active_items=Count("items", filter=Q(items__removed_at__isnull=True)))
+                .order_by("date", "start_time")[:limit])
+
+
+def next_meeting_with_room(centre, *, today=None, case=None, meetings=None):
+    """The first planned meeting from today on that still has room (and that `case` is not on
+    already), or None. `meetings`: the list of planned_meetings_with_counts, if already read."""
+    if meetings is None:
+        meetings = planned_meetings_with_counts(centre.pk, today=today, case=case)
+    return next((m for m in meetings if m.active_items < m.capacity_in_cases), None)
 
 
 def _lock_meeting_for_agenda(meeting_id, centre_id):
