@@ -46,6 +46,15 @@ def env_int(name, default, *, minimum=None, maximum=None):
     return number
 
 
+def env_choice(name, default, choices):
+    value = os.environ.get(name)
+    if value is None or value.strip() == "":
+        return default
+    if value.strip().upper() in choices:
+        return value.strip().upper()
+    raise ImproperlyConfigured(f"{name}={value!r} is not one of: {', '.join(choices)}.")
+
+
 def env_list(name, default=()):
     value = os.environ.get(name)
     if value is None:
@@ -78,6 +87,14 @@ def parse_database_url(url, *, base_dir: Path):
         name = unquote(parts.path.lstrip("/"))
         if not name:
             raise ImproperlyConfigured("DATABASE_URL: PostgreSQL URL without a database name.")
+        try:
+            port = parts.port
+        except ValueError:
+            # urllib's own message would not name the variable. The URL is not echoed: it may
+            # hold the password.
+            raise ImproperlyConfigured(
+                "DATABASE_URL: the port is not a number from 0 to 65535."
+            ) from None
         options = {key: values[-1] for key, values in parse_qs(parts.query).items()}
         config = {
             "ENGINE": "django.db.backends.postgresql",
@@ -85,7 +102,7 @@ def parse_database_url(url, *, base_dir: Path):
             "USER": unquote(parts.username or ""),
             "PASSWORD": unquote(parts.password or ""),
             "HOST": parts.hostname or "",
-            "PORT": str(parts.port or ""),
+            "PORT": str(port or ""),
             "CONN_MAX_AGE": 60,
             "CONN_HEALTH_CHECKS": True,
         }

@@ -280,11 +280,14 @@ class TestDeployment:
         ({"REQUIRE_2FA": "0"}, "REQUIRE_2FA may only be switched off when DEBUG is on"),
         ({"DATABASE_URL": "mysql://x/y"}, "DATABASE_URL scheme"),
         ({"EMAIL_PORT": "smtp"}, "EMAIL_PORT='smtp' is not a whole number"),
+        ({"DATABASE_URL": "postgres://u:geheim@db:54x2/mdo"}, "DATABASE_URL: the port is not a number"),
+        ({"LOG_LEVEL": "loud"}, "LOG_LEVEL='loud' is not one of: DEBUG, INFO"),
     ])
     def test_a_bad_setting_stops_the_start_with_a_clear_message(self, env, message):
         result = run_manage("check", **{**self.PRODUCTION, **env})
         assert result.returncode != 0
         assert message in result.stderr
+        assert "geheim" not in result.stderr  # a password in DATABASE_URL is never echoed
 
     def test_the_error_page_is_plain_dutch_without_a_stack_trace(self, client, referrer, monkeypatch):
         verified_login(client, referrer)
