@@ -34,6 +34,25 @@ class DateInput(forms.DateInput):
         super().__init__(format="%Y-%m-%d", **kwargs)
 
 
+class NumberText(forms.TextInput):
+    """A number typed as text. Chromium's number input silently drops a decimal comma, so a
+    Dutch "4,5" arrives as 45 (and a lesion of "12,5" mm as 125): a wrong dose or size that
+    passes every range check. As text, what was typed reaches the server, which parses it."""
+
+    def __init__(self, attrs=None, decimal=False):
+        super().__init__({"inputmode": "decimal" if decimal else "numeric", "autocomplete": "off",
+                          **(attrs or {})})
+
+
+class DecimalCommaField(forms.DecimalField):
+    """A decimal that accepts the Dutch comma as well as a point, in either language."""
+
+    def to_python(self, value):
+        if isinstance(value, str):
+            value = value.strip().replace(",", ".")
+        return super().to_python(value)
+
+
 class StepForm(forms.ModelForm):
     """Base of every intake step form."""
 
@@ -227,7 +246,7 @@ class ExtracranialForm(StepForm):
             "extracranial_status", "systemic_option", "systemic_line", "cerebral_response",
             "prognosis_months", "prognosis_unknown",
         ]
-        widgets = {"prognosis_months": forms.NumberInput(attrs={"min": 0, "max": 240})}
+        widgets = {"prognosis_months": NumberText()}
 
     def clean(self):
         cleaned = super().clean()
@@ -265,10 +284,9 @@ class ClinicalForm(StepForm):
             "kps", "kps_unknown", "dexamethasone", "dexamethasone_mg", "neuro_deficit",
             "neuro_deficit_detail", "epilepsy", "rapid_kps_improvement", "qol_improvement",
         ]
-        widgets = {
-            "kps": forms.NumberInput(attrs={"min": 0, "max": 100, "step": 10}),
-            "dexamethasone_mg": forms.NumberInput(attrs={"min": 0, "max": 64, "step": 0.5}),
-        }
+        widgets = {"kps": NumberText(), "dexamethasone_mg": NumberText(decimal=True)}
+        field_classes = {"dexamethasone_mg": DecimalCommaField}
+        localized_fields = ("dexamethasone_mg",)
 
     def clean(self):
         cleaned = super().clean()
@@ -310,7 +328,7 @@ class ImagingForm(StepForm):
             "mri_date", "lesion_mode", "largest_diameter_mm", "critical_location",
             "critical_location_site",
         ]
-        widgets = {"mri_date": DateInput()}
+        widgets = {"mri_date": DateInput(), "largest_diameter_mm": NumberText()}
 
     select_fields = ("critical_location_site",)
 
@@ -350,7 +368,7 @@ class LesionForm(forms.ModelForm):
         widgets = {
             "region": forms.Select(attrs={"class": "form-select form-select-sm"}),
             "side": forms.Select(attrs={"class": "form-select form-select-sm"}),
-            "diameter_mm": forms.NumberInput(attrs={"min": 1, "max": 150, "class": "form-control form-control-sm"}),
+            "diameter_mm": NumberText(attrs={"class": "form-control form-control-sm"}),
             "critical": forms.CheckboxInput(attrs={"class": "form-check-input"}),
             "critical_site": forms.Select(attrs={"class": "form-select form-select-sm"}),
         }

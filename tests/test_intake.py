@@ -1,6 +1,7 @@
 """The intake: every step's happy and unhappy path, drafts, stale edits, double submits."""
 
 import datetime
+from decimal import Decimal
 
 import pytest
 from django.urls import reverse
@@ -213,6 +214,36 @@ class TestSteps:
         kept = next(n for n, v in STEP_DATA[key].items()
                     if v and n != field and Case._meta.get_field(n).get_internal_type() == "CharField")
         assert getattr(case, kept) == STEP_DATA[key][kept]
+
+    @pytest.mark.parametrize("language", ["nl", "en"])
+    @pytest.mark.parametrize("typed", ["4,5", "4.5"])
+    def test_a_dose_with_a_decimal_comma_or_point_is_read_as_typed(self, referrer_client, referrer,
+                                                                    language, typed):
+        case = draft_of(referrer)
+        referrer_client.post(reverse("set_language"), {"language": language, "next": "/"})
+        response = post_step(referrer_client, case, "clinical",
+                             {**STEP_DATA["clinical"], "dexamethasone_mg": typed})
+        assert response.status_code == 302
+        case.refresh_from_db()
+        assert case.dexamethasone_mg == Decimal("4.5")
+
+    def test_numbers_are_typed_as_text_so_the_browser_cannot_drop_a_comma(self, referrer_client, referrer):
+        # Chromium's <input type="number"> turns a typed "4,5" into 45 before the server sees it.
+        case = draft_of(referrer)
+        for key in ("extracranial", "clinical", "imaging"):
+            content = referrer_client.get(step_url(case, key)).content.decode()
+            assert 'type="number"' not in content, key
+        content = referrer_client.get(step_url(case, "clinical")).content.decode()
+        assert 'inputmode="decimal"' in content and 'inputmode="numeric"' in content
+
+    def test_a_typed_fraction_in_a_whole_number_is_refused_not_rounded(self, referrer_client, referrer):
+        case = draft_of(referrer, with_lesion=False)
+        rows = [{"region": "frontal", "side": "left", "diameter_mm": "12,5", "critical": False,
+                 "critical_site": ""}]
+        response = post_step(referrer_client, case, "imaging", imaging_data(rows))
+        assert response.status_code == 200
+        assert response.context["formset"].forms[0].errors["diameter_mm"]
+        assert case.lesions.count() == 0
 
     def test_kps_and_kps_unknown_together_are_refused(self, referrer_client, referrer):
         case = draft_of(referrer)

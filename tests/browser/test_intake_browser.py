@@ -1,6 +1,7 @@
 """A referrer who has never seen the app fills in the whole intake in Chromium and submits."""
 
 import datetime
+from decimal import Decimal
 
 import pytest
 from django.utils import timezone
@@ -56,14 +57,17 @@ def test_a_referrer_submits_a_case_with_two_lesions_and_sees_the_advice(page, re
     choose(page, "dexamethasone", "yes")
     assert page.is_visible("input[name=dexamethasone_mg]")
     assert page.is_hidden("input[name=qol_improvement]")
+    # A Dutch dose is typed with a decimal comma, key by key as a physician does: it must arrive
+    # as 4.5 mg (a browser number field turns "4,5" into 45).
+    page.locator("input[name=dexamethasone_mg]").press_sequentially("4,5")
     # A wrong KPS first: the message appears at the field and the other answers stay.
     page.fill("input[name=kps]", "75")
-    choose(page, "dexamethasone", "no")
     choose(page, "neuro_deficit", "no")
     choose(page, "epilepsy", "no")
     page.click("button[name=next]:not(.visually-hidden)")
     page.wait_for_selector("text=De KPS is een getal van 0 tot en met 100 in stappen van 10.")
-    assert page.is_checked("input[name=dexamethasone][value=no]")
+    assert page.is_checked("input[name=dexamethasone][value=yes]")
+    assert page.input_value("input[name=dexamethasone_mg]") == "4,5"
     page.fill("input[name=kps]", "90")
     next_step(page, "Beeldvorming en laesies")
 
@@ -100,6 +104,7 @@ def test_a_referrer_submits_a_case_with_two_lesions_and_sees_the_advice(page, re
 
     case = Case.objects.get()
     assert case.status == CaseStatus.SUBMITTED
+    assert case.dexamethasone_mg == Decimal("4.5")
     assert case.lesions.count() == 2
     assert case.current_advice.outcome == "NEURO_ONC_MDO"
     assert "111222333" not in page.url
