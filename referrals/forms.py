@@ -144,7 +144,20 @@ class PatientForm(forms.ModelForm):
         return value
 
     def clean_bsn(self):
-        return self.cleaned_data["bsn"].strip()
+        bsn = self.cleaned_data["bsn"].strip()
+        # The unique constraint covers hospital and BSN, so Django would report a clash above the
+        # form instead of at this field. A new referral with the number of a known patient is
+        # linked to that patient (services.patient_for_referral): their own BSN is no clash.
+        others = Patient.objects.filter(hospital=self.hospital, bsn=bsn).exclude(pk=self.instance.pk)
+        number = self.cleaned_data.get("patient_number")
+        if self.instance._state.adding and number:
+            others = others.exclude(patient_number__iexact=number)
+        if bsn and others.exists():
+            raise ValidationError(_(
+                "Your hospital already has a patient with this BSN. Check the BSN, or give that "
+                "patient's hospital patient number."
+            ), code="bsn_taken")
+        return bsn
 
     def _post_clean(self):
         # The hospital is not a form field; set it so the unique constraints are checked.

@@ -100,6 +100,23 @@ class TestNewReferral:
         new_case(referrer_client, bsn="111222333")
         assert Patient.objects.get().bsn == "111222333"
 
+    def test_a_bsn_of_another_patient_is_refused_at_its_field(self, referrer_client, referrer):
+        PatientFactory(hospital=referrer.hospital, patient_number="A000001", bsn="111222333")
+        response = new_case(referrer_client, bsn="111222333")
+        assert response.status_code == 200
+        assert Case.objects.count() == 0
+        form = response.context["patient_form"]
+        assert "BSN" in " ".join(form.errors["bsn"])
+        assert not form.non_field_errors()
+        assert 'value="Bakker"' in response.content.decode()
+
+    def test_a_known_patient_given_with_their_bsn_is_linked(self, referrer_client, referrer):
+        patient = PatientFactory(hospital=referrer.hospital, patient_number="Z123456", family_name="Bakker",
+                                 date_of_birth=datetime.date(1958, 4, 12), bsn="111222333")
+        response = new_case(referrer_client, bsn="111222333")
+        assert response.status_code == 302
+        assert Case.objects.get().patient == patient and Patient.objects.count() == 1
+
     def test_a_known_patient_number_links_the_same_patient(self, referrer_client, referrer):
         patient = PatientFactory(hospital=referrer.hospital, patient_number="Z123456",
                                  family_name="Bakker", date_of_birth=datetime.date(1958, 4, 12))
