@@ -243,9 +243,9 @@ def case_save_step(*, actor, case_id, step_key, values, expected_version,
             _apply_patient(patient, patient_values, actor)
             event_record(actor=actor, action="patient.changed", case=case, obj=patient,
                          data={"fields": sorted(patient_changed)})
-    if lesions is not None:
-        if case.lesion_mode == LesionMode.MANY:
-            lesions = []
+    # With many lesions the rows are not part of the answer (nothing reads them in that mode);
+    # they are kept, not deleted, so a switch back to a list loses nothing typed.
+    if lesions is not None and case.lesion_mode != LesionMode.MANY:
         if _apply_lesions(case, lesions, actor):
             changed.append("lesions")
 

@@ -348,6 +348,38 @@ class TestLesions:
         case.refresh_from_db()
         assert case.lesion_mode == "many" and "imaging" in case.completed_steps
 
+    def test_an_unfinished_hidden_row_does_not_block_many_lesions(self, referrer_client, referrer):
+        # The lesion table is hidden once "many" is chosen: an error in it could not be seen.
+        case = draft_of(referrer, with_lesion=False)
+        rows = [{"region": "frontal", "side": "", "diameter_mm": "0", "critical": False, "critical_site": ""}]
+        data = imaging_data(rows, lesion_mode="many", critical_location="no")
+        response = post_step(referrer_client, case, "imaging", data)
+        assert response.status_code == 302
+        assert response["Location"] == step_url(case, "questions")
+        case.refresh_from_db()
+        assert case.lesion_mode == "many" and "imaging" in case.completed_steps
+        assert case.lesions.count() == 0
+
+    def test_switching_to_many_and_back_keeps_the_lesions(self, referrer_client, referrer):
+        case = draft_of(referrer, with_lesion=False)
+        first = LesionFactory(case=case, position=0, region="frontal", diameter_mm=11)
+        second = LesionFactory(case=case, position=1, region="temporal", diameter_mm=22)
+        rows = [{"id": lesion.pk, "region": lesion.region, "side": lesion.side,
+                 "diameter_mm": lesion.diameter_mm, "critical": False, "critical_site": ""}
+                for lesion in (first, second)]
+        response = post_step(referrer_client, case, "imaging", imaging_data(
+            rows, initial=2, lesion_mode="many", critical_location="no"), button="save")
+        assert response.status_code == 302
+        assert list(case.lesions.values_list("diameter_mm", flat=True)) == [11, 22]
+        # Not part of the answer while "many" holds: the review shows no lesion table.
+        review = referrer_client.get(step_url(case, "review"))
+        imaging = next(s for s in review.context["sections"] if s["step"].key == "imaging")
+        assert imaging["lesions"] is None
+        # Back to a list: the rows are there again.
+        post_step(referrer_client, case, "imaging", imaging_data(rows, initial=2), button="save")
+        page = referrer_client.get(step_url(case, "imaging"))
+        assert [form["diameter_mm"].value() for form in page.context["formset"].forms] == [11, 22]
+
     def test_mri_date_before_birth_is_refused(self, referrer_client, referrer):
         case = draft_of(referrer)
         response = post_step(referrer_client, case, "imaging", imaging_data(mri_date="1950-01-01"))

@@ -26,7 +26,7 @@ from referrals import services
 from referrals.access import can_edit_intake, get_case_for_user
 from referrals.forms import LesionFormSet, PatientForm
 from referrals.intake import STEPS, STEPS_BY_KEY, next_step, open_questions, previous_step
-from referrals.models import Case, Lesion
+from referrals.models import Case, Lesion, LesionMode
 from referrals.presenters import case_sections
 from triage.presenters import result_context
 from triage.services import advice_preview
@@ -189,10 +189,16 @@ class StepSubmission:
                 data, instance=copy.copy(case.patient), hospital=case.patient.hospital
             )
         self.formset = _lesion_formset(case, data) if step.has_lesions else None
+        # With "many or very small lesions" the rows are hidden and not part of the answer: they
+        # are neither checked (an error in a hidden row would block the step unseen) nor stored,
+        # and the stored rows stay, so switching back to a list brings them back.
+        self.lesion_rows_apply = self.formset is not None and (
+            self.lenient.valid_values().get("lesion_mode", case.lesion_mode) != LesionMode.MANY
+        )
         self.lenient_ok = (
             self.lenient.is_valid()
             and (self.patient_form is None or self.patient_form.is_valid())
-            and (self.formset is None or self.formset.is_valid())
+            and (not self.lesion_rows_apply or self.formset.is_valid())
         )
         self.strict_ok = self.lenient_ok and self.strict.is_valid() and self._lesions_given(case)
 
@@ -217,7 +223,7 @@ class StepSubmission:
 
     @property
     def lesions(self):
-        if self.formset is not None and self.formset.is_valid():
+        if self.lesion_rows_apply and self.formset.is_valid():
             return self.formset.lesion_values()
         return None
 

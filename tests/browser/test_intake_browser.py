@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from referrals.models import Case, CaseStatus
 from tests.browser.conftest import log_in
+from tests.factories import CaseFactory, LesionFactory, PatientFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -108,3 +109,27 @@ def test_a_referrer_submits_a_case_with_two_lesions_and_sees_the_advice(page, re
     assert case.lesions.count() == 2
     assert case.current_advice.outcome == "NEURO_ONC_MDO"
     assert "111222333" not in page.url
+
+
+def test_many_lesions_after_an_unfinished_row_moves_on_and_a_list_brings_the_rows_back(page, referrer):
+    case = CaseFactory(patient=PatientFactory(hospital=referrer.hospital), referring_physician=referrer,
+                       with_lesion=False, lesion_mode="", critical_location="")
+    LesionFactory(case=case, position=0, region="temporal", side="left", diameter_mm=22)
+    log_in(page, referrer)
+    page.goto(f"/cases/{case.pk}/intake/imaging/")
+    choose(page, "lesion_mode", "list")
+    page.click("button[name=add_lesion]")
+    page.wait_for_selector("select[name=lesions-1-region]")
+    page.select_option("select[name=lesions-1-region]", "frontal")  # unfinished: no side, no size
+    # On second thought: too many to count. The table hides, and its unfinished row must not
+    # block the step with an error nobody can see.
+    choose(page, "lesion_mode", "many")
+    assert page.is_hidden("table.lesion-table")
+    choose(page, "critical_location", "no")
+    next_step(page, "Vragen aan het MDO")
+    # Back to a list: the stored lesion is still there.
+    page.click("nav.intake-progress button:has-text('Beeldvorming en laesies')")
+    page.wait_for_selector("h2:has-text('Beeldvorming en laesies')")
+    choose(page, "lesion_mode", "list")
+    assert page.is_visible("table.lesion-table")
+    assert page.input_value("input[name=lesions-0-diameter_mm]") == "22"
