@@ -44,7 +44,15 @@ def test_a_referrer_submits_a_case_with_two_lesions_and_sees_the_advice(page, re
     choose(page, "prior_brain_metastases", "no")
     next_step(page, "Overige voorgeschiedenis")
 
+    # An open question: the message stands under its options, which stay side by side.
     choose(page, "comorbidity_relevant", "no")
+    page.click("button[name=next]:not(.visually-hidden)")
+    error = page.wait_for_selector("#id_anticoagulation_error")
+    assert "Beantwoord deze vraag" in error.inner_text()
+    options = [page.locator(f"label[for=id_anticoagulation_{i}]").bounding_box() for i in range(3)]
+    assert len({round(box["y"]) for box in options}) == 1, options
+    assert error.bounding_box()["y"] >= max(box["y"] + box["height"] for box in options)
+    assert page.is_checked("input[name=comorbidity_relevant][value=no]")
     choose(page, "anticoagulation", "no")
     next_step(page, "Extracraniële ziekte en prognose")
 
