@@ -150,12 +150,14 @@ MEETING_FIELDS = ("date", "start_time", "location", "video_link", "capacity_case
 
 @transaction.atomic
 def meeting_create(*, actor, centre, values):
+    """One meeting of `centre` (an MDO centre; full_clean refuses any other hospital, and a
+    chair who is not one of its chairs)."""
     meeting = Meeting(centre=centre, **{k: v for k, v in values.items() if k in MEETING_FIELDS})
     meeting._history_user = actor.user
     meeting.full_clean()
     meeting.save()
     event_record(actor=actor, action="meeting.created", obj=meeting, access_action=None,
-                 data={"date": meeting.date.isoformat()})
+                 data={"date": meeting.date.isoformat(), "centre": meeting.centre_id})
     return meeting
 
 

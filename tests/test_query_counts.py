@@ -21,7 +21,7 @@ from meetings import services as meeting_services
 from referrals.models import CaseStatus
 from referrals.services import case_save_step
 from tests.conftest import verified_login
-from tests.factories import CaseFactory, LesionFactory, PatientFactory, UserFactory
+from tests.factories import CaseFactory, CentreFactory, LesionFactory, PatientFactory, UserFactory
 from tests.workflow import ADVICE, planned_meeting, register_quorum, scheduled_case, submitted_case
 
 pytestmark = pytest.mark.django_db
@@ -123,6 +123,22 @@ class TestListPages:
 
         add(FEW)
         verified_login(client, chair)
+        assert_same_cost(client, reverse("meetings:meeting_list"), add)
+
+    def test_the_meeting_list_of_an_administrator(self, client, referrer, chair, admin_user):
+        """Every centre's meetings, each with its centre."""
+        far_chair = UserFactory(hospital=CentreFactory(), role=Role.CHAIR)
+        state = {"days": 0}
+
+        def add(n):
+            for _ in range(n):
+                state["days"] += 1
+                planned_meeting(far_chair if state["days"] % 2 else chair, days_ahead=state["days"])
+                if state["days"] % 5 == 0:
+                    scheduled_case(referrer, chair)
+
+        add(FEW)
+        verified_login(client, admin_user)
         assert_same_cost(client, reverse("meetings:meeting_list"), add)
 
     def test_the_meeting_page_with_its_agenda_and_attendance(self, client, referrer, chair):
