@@ -564,7 +564,8 @@ class TestAgendaItems:
         verified_login(client, chair)
         valid = {**ADVICE, "decisions": "srt"}
         fuzz_form(client, "advice", "post", reverse("meetings:item_advice", args=[item.pk]), valid,
-                  choices={"decisions": ["wbrt", "systemic", "x"], "follow_up": ["none", "x"]},
+                  choices={"decisions": ["wbrt", "systemic", "x", "supportive", "resection", "resection_srt"],
+                           "follow_up": ["none", "x"]},
                   extra=["decisions"])
 
     def test_recording_the_plan_agreed_with_the_patient(self, client, referrer, chair, item):

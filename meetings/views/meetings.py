@@ -323,6 +323,9 @@ def item_advice(request, item_id):
                 form.add_error("decisions", "{} {}".format(
                     exc.message, _("Missing: %(disciplines)s.") % {"disciplines": missing}))
                 status = 400
+            except services.ConflictingDecisions as exc:
+                form.add_error("decisions", exc.message)
+                status = 400
             except services.ActionRefused as exc:
                 form.add_error(None, exc.message)
                 status = 400
