@@ -144,7 +144,7 @@ def meeting_detail(request, meeting_id, bound=None, status=200):
             "used": AgendaItem.objects.filter(meeting=meeting, removed_at__isnull=True).count(),
             "can_manage": request.user.has_perm("meetings.manage_meetings") and not closed,
         })
-    items = agenda_items(meeting)
+    items = agenda_items(meeting, with_earlier=True)
     access_record_many(actor=Actor.from_request(request), action=AccessAction.LIST,
                        object_type="meeting_agenda", cases=[item.case for item in items])
     attendances = list(Attendance.objects.filter(meeting=meeting).select_related("user"))
