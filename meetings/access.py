@@ -1,24 +1,49 @@
-"""Who may see which meeting and agenda item: the neuro-oncologists and chairs of its MDO centre.
+"""Who may see which meeting and agenda item.
 
-Everybody else gets 404. The meeting page and its printouts list patients, so they are never shown
-to referrers (who see their own case's meeting date on the case page) or administrators.
+The agenda, attendance, advice and printouts of a meeting list patients: only the
+neuro-oncologists and chairs of its MDO centre see them. Everybody else gets 404, also
+referrers (who see their own case's meeting date on the case page) and administrators.
+
+An administrator creates and changes meetings of every MDO centre, and sees their facts (date,
+time, place, chair, how many cases against the capacity, status), never their agenda: the
+meeting list and the meeting page give an administrator those facts only.
 """
 
 from django.http import Http404
 
-from accounts.models import MDO_ROLES
+from accounts.models import MDO_ROLES, Role
 from meetings.models import AgendaItem, Meeting
 
 
 def meetings_visible_to(user):
+    """The meetings whose agenda (patient data) the user may see."""
     if not user.is_authenticated or user.role not in MDO_ROLES or user.hospital_id is None:
         return Meeting.objects.none()
     return Meeting.objects.filter(centre_id=user.hospital_id)
 
 
-def get_meeting_for_user(request, meeting_id, *, for_update=False):
-    meetings = meetings_visible_to(request.user).select_related("chair", "centre")
-    meeting = meetings.filter(pk=meeting_id).first()
+def is_meeting_administrator(user):
+    return user.is_authenticated and user.role == Role.ADMIN and user.has_perm("meetings.manage_meetings")
+
+
+def meetings_listed_for(user):
+    """The meetings the user may list and (with the permission) change: the MDO members' own
+    centre's, an administrator's every centre's (without the agenda)."""
+    if is_meeting_administrator(user):
+        return Meeting.objects.all()
+    return meetings_visible_to(user)
+
+
+def may_see_agenda(user, meeting):
+    return (user.is_authenticated and user.role in MDO_ROLES and user.hospital_id is not None
+            and user.hospital_id == meeting.centre_id)
+
+
+def get_meeting_for_user(request, meeting_id, *, agenda=True):
+    """The meeting, or 404. `agenda=False` for the pages that show or change only the meeting's
+    own facts (its page, its edit form), which an administrator may use too."""
+    meetings = meetings_visible_to(request.user) if agenda else meetings_listed_for(request.user)
+    meeting = meetings.select_related("chair", "centre").filter(pk=meeting_id).first()
     if meeting is None:
         raise Http404("No such meeting.")
     return meeting

@@ -4,7 +4,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Discipline, User
+from accounts.models import Discipline, Hospital, Role, User
 from meetings.models import AttendanceMode, ClosedForum, Decision, FollowUp, Meeting
 from referrals.forms import DateInput
 from referrals.models import CaseStatus
@@ -89,8 +89,24 @@ class MeetingForm(forms.ModelForm):
         widgets = {"date": DateInput(), "start_time": forms.TimeInput(attrs={"type": "time"}, format="%H:%M")}
 
     def __init__(self, *args, centre, with_series=True, **kwargs):
+        """`centre`: the MDO centre of the meeting; None lets the user choose it (an administrator,
+        who belongs to no hospital). A chair creates for their own centre and gets no such field."""
         super().__init__(*args, **kwargs)
-        self.fields["chair"].queryset = User.objects.filter(hospital=centre, role="chair", is_active=True)
+        chairs = User.objects.filter(role=Role.CHAIR, is_active=True)
+        if centre is None:
+            self.fields["centre"] = forms.ModelChoiceField(
+                label=_("MDO centre"), queryset=Hospital.objects.filter(is_mdo_centre=True),
+                error_messages={"required": _("Choose the MDO centre of the meeting."),
+                                "invalid_choice": _("Choose one of the MDO centres in the list.")},
+            )
+            self.order_fields(["centre"])
+            self.fields["chair"] = ChairField(
+                label=self.fields["chair"].label, required=False,
+                queryset=chairs.filter(hospital__is_mdo_centre=True).select_related("hospital"),
+                help_text=_("A chair of the MDO centre chosen above."),
+            )
+        else:
+            self.fields["chair"].queryset = chairs.filter(hospital=centre)
         if not with_series:
             del self.fields["weeks"]
 
@@ -107,7 +123,17 @@ class MeetingForm(forms.ModelForm):
         cleaned = super().clean()
         if not cleaned.get("capacity_cases") and not cleaned.get("capacity_minutes"):
             self.add_error("capacity_cases", _("Give a capacity: a number of cases or of minutes."))
+        centre, chair = cleaned.get("centre"), cleaned.get("chair")
+        if "centre" in self.fields and centre and chair and chair.hospital_id != centre.pk:
+            self.add_error("chair", _("%(chair)s is not a chair of %(centre)s.") % {"chair": chair, "centre": centre})
         return cleaned
+
+
+class ChairField(forms.ModelChoiceField):
+    """The chairs of every MDO centre, each with their centre (for an administrator)."""
+
+    def label_from_instance(self, obj):
+        return f"{obj} ({obj.hospital})"
 
 
 class AttendanceForm(forms.Form):

@@ -10,7 +10,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from accounts.models import Discipline
+from accounts.models import Discipline, Role
 from triage.models import OUTCOME_CHOICES
 
 
@@ -127,6 +127,13 @@ class Meeting(models.Model):
                 and self.capacity_in_cases < 1:
             raise ValidationError({"capacity_minutes": _(
                 "In these minutes not one case fits (%(n)s minutes per case).") % {"n": self.minutes_per_case}})
+        # Who may create a meeting for which centre is the view's business; that a new meeting
+        # belongs to an MDO centre and is chaired by one of its chairs holds for every meeting.
+        if self._state.adding and self.centre_id is not None and not self.centre.is_mdo_centre:
+            raise ValidationError({"centre": _("This hospital is not an MDO centre.")})
+        if self.chair_id is not None and self.centre_id is not None and (
+                self.chair.hospital_id != self.centre_id or self.chair.role != Role.CHAIR):
+            raise ValidationError({"chair": _("Choose a chair of this meeting's MDO centre.")})
 
 
 class AgendaItem(models.Model):

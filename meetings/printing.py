@@ -3,7 +3,8 @@
 The print view and the PDF render the same templates from the same context, so the paper on the
 table in the meeting room and the file in the archive say the same thing. Building a context
 costs the same handful of queries for 2 cases or 30: the agenda items come with their case,
-patient, referrer and advice in one query, all lesions in a second.
+patient, referrer and advice in one query, all lesions in a second, the earlier discussions of
+the cases (meeting and advice) in a third.
 """
 
 from django.contrib.staticfiles import finders
@@ -30,7 +31,7 @@ BLANK_ATTENDANCE_ROWS = 4
 
 def agenda_context(meeting, *, user):
     lang = current_lang()
-    items = agenda_items(meeting)
+    items = agenda_items(meeting, with_earlier=True)
     prefetch_related_objects(items, "case__lesions")
     return {
         **_common(meeting, user),
@@ -86,6 +87,8 @@ def _agenda_case(number, item, lang):
         "summary": case_summary(case, lesions or []),
         "lesions": lesions,
         "triage": _triage(case.current_advice, lang),
+        # Discussed before (an advice "discuss again"): the date and advice of each earlier meeting.
+        "earlier": item.earlier,
     }
 
 

@@ -26,6 +26,7 @@ from meetings.models import (
     Preconsultation,
 )
 from referrals.models import Case, CaseStatus
+from triage import advice_combinations
 from triage.engine import OUTCOMES
 from triage.quorum import missing_disciplines, needs_quorum
 
@@ -53,6 +54,25 @@ class QuorumNotMet(ActionRefused):
         super().__init__(_("The legal quorum is not met: an advice that includes radiotherapy "
                            "needs these disciplines present."))
         self.missing = missing
+
+
+class ConflictingDecisions(ActionRefused):
+    """The advice combines decisions that cannot be given together (triage.advice_combinations)."""
+
+    def __init__(self, found):
+        labels = dict(Decision.choices)
+        messages = []
+        for kind, codes in found:
+            if kind == advice_combinations.SUPPORTIVE_WITH_ACTIVE:
+                messages.append(_("Best supportive care cannot be advised together with an active treatment "
+                                  "or watchful waiting (here: %(decisions)s). Choose one or the other.")
+                                % {"decisions": ", ".join(str(labels[code]) for code in codes)})
+            else:
+                messages.append(_("Choose either “%(first)s” or “%(second)s”, not both: "
+                                  "they name the same operation twice.")
+                                % {"first": labels[codes[0]], "second": labels[codes[1]]})
+        super().__init__(" ".join(str(message) for message in messages))
+        self.found = found
 
 
 # Statuses in which a case is in the pre-consultation queue.
@@ -150,12 +170,14 @@ MEETING_FIELDS = ("date", "start_time", "location", "video_link", "capacity_case
 
 @transaction.atomic
 def meeting_create(*, actor, centre, values):
+    """One meeting of `centre` (an MDO centre; full_clean refuses any other hospital, and a
+    chair who is not one of its chairs)."""
     meeting = Meeting(centre=centre, **{k: v for k, v in values.items() if k in MEETING_FIELDS})
     meeting._history_user = actor.user
     meeting.full_clean()
     meeting.save()
     event_record(actor=actor, action="meeting.created", obj=meeting, access_action=None,
-                 data={"date": meeting.date.isoformat()})
+                 data={"date": meeting.date.isoformat(), "centre": meeting.centre_id})
     return meeting
 
 
@@ -455,6 +477,12 @@ def meeting_advice_record(*, actor, item_id, values):
                                           "from %(date)s on."))
     if not values.get("decisions"):
         raise ActionRefused(_("Choose at least one advice."))
+    unknown = [code for code in values["decisions"] if code not in Decision.values]
+    if unknown:
+        raise ActionRefused(_("Unknown advice: %(codes)s.") % {"codes": ", ".join(map(str, unknown))})
+    found = advice_combinations.conflicts(values["decisions"])
+    if found:
+        raise ConflictingDecisions(found)
     present = present_disciplines(meeting)
     missing = missing_disciplines(present)
     if needs_quorum(values["decisions"]) and missing:

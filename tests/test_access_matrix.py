@@ -37,6 +37,9 @@ MDO_PAGE = row(LOGIN, FORBIDDEN, FORBIDDEN, OK, OK, FORBIDDEN, FORBIDDEN, OK)
 MDO_CASE_ACTION = row(LOGIN, FORBIDDEN, FORBIDDEN, OK, OK, FORBIDDEN, FORBIDDEN, NOT_FOUND)
 MEETING_READ = row(LOGIN, NOT_FOUND, NOT_FOUND, OK, OK, NOT_FOUND, NOT_FOUND, NOT_FOUND)
 MEETING_MANAGE = row(LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK, NOT_FOUND, FORBIDDEN, NOT_FOUND)
+# The meeting's own facts (date, place, chair, how full, status), no agenda: an administrator
+# lists, creates and changes meetings of every centre; never its agenda, attendance, advice or print.
+MEETING_FACTS = MEETING_READ | {"admin": OK}
 
 # route name -> (method, arguments from the scenario, expectations)
 TABLE = {
@@ -60,12 +63,15 @@ TABLE = {
     "meetings:preconsult": ("post", ("case", "action"), MDO_CASE_ACTION),
     "meetings:schedule": ("post", ("case",), MDO_CASE_ACTION),
     "meetings:plan_agreed": ("post", ("case",), REFERRER_ACTION),
-    "meetings:meeting_list": ("get", (), MDO_PAGE),
-    # The chair of another region creates meetings for that region's centre.
-    "meetings:meeting_create": ("get", (), row(LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK, FORBIDDEN,
+    "meetings:meeting_list": ("get", (), MDO_PAGE | {"admin": OK}),
+    # The chair of another region creates meetings for that region's centre; an administrator
+    # for the centre chosen in the form.
+    "meetings:meeting_create": ("get", (), row(LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK, OK,
                                                FORBIDDEN, OK)),
-    "meetings:meeting_detail": ("get", ("meeting",), MEETING_READ),
-    "meetings:meeting_edit": ("get", ("meeting",), MEETING_MANAGE),
+    # To an administrator the meeting page shows the meeting's facts only (no agenda).
+    "meetings:meeting_detail": ("get", ("meeting",), MEETING_FACTS),
+    "meetings:meeting_edit": ("get", ("meeting",), MEETING_MANAGE | {"admin": OK}),
+    # Held and closed are said of what happened in the meeting: its chair's, not the administrator's.
     "meetings:meeting_status": ("post", ("meeting",), MEETING_MANAGE),
     "meetings:attendance_add": ("post", ("meeting",), MDO_CASE_ACTION),
     "meetings:attendance_remove": ("post", ("meeting", "attendance"), MDO_CASE_ACTION),

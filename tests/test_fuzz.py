@@ -45,7 +45,7 @@ from meetings.models import AgendaItem, Attendance, Meeting, MeetingAdvice, Prec
 from referrals.intake import STEPS_BY_KEY
 from referrals.models import Case, Lesion, Patient
 from tests.conftest import verified_login
-from tests.factories import CaseFactory, LesionFactory, PatientFactory, UserFactory
+from tests.factories import CaseFactory, CentreFactory, LesionFactory, PatientFactory, UserFactory
 from tests.fuzz_strategies import ENCODINGS, form_post, hostile_json_text, raw_body
 from tests.intake_helpers import STEP_DATA, imaging_data
 from tests.workflow import ADVICE, planned_meeting, register_quorum, scheduled_case, submitted_case
@@ -458,7 +458,7 @@ class TestPreconsultation:
         meeting = planned_meeting(chair, capacity_cases=1)
         full = planned_meeting(chair, days_ahead=14, capacity_cases=1)
         scheduled_case(referrer, chair, full)
-        far = planned_meeting(UserFactory(role=Role.CHAIR), days_ahead=7)
+        far = planned_meeting(UserFactory(role=Role.CHAIR, hospital=CentreFactory()), days_ahead=7)
         verified_login(client, chair)
         fuzz_form(client, "schedule", "post", reverse("meetings:schedule", args=[case.pk]),
                   {"meeting": str(meeting.pk)}, choices={"meeting": [str(full.pk), str(far.pk), "", "1"]})
@@ -564,7 +564,8 @@ class TestAgendaItems:
         verified_login(client, chair)
         valid = {**ADVICE, "decisions": "srt"}
         fuzz_form(client, "advice", "post", reverse("meetings:item_advice", args=[item.pk]), valid,
-                  choices={"decisions": ["wbrt", "systemic", "x"], "follow_up": ["none", "x"]},
+                  choices={"decisions": ["wbrt", "systemic", "x", "supportive", "resection", "resection_srt"],
+                           "follow_up": ["none", "x"]},
                   extra=["decisions"])
 
     def test_recording_the_plan_agreed_with_the_patient(self, client, referrer, chair, item):

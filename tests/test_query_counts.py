@@ -21,7 +21,7 @@ from meetings import services as meeting_services
 from referrals.models import CaseStatus
 from referrals.services import case_save_step
 from tests.conftest import verified_login
-from tests.factories import CaseFactory, LesionFactory, PatientFactory, UserFactory
+from tests.factories import CaseFactory, CentreFactory, LesionFactory, PatientFactory, UserFactory
 from tests.workflow import ADVICE, planned_meeting, register_quorum, scheduled_case, submitted_case
 
 pytestmark = pytest.mark.django_db
@@ -125,6 +125,22 @@ class TestListPages:
         verified_login(client, chair)
         assert_same_cost(client, reverse("meetings:meeting_list"), add)
 
+    def test_the_meeting_list_of_an_administrator(self, client, referrer, chair, admin_user):
+        """Every centre's meetings, each with its centre."""
+        far_chair = UserFactory(hospital=CentreFactory(), role=Role.CHAIR)
+        state = {"days": 0}
+
+        def add(n):
+            for _ in range(n):
+                state["days"] += 1
+                planned_meeting(far_chair if state["days"] % 2 else chair, days_ahead=state["days"])
+                if state["days"] % 5 == 0:
+                    scheduled_case(referrer, chair)
+
+        add(FEW)
+        verified_login(client, admin_user)
+        assert_same_cost(client, reverse("meetings:meeting_list"), add)
+
     def test_the_meeting_page_with_its_agenda_and_attendance(self, client, referrer, chair):
         meeting = planned_meeting(chair, capacity_cases=100)
         register_quorum(meeting, chair)
@@ -144,6 +160,30 @@ class TestListPages:
         add(FEW)
         verified_login(client, chair)
         assert_same_cost(client, reverse("meetings:meeting_detail", args=[meeting.pk]), add)
+
+    @pytest.mark.parametrize("name", ["meetings:meeting_detail", "meetings:agenda_print", "meetings:agenda_pdf"])
+    def test_the_agenda_with_cases_discussed_before(self, client, referrer, chair, name):
+        """Each case brings the date and advice of its earlier meeting: read with the agenda."""
+        earlier = planned_meeting(chair, capacity_cases=100)
+        register_quorum(earlier, chair)
+        meeting = planned_meeting(chair, days_ahead=7, capacity_cases=100)
+        state = {"n": 0}
+
+        def add(n):
+            for _ in range(n):
+                state["n"] += 1
+                if state["n"] % 3 == 0:  # and some on the agenda for the first time
+                    scheduled_case(referrer, chair, meeting)
+                    continue
+                item = scheduled_case(referrer, chair, earlier)
+                meeting_services.item_set_presence(actor=Actor(user=chair), item_id=item.pk, present="yes")
+                meeting_services.meeting_advice_record(actor=Actor(user=chair), item_id=item.pk, values={
+                    **ADVICE, "decisions": ["diagnostics", "discuss_again"], "text": "Eerst perfusie-MRI."})
+                meeting_services.case_schedule(actor=Actor(user=chair), case_id=item.case_id, meeting_id=meeting.pk)
+
+        add(FEW)
+        verified_login(client, chair)
+        assert_same_cost(client, reverse(name, args=[meeting.pk]), add)
 
     def test_the_access_log_of_a_patient(self, client, referrer, centre, neuro_oncologist):
         case = submitted_case(referrer)

@@ -15,8 +15,15 @@ from audit.actor import Actor
 from audit.models import AccessAction
 from audit.services import access_record_many
 from meetings import forms, services
-from meetings.access import get_item_for_user, get_meeting_for_user, meetings_visible_to
-from meetings.models import Attendance, FollowUp, MeetingAdvice, MeetingStatus
+from meetings.access import (
+    get_item_for_user,
+    get_meeting_for_user,
+    is_meeting_administrator,
+    may_see_agenda,
+    meetings_listed_for,
+    meetings_visible_to,
+)
+from meetings.models import AgendaItem, Attendance, FollowUp, MeetingAdvice, MeetingStatus
 from meetings.presenters import agenda_items, quorum_context
 from referrals.access import get_case_for_user
 from triage.presenters import current_lang, outcome_context
@@ -28,48 +35,63 @@ def _refused(request, exc):
 
 @login_required
 def meeting_list(request):
-    if request.user.role not in MDO_ROLES:
+    user = request.user
+    administrator = is_meeting_administrator(user)
+    if user.role not in MDO_ROLES and not administrator:
         return render(request, "errors/403.html", status=403)
     today = timezone.localdate()
-    meetings = (meetings_visible_to(request.user)
+    # An administrator sees every centre's meetings: their facts and how full they are, no agenda.
+    meetings = (meetings_listed_for(user)
                 .annotate(cases=Count("items", filter=Q(items__removed_at__isnull=True)))
-                .select_related("chair"))
-    form = None
-    if request.user.has_perm("meetings.manage_meetings"):
-        form = forms.MeetingForm(centre=request.user.hospital, initial={"weeks": 1, "minutes_per_case": 10})
+                .select_related("chair", "centre"))
     return render(request, "meetings/meeting_list.html", {
         "upcoming": meetings.filter(date__gte=today).order_by("date", "start_time")[:60],
         "past": meetings.filter(date__lt=today).order_by("-date", "-start_time")[:30],
-        "form": form,
+        "can_create": user.has_perm("meetings.manage_meetings"),
+        "show_centre": administrator,
     })
 
 
 @login_required
 @permission_required("meetings.manage_meetings", raise_exception=True)
 def meeting_create(request):
-    centre = request.user.hospital
-    if centre is None or not centre.is_mdo_centre:
+    """A chair creates meetings for their own centre; an administrator chooses the centre (a
+    `centre` sent by anyone else is not a field of their form, so it is ignored)."""
+    administrator = is_meeting_administrator(request.user)
+    centre = None if administrator else request.user.hospital
+    if not administrator and (centre is None or not centre.is_mdo_centre):
         return render(request, "errors/403.html", status=403)
     form = forms.MeetingForm(request.POST or None, centre=centre)
     if request.method == "POST" and form.is_valid():
-        values = {k: v for k, v in form.cleaned_data.items() if k != "weeks"}
+        values = {k: v for k, v in form.cleaned_data.items() if k not in ("weeks", "centre")}
         try:
-            created = services.meeting_series_create(actor=Actor.from_request(request), centre=centre,
-                                                     values=values, weeks=form.cleaned_data["weeks"])
+            created = services.meeting_series_create(
+                actor=Actor.from_request(request), centre=form.cleaned_data["centre"] if administrator else centre,
+                values=values, weeks=form.cleaned_data["weeks"])
         except services.ActionRefused as exc:
             _refused(request, exc)
         except ValidationError as exc:
-            form.add_error(None, exc)
+            _add_model_errors(form, exc)
         else:
             messages.success(request, _("%(n)s meeting(s) created.") % {"n": len(created)})
             return redirect("meetings:meeting_detail", created[0].pk)
     return render(request, "meetings/meeting_form.html", {"form": form, "meeting": None})
 
 
+def _add_model_errors(form, exc):
+    """A ValidationError of the model at its field when the form has that field, else above it."""
+    if not hasattr(exc, "error_dict"):
+        form.add_error(None, exc)
+        return
+    for field, errors in exc.error_dict.items():
+        form.add_error(field if field in form.fields else None, errors)
+
+
 @login_required
 @permission_required("meetings.manage_meetings", raise_exception=True)
 def meeting_edit(request, meeting_id):
-    meeting = get_meeting_for_user(request, meeting_id)
+    # The meeting's own facts only: an administrator may change them too.
+    meeting = get_meeting_for_user(request, meeting_id, agenda=False)
     form = forms.MeetingForm(request.POST or None, instance=meeting, centre=meeting.centre, with_series=False)
     if request.method == "POST" and form.is_valid():
         try:
@@ -78,6 +100,8 @@ def meeting_edit(request, meeting_id):
                                     expected_version=_int(request.POST.get("version")))
         except services.ActionRefused as exc:
             _refused(request, exc)
+        except ValidationError as exc:
+            _add_model_errors(form, exc)
         else:
             messages.success(request, _("The meeting has been changed."))
             return redirect("meetings:meeting_detail", meeting.pk)
@@ -111,9 +135,16 @@ def meeting_status(request, meeting_id):
 
 @login_required
 def meeting_detail(request, meeting_id, bound=None, status=200):
-    meeting = get_meeting_for_user(request, meeting_id)
+    meeting = get_meeting_for_user(request, meeting_id, agenda=False)
     closed = meeting.status == MeetingStatus.CLOSED
-    items = agenda_items(meeting)
+    if not may_see_agenda(request.user, meeting):
+        # An administrator: the meeting's facts and how full it is; no patient is read or shown.
+        return render(request, "meetings/meeting_summary.html", {
+            "meeting": meeting,
+            "used": AgendaItem.objects.filter(meeting=meeting, removed_at__isnull=True).count(),
+            "can_manage": request.user.has_perm("meetings.manage_meetings") and not closed,
+        })
+    items = agenda_items(meeting, with_earlier=True)
     access_record_many(actor=Actor.from_request(request), action=AccessAction.LIST,
                        object_type="meeting_agenda", cases=[item.case for item in items])
     attendances = list(Attendance.objects.filter(meeting=meeting).select_related("user"))
@@ -291,6 +322,9 @@ def item_advice(request, item_id):
                 # Not an f-string: makemessages does not see a string inside one.
                 form.add_error("decisions", "{} {}".format(
                     exc.message, _("Missing: %(disciplines)s.") % {"disciplines": missing}))
+                status = 400
+            except services.ConflictingDecisions as exc:
+                form.add_error("decisions", exc.message)
                 status = 400
             except services.ActionRefused as exc:
                 form.add_error(None, exc.message)

@@ -1,0 +1,38 @@
+"""Which decisions of the meeting's advice cannot be given together. Pure Python, like the engine.
+
+The meeting's advice is a set of decisions (meetings.models.Decision). Most combinations are
+advice a clinician gives: resection and then whole-brain radiotherapy, SRT with a switch of
+systemic therapy, systemic therapy with MRI surveillance, further diagnostics and discussing the
+case again. Two are not:
+
+* best supportive care means no active treatment and no imaging surveillance, so it excludes
+  every treatment and watchful waiting with MRI;
+* "resection" and "resection followed by stereotactic radiotherapy of the cavity" name the same
+  operation twice, and leave open whether the cavity is irradiated: one of the two is meant.
+"""
+
+SUPPORTIVE = "supportive"
+# What best supportive care excludes: every active treatment, and surveillance with MRI.
+EXCLUDED_BY_SUPPORTIVE = ("srt", "resection", "resection_srt", "wbrt", "systemic", "watchful_waiting")
+# Pairs of which one is meant: choosing both says the same twice, or contradicts itself.
+ONE_OF = (("resection", "resection_srt"),)
+
+SUPPORTIVE_WITH_ACTIVE = "supportive_with_active"
+ONE_OF_TWO = "one_of_two"
+
+
+def conflicts(decisions):
+    """[(kind, codes)] for every combination in `decisions` that cannot be advised; [] when none.
+
+    kind SUPPORTIVE_WITH_ACTIVE: codes are the chosen decisions that best supportive care excludes
+    (in the order of EXCLUDED_BY_SUPPORTIVE); kind ONE_OF_TWO: codes are the pair."""
+    chosen = set(decisions)
+    found = []
+    if SUPPORTIVE in chosen:
+        excluded = [code for code in EXCLUDED_BY_SUPPORTIVE if code in chosen]
+        if excluded:
+            found.append((SUPPORTIVE_WITH_ACTIVE, excluded))
+    for pair in ONE_OF:
+        if chosen.issuperset(pair):
+            found.append((ONE_OF_TWO, list(pair)))
+    return found
