@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from audit.services import event_record
-from meetings import notifications
+from meetings import advice_combinations, notifications
 from meetings.models import (
     AgendaItem,
     Attendance,
@@ -26,7 +26,6 @@ from meetings.models import (
     Preconsultation,
 )
 from referrals.models import Case, CaseStatus
-from triage import advice_combinations
 from triage.engine import OUTCOMES
 from triage.quorum import missing_disciplines, needs_quorum
 
@@ -57,7 +56,7 @@ class QuorumNotMet(ActionRefused):
 
 
 class ConflictingDecisions(ActionRefused):
-    """The advice combines decisions that cannot be given together (triage.advice_combinations)."""
+    """The advice combines decisions that cannot be given together (meetings.advice_combinations)."""
 
     def __init__(self, found):
         labels = dict(Decision.choices)

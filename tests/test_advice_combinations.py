@@ -14,11 +14,11 @@ from django.urls import reverse
 from audit.actor import Actor
 from audit.models import Event
 from meetings import services
+from meetings.advice_combinations import ONE_OF_TWO, SUPPORTIVE_WITH_ACTIVE, conflicts
 from meetings.models import MeetingAdvice
 from referrals.models import CaseStatus
 from tests.conftest import verified_login
 from tests.workflow import ADVICE, register_quorum, scheduled_case
-from triage.advice_combinations import ONE_OF_TWO, SUPPORTIVE_WITH_ACTIVE, conflicts
 
 ACTIVE_OR_WAITING = ["srt", "resection", "resection_srt", "wbrt", "systemic", "watchful_waiting"]
 
