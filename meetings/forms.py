@@ -1,6 +1,7 @@
 import datetime
 
 from django import forms
+from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -109,6 +110,9 @@ class MeetingForm(forms.ModelForm):
             self.fields["chair"].queryset = chairs.filter(hospital=centre)
         if not with_series:
             del self.fields["weeks"]
+        if self.instance._state.adding:
+            # The region's usual time per case (settings: MDO_DEFAULT_MINUTES_PER_CASE).
+            self.fields["minutes_per_case"].initial = settings.MDO_DEFAULT_MINUTES_PER_CASE
 
     def clean_date(self):
         value = self.cleaned_data["date"]

@@ -18,6 +18,7 @@ from accounts.models import Role
 from audit.actor import Actor
 from audit.models import AccessLog, Event
 from meetings import services
+from meetings.forms import MeetingForm
 from meetings.models import Meeting
 from tests.conftest import verified_login
 from tests.factories import CentreFactory, UserFactory
@@ -253,3 +254,10 @@ class TestTheAdministratorNeverSeesAPatient:
             "capacity_cases": 4, "chair": far_chair})
         verified_login(client, chair)
         assert list(client.get(reverse("meetings:meeting_list")).context["upcoming"]) == [ours]
+
+
+def test_a_new_meeting_starts_with_the_regions_minutes_per_case(settings):
+    settings.MDO_DEFAULT_MINUTES_PER_CASE = 15
+    form = MeetingForm(centre=None)
+
+    assert form.fields["minutes_per_case"].initial == 15
