@@ -224,14 +224,23 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
+# One handler for every logger, with a filter that takes database error details (the values of
+# the failing row, SQL parameters) out of messages and tracebacks: mdo/log_privacy.py.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"redact_database_errors": {"()": "mdo.log_privacy.RedactDatabaseErrors"}},
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain",
+                             "filters": ["redact_database_errors"]}},
     "root": {"handlers": ["console"], "level": env_choice(
         "LOG_LEVEL", "INFO", ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"))},
     "loggers": {
+        # Django's default handlers (a console handler with DEBUG on, mail to ADMINS with the
+        # request's POST data) would write the same records without the filter: replaced, the
+        # records go to the root's handler.
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
+        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
         # Django logs the full request line of a failing request; our URLs carry no patient data
         # (UUIDs only), but keep request logging at WARNING to avoid noise.
         "django.request": {"level": "WARNING"},
