@@ -123,6 +123,76 @@ class TestEveryAccessWritesACompleteRow:
             assert secret not in logged, secret
 
 
+
+class TestRefusedMeetingsAndAgendaItemsAreLogged:
+    """An outsider asking for an existing meeting or agenda item gets 404, and a DENIED row:
+    the meeting by its id (it holds several patients), the agenda item with its case and patient."""
+
+    @pytest.fixture
+    def item(self, referrer, chair):
+        return scheduled_case(referrer, chair)
+
+    @pytest.fixture
+    def far_chair(self):
+        from tests.factories import CentreFactory
+
+        return UserFactory(hospital=CentreFactory(), role=Role.CHAIR)
+
+    def assert_refused(self, row, *, user, object_type, object_id, case=None):
+        assert row.at.utcoffset() == datetime.timedelta(0)
+        assert (row.user, row.username, row.role, row.client_ip) == (user, user.username, user.role, CLIENT)
+        assert (row.action, row.result, row.object_type, row.object_id) == ("read", "denied", object_type,
+                                                                            str(object_id))
+        assert (row.case_id, row.patient_id) == ((case.pk, case.patient_id) if case else (None, None))
+
+    @pytest.mark.parametrize("name", ["meetings:meeting_detail", "meetings:agenda_print", "meetings:agenda_pdf",
+                                      "meetings:minutes_print", "meetings:minutes_pdf"])
+    def test_a_meeting_of_another_region(self, item, far_chair, name):
+        before = last_id()
+        response = client_from(far_chair).get(reverse(name, args=[item.meeting_id]))
+        assert response.status_code == 404
+        [row] = only_new(before)
+        self.assert_refused(row, user=far_chair, object_type="meeting", object_id=item.meeting_id)
+
+    def test_a_meeting_for_a_referrer_and_an_administrator(self, item, referrer, admin_user):
+        for user, name in [(referrer, "meetings:meeting_detail"), (admin_user, "meetings:agenda_print")]:
+            before = last_id()
+            assert client_from(user).get(reverse(name, args=[item.meeting_id])).status_code == 404
+            [row] = only_new(before)
+            self.assert_refused(row, user=user, object_type="meeting", object_id=item.meeting_id)
+
+    @pytest.mark.parametrize("method,name", [("get", "meetings:item_advice"), ("post", "meetings:item_presence"),
+                                             ("post", "meetings:item_remove"), ("post", "meetings:item_move")])
+    def test_an_agenda_item_of_another_region_names_its_case_and_patient(self, item, far_chair, method, name):
+        before = last_id()
+        response = getattr(client_from(far_chair), method)(reverse(name, args=[item.pk]), {"present": "yes"})
+        assert response.status_code == 404
+        [row] = only_new(before)
+        self.assert_refused(row, user=far_chair, object_type="agenda_item", object_id=item.pk, case=item.case)
+        item.refresh_from_db()
+        assert item.removed_at is None and item.treating_physician_present == ""
+
+    def test_an_unknown_meeting_or_item_is_not_a_refusal(self, item, chair, far_chair):
+        import uuid
+
+        before = last_id()
+        client = client_from(far_chair)
+        assert client.get(reverse("meetings:meeting_detail", args=[uuid.uuid4()])).status_code == 404
+        assert client.get(reverse("meetings:item_advice", args=[uuid.uuid4()])).status_code == 404
+        assert only_new(before) == []
+
+    def test_an_item_taken_off_the_agenda_is_gone_for_its_own_meeting_not_refused(self, item, chair, far_chair):
+        from meetings import services as meeting_services
+
+        meeting_services.agenda_remove(actor=Actor(user=chair), item_id=item.pk, reason="Dubbel aangemeld")
+        before = last_id()
+        assert client_from(chair).get(reverse("meetings:item_advice", args=[item.pk])).status_code == 404
+        assert only_new(before) == []
+        # For another region it is still a refusal.
+        assert client_from(far_chair).get(reverse("meetings:item_advice", args=[item.pk])).status_code == 404
+        [row] = only_new(before)
+        self.assert_refused(row, user=far_chair, object_type="agenda_item", object_id=item.pk, case=item.case)
+
 class TestClientAddress:
     def request(self, remote, forwarded=None):
         extra = {"REMOTE_ADDR": remote}

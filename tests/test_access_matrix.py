@@ -12,6 +12,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from accounts.models import Role
 from audit.actor import Actor
+from audit.models import AccessLog
 from meetings import services as meeting_services
 from tests.conftest import verified_login
 from tests.factories import CentreFactory, HospitalFactory, UserFactory
@@ -162,9 +163,14 @@ def test_route(name, scenario):
         client = Client()
         if users[role] is not None:
             verified_login(client, users[role])
+        last_row = AccessLog.objects.order_by("-id").values_list("id", flat=True).first() or 0
         response = getattr(client, method)(url, {})
         got = outcome(response, role)
         assert got == expected[role], f"{name} as {role}: expected {expected[role]}, got {got}"
+        if got == NOT_FOUND:
+            # Every object of the scenario exists: the 404 is a refused access, and the access log says so.
+            refusals = AccessLog.objects.filter(pk__gt=last_row, result="denied")
+            assert [row.user for row in refusals] == [users[role]], f"{name} as {role}: refusal not logged"
         if got in (403, 404) or got == LOGIN or role in NO_CASE_ACCESS:
             # Also an allowed page (a list, a queue, another region's meetings) must not show
             # the case to a role that has no access to it.
