@@ -17,6 +17,17 @@ class HospitalAdmin(admin.ModelAdmin):
 
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
+    """Users, with no way up for the administrator who edits them.
+
+    * `is_superuser` is never set here: a superuser is made with `manage.py createsuperuser`.
+    * Nobody changes their own role, hospital or staff flag: one administrator cannot give
+      themselves a clinical role (and with it patients); another administrator must do it, and the
+      admin's history records who did.
+    * A superuser's account is read-only to an administrator who is not one (no new password, no
+      role, no deactivation).
+    Readonly fields are left out of the form, so a forged POST of them changes nothing.
+    """
+
     # Groups and permissions follow the role (User.save); they are not edited by hand.
     fieldsets = (
         (None, {"fields": ("username", "password")}),
@@ -33,7 +44,19 @@ class UserAdmin(DjangoUserAdmin):
     )
     list_display = ["username", "first_name", "last_name", "hospital", "role", "is_active"]
     list_filter = ["role", "hospital", "is_active"]
-    readonly_fields = ["last_login", "date_joined"]
+    readonly_fields = ["last_login", "date_joined", "is_superuser"]
+    OWN_ACCOUNT_READONLY = ["role", "hospital", "is_staff"]
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        if obj is not None and obj.pk == request.user.pk:
+            fields += self.OWN_ACCOUNT_READONLY
+        return fields
+
+    def has_change_permission(self, request, obj=None):
+        if obj is not None and obj.is_superuser and not request.user.is_superuser:
+            return False
+        return super().has_change_permission(request, obj)
 
 
 admin.site.unregister(Group)

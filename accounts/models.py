@@ -1,4 +1,5 @@
 from django.contrib.auth.models import AbstractUser, Group
+from django.contrib.auth.models import UserManager as DjangoUserManager
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -73,6 +74,14 @@ class Discipline(models.TextChoices):
     OTHER = "other", _("Other")
 
 
+class UserManager(DjangoUserManager):
+    def create_superuser(self, username, email=None, password=None, **extra_fields):
+        # `manage.py createsuperuser` makes the first administrator: an administrator needs no
+        # hospital (every other role does, constraint user_hospital_unless_admin).
+        extra_fields.setdefault("role", Role.ADMIN)
+        return super().create_superuser(username, email, password, **extra_fields)
+
+
 class User(AbstractUser):
     hospital = models.ForeignKey(
         Hospital,
@@ -92,6 +101,8 @@ class User(AbstractUser):
         choices=[("nl", _("Dutch")), ("en", _("English"))],
         default="nl",
     )
+
+    objects = UserManager()
 
     class Meta:
         verbose_name = _("user")
