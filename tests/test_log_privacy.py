@@ -127,14 +127,15 @@ def test_postgresql_detail_lines_are_removed_from_any_message(app_log):
 def test_the_sql_log_keeps_neither_the_statement_nor_its_values(referrer, app_log):
     patient = submitted_case(referrer).patient
     sql_log = logging.getLogger("django.db.backends")
-    level, sql_log.level = sql_log.level, logging.DEBUG
+    level = sql_log.level
+    sql_log.setLevel(logging.DEBUG)  # setLevel, not .level: it clears the loggers' cached levels
     connection.force_debug_cursor = True
     try:
         Patient.objects.filter(patient_number=patient.patient_number).exists()
         assert patient.patient_number in connection.queries[-1]["sql"], "Django fills the values in"
     finally:
         connection.force_debug_cursor = False
-        sql_log.level = level
+        sql_log.setLevel(level)
     text = app_log.getvalue()
     assert "DEBUG django.db.backends (0." in text and "[statement and parameters not logged]; alias=default" in text
     assert patient.patient_number not in text
