@@ -315,6 +315,32 @@ class TestLesions:
         assert response.status_code == 302
         assert list(case.lesions.values_list("diameter_mm", flat=True)) == [22]
 
+    def test_removing_a_lesion_while_another_row_is_invalid_removes_it_on_the_next_save(
+            self, referrer_client, referrer):
+        case = draft_of(referrer, with_lesion=False)
+        first = LesionFactory(case=case, position=0, diameter_mm=11)
+        second = LesionFactory(case=case, position=1, diameter_mm=22, region="temporal")
+        rows = [{"id": first.pk, "region": "frontal", "side": "left", "diameter_mm": 11, "critical": False,
+                 "critical_site": ""},
+                {"id": second.pk, "region": "temporal", "side": "left", "diameter_mm": 999,
+                 "critical": False, "critical_site": ""}]
+        case.refresh_from_db()
+        response = referrer_client.post(step_url(case, "imaging"), {
+            **imaging_data(rows, initial=2), "version": case.version, "remove_lesion": "0"})
+
+        assert response.status_code == 200  # the second row's diameter is refused
+        page = response.content.decode()
+        assert 'class="lesion-row lesion-removed" hidden' in page
+        assert 'name="lesions-0-DELETE" value="on"' in page
+        assert page.count('name="remove_lesion"') == 1  # only the row still shown can be removed
+
+        case.refresh_from_db()
+        rows[1]["diameter_mm"] = 22
+        data = {**imaging_data(rows, initial=2), "version": case.version, "lesions-0-DELETE": "on"}
+        response = referrer_client.post(step_url(case, "imaging"), {**data, "save": "1"})
+        assert response.status_code == 302
+        assert list(case.lesions.values_list("diameter_mm", flat=True)) == [22]
+
     @pytest.mark.parametrize("diameter", ["0", "151", "-5", "abc"])
     def test_an_invalid_diameter_is_refused_and_nothing_is_lost(self, referrer_client, referrer, diameter):
         case = draft_of(referrer, with_lesion=False)
