@@ -333,6 +333,7 @@ class TestLesions:
         assert 'class="lesion-row lesion-removed" hidden' in page
         assert 'name="lesions-0-DELETE" value="on"' in page
         assert page.count('name="remove_lesion"') == 1  # only the row still shown can be removed
+        assert "Removed, but" not in page
 
         case.refresh_from_db()
         rows[1]["diameter_mm"] = 22
