@@ -289,6 +289,12 @@ class TestDeployment:
         assert message in result.stderr
         assert "geheim" not in result.stderr  # a password in DATABASE_URL is never echoed
 
+    def test_a_bad_setting_gives_one_line_not_a_traceback(self):
+        result = run_manage("makemigrations", "--check", "--dry-run", DEBUG="0")
+        assert result.returncode != 0
+        assert result.stderr.startswith("Configuration error: SECRET_KEY must be set when DEBUG is off.")
+        assert "Traceback" not in result.stderr
+
     def test_the_error_page_is_plain_dutch_without_a_stack_trace(self, client, referrer, monkeypatch):
         verified_login(client, referrer)
 

@@ -6,7 +6,7 @@ import json
 import sys
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.urls import reverse
 
 from audit.actor import Actor
@@ -227,6 +227,17 @@ class TestCommand:
         assert "diam>5" in json.loads(out)["rule_set_version"]
         _, out, _ = self.run(monkeypatch, json.dumps(self.FACTS), "--json", "--default-thresholds")
         assert "diam>10" in json.loads(out)["rule_set_version"]
+
+    def test_an_unreadable_threshold_table_is_a_clear_error(self, monkeypatch):
+        from django.db import DatabaseError
+
+        def unreadable():
+            raise DatabaseError("no such table: triage_thresholdset")
+
+        monkeypatch.setattr("triage.services.current_thresholds", unreadable)
+        with pytest.raises(CommandError, match="--default-thresholds") as exc:
+            self.run(monkeypatch, json.dumps(self.FACTS), "--json")
+        assert exc.value.returncode == 2
 
     def test_the_human_output_is_dutch(self, monkeypatch):
         status, out, _ = self.run(monkeypatch, json.dumps(self.FACTS))

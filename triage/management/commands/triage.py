@@ -27,9 +27,18 @@ class Command(BaseCommand):
         if options["default_thresholds"]:
             from triage.engine import DEFAULT_THRESHOLDS as thresholds
         else:
+            from django.db import DatabaseError
+
             from triage.services import current_thresholds
 
-            thresholds = current_thresholds()
+            try:
+                thresholds = current_thresholds()
+            except DatabaseError as exc:
+                raise CommandError(
+                    "The stored thresholds cannot be read from the database (is it migrated? "
+                    "manage.py migrate). Use --default-thresholds for the thresholds of spec §1.",
+                    returncode=2,
+                ) from exc
         status, out, err = cli.run(
             text, thresholds=thresholds, as_json=options["json"], lang=options["lang"]
         )
