@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from audit.services import event_record
-from meetings import advice_combinations, notifications
+from meetings import notifications
 from meetings.models import (
     AgendaItem,
     Attendance,
@@ -26,6 +26,7 @@ from meetings.models import (
     Preconsultation,
 )
 from referrals.models import Case, CaseStatus
+from triage import meeting_advice
 from triage.engine import OUTCOMES
 from triage.quorum import missing_disciplines, needs_quorum
 
@@ -56,13 +57,13 @@ class QuorumNotMet(ActionRefused):
 
 
 class ConflictingDecisions(ActionRefused):
-    """The advice combines decisions that cannot be given together (meetings.advice_combinations)."""
+    """The advice combines decisions that cannot be given together (triage.meeting_advice)."""
 
     def __init__(self, found):
         labels = dict(Decision.choices)
         messages = []
         for kind, codes in found:
-            if kind == advice_combinations.SUPPORTIVE_WITH_ACTIVE:
+            if kind == meeting_advice.SUPPORTIVE_WITH_ACTIVE:
                 messages.append(_("Best supportive care cannot be advised together with an active treatment "
                                   "or watchful waiting (here: %(decisions)s). Choose one or the other.")
                                 % {"decisions": ", ".join(str(labels[code]) for code in codes)})
@@ -479,7 +480,7 @@ def meeting_advice_record(*, actor, item_id, values):
     unknown = [code for code in values["decisions"] if code not in Decision.values]
     if unknown:
         raise ActionRefused(_("Unknown advice: %(codes)s.") % {"codes": ", ".join(map(str, unknown))})
-    found = advice_combinations.conflicts(values["decisions"])
+    found = meeting_advice.conflicts(values["decisions"])
     if found:
         raise ConflictingDecisions(found)
     present = present_disciplines(meeting)

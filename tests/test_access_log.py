@@ -13,11 +13,12 @@ from accounts.models import Role
 from audit.actor import Actor, client_ip
 from audit.models import AccessLog, AppendOnlyError, Event
 from audit.services import access_record
+from meetings import services as meeting_services
 from referrals.models import Case, Patient
 from tests.conftest import verified_login
 from tests.factories import UserFactory
 from tests.intake_helpers import STEP_DATA
-from tests.workflow import scheduled_case, submitted_case
+from tests.workflow import ADVICE, register_quorum, scheduled_case, submitted_case
 
 pytestmark = pytest.mark.django_db
 
@@ -96,6 +97,21 @@ class TestEveryAccessWritesACompleteRow:
         rows = only_new(before, case=case)
         assert [row.action for row in rows] == ["read"]
         assert_complete(rows[0], user=neuro_oncologist, action="read", case=case)
+
+    def test_a_refused_plan_date_that_shows_the_case_page_again_logs_the_read(self, referrer, chair):
+        item = scheduled_case(referrer, chair)  # a meeting of today
+        register_quorum(item.meeting, chair)
+        meeting_services.item_set_presence(actor=Actor(user=chair), item_id=item.pk, present="yes")
+        meeting_services.meeting_advice_record(actor=Actor(user=chair), item_id=item.pk, values=ADVICE)
+        case = item.case
+        before = last_id()
+        yesterday = (item.meeting.date - datetime.timedelta(days=1)).isoformat()
+        response = client_from(referrer).post(reverse("meetings:plan_agreed", args=[case.pk]),
+                                              {"agreed_on": yesterday, "agreed": "Akkoord met SRT"})
+        assert response.status_code == 400 and case.patient.family_name in response.content.decode()
+        rows = only_new(before, case=case)
+        assert [row.action for row in rows] == ["read"]
+        assert_complete(rows[0], user=referrer, action="read", case=case)
 
     def test_the_privacy_officers_look_is_logged_with_the_patient(self, referrer, centre):
         case = submitted_case(referrer)

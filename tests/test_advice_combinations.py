@@ -14,11 +14,11 @@ from django.urls import reverse
 from audit.actor import Actor
 from audit.models import Event
 from meetings import services
-from meetings.advice_combinations import ONE_OF_TWO, SUPPORTIVE_WITH_ACTIVE, conflicts
-from meetings.models import MeetingAdvice
+from meetings.models import FollowUp, MeetingAdvice
 from referrals.models import CaseStatus
 from tests.conftest import verified_login
 from tests.workflow import ADVICE, register_quorum, scheduled_case
+from triage.meeting_advice import FOLLOW_UP_BY_CHART, ONE_OF_TWO, SUPPORTIVE_WITH_ACTIVE, conflicts, proposed_follow_up
 
 ACTIVE_OR_WAITING = ["srt", "resection", "resection_srt", "wbrt", "systemic", "watchful_waiting"]
 
@@ -154,3 +154,10 @@ class TestTheForm:
         response = client.post(advice_url(item), {**ADVICE, "decisions": ["systemic", "watchful_waiting"]})
         assert response.status_code == 302
         assert MeetingAdvice.objects.get().decisions == ["systemic", "watchful_waiting"]
+
+
+def test_the_proposed_follow_up_follows_the_chart_and_is_a_follow_up_choice():
+    assert proposed_follow_up("A") == FollowUp.TREATING_MRI
+    assert proposed_follow_up("S") == FollowUp.NEUROLOGY_MRI
+    assert proposed_follow_up(None) is None
+    assert set(FOLLOW_UP_BY_CHART.values()) <= set(FollowUp.values)

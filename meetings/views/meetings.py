@@ -23,9 +23,10 @@ from meetings.access import (
     meetings_listed_for,
     meetings_visible_to,
 )
-from meetings.models import AgendaItem, Attendance, FollowUp, MeetingAdvice, MeetingStatus
+from meetings.models import AgendaItem, Attendance, MeetingAdvice, MeetingStatus
 from meetings.presenters import agenda_items, quorum_context
 from referrals.access import get_case_for_user
+from triage.meeting_advice import proposed_follow_up
 from triage.presenters import current_lang, outcome_context
 
 
@@ -303,10 +304,8 @@ def item_advice(request, item_id):
     if existing:
         initial = {name: getattr(existing, name) for name in services.ADVICE_FIELDS}
     else:
-        # Spec §7: follow-up preferably at the treating physician after the asymptomatic chart,
-        # at a neurologist with neuro-oncological expertise after the symptomatic one. A proposal.
-        chart = getattr(case.current_advice, "chart", "")
-        initial = {"follow_up": {"A": FollowUp.TREATING_MRI, "S": FollowUp.NEUROLOGY_MRI}.get(chart)}
+        # A proposal: the follow-up spec §7 gives after the chart the triage used.
+        initial = {"follow_up": proposed_follow_up(getattr(case.current_advice, "chart", None))}
     form = forms.MeetingAdviceForm(request.POST or None, initial=initial)
     present = services.present_disciplines(item.meeting)
     quorum = quorum_context(present)
@@ -363,7 +362,7 @@ def plan_agreed(request, case_id):
         from referrals.views.cases import case_detail_page
 
         form.add_error("agreed_on", exc.message)
-        return case_detail_page(request, case, forms={"plan": form}, status=400)
+        return case_detail_page(request, case, forms={"plan": form}, status=400, log_read=True)
     else:
         messages.success(request, _("The plan agreed with the patient has been recorded."))
     return redirect("referrals:case_detail", case.pk)

@@ -1,4 +1,5 @@
-"""Which decisions of the meeting's advice cannot be given together. Pure Python, like the engine.
+"""The clinical rules for the meeting's advice. Pure Python, like the engine: which decisions
+cannot be given together, and which follow-up spec §7 proposes after each chart.
 
 The meeting's advice is a set of decisions (meetings.models.Decision). Most combinations are
 advice a clinician gives: resection and then whole-brain radiotherapy, SRT with a switch of
@@ -36,3 +37,14 @@ def conflicts(decisions):
         if chosen.issuperset(pair):
             found.append((ONE_OF_TWO, list(pair)))
     return found
+
+
+# Spec §7: after the asymptomatic chart, follow-up preferably at the treating physician; after the
+# symptomatic chart, preferably at a neurologist with neuro-oncological expertise; brain MRI every
+# 3-4 months in both. The codes are those of meetings.models.FollowUp.
+FOLLOW_UP_BY_CHART = {"A": "treating_mri", "S": "neurology_mri"}
+
+
+def proposed_follow_up(chart):
+    """The follow-up to propose in the advice form for the chart the triage used (None: none)."""
+    return FOLLOW_UP_BY_CHART.get(chart)
