@@ -33,7 +33,6 @@ import platform
 import re
 import resource
 import secrets
-import shutil
 import signal
 import statistics
 import subprocess
@@ -116,7 +115,16 @@ def machine():
     wrk = subprocess.run(["wrk", "-v"], capture_output=True, text=True).stdout.split("[")[0].strip()
     return {"cpu": cpu, "cores": os.cpu_count(), "ram_gb": round(mem_kb / 1024 / 1024, 1),
             "python": platform.python_version(), "postgresql": pg, "os": platform.platform(),
-            "wrk": wrk, "date": datetime.date.today().isoformat()}
+            "wrk": wrk, "weasyprint": _weasyprint(), "date": datetime.date.today().isoformat()}
+
+
+def _weasyprint():
+    from ctypes.util import find_library
+
+    version = subprocess.run([PYTHON, "-c", "import weasyprint; print(weasyprint.__version__)"],
+                             capture_output=True, text=True).stdout.strip()
+    subsetter = "HarfBuzz" if find_library("harfbuzz-subset") else "fontTools (libharfbuzz-subset missing)"
+    return f"WeasyPrint {version or '?'} (font subsetting: {subsetter})"
 
 
 def recreate_database():
@@ -391,8 +399,9 @@ def main():
     parser.add_argument("--reuse-db", action="store_true",
                         help="keep mdo_bench as it is (no recreate, migrate or synthetic_data): for trying changes")
     args = parser.parse_args()
-    if shutil.which("wrk") is None:
-        subprocess.run(["apt-get", "install", "-y", "wrk"], check=True)
+    # The project's Debian packages (wrk, and WeasyPrint's Pango and HarfBuzz subsetter: without
+    # libharfbuzz-subset0 the PDF is measured with fontTools' slower font subsetting).
+    subprocess.run([ROOT / "scripts" / "install-system-packages"], check=True)
     OUT.mkdir(exist_ok=True)
     started = time.monotonic()
     results = {"machine": machine(), "cases": args.cases, "duration": args.duration,
@@ -458,7 +467,8 @@ def markdown(r):
 
     lines = [
         f"Run of {m['date']}: {m['cpu']}, {m['cores']} cores, {m['ram_gb']} GB RAM; {m['os']}; Python {m['python']}, "
-        f"PostgreSQL {m['postgresql']}, {m['wrk']}. {r['cases']:,} synthetic cases; database "
+        f"PostgreSQL {m['postgresql']}, {m['wrk']}, {m.get('weasyprint', 'WeasyPrint ?')}. "
+        f"{r['cases']:,} synthetic cases; database "
         f"{r['database_size']}. wrk: {THREADS} threads, {CONNECTIONS} connections, {r['duration']} s per page "
         f"(the PDF {max(30, r['duration'])} s).",
         "",

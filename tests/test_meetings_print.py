@@ -373,3 +373,35 @@ class TestSummary:
     def test_the_page_numbers_are_cut_from_one_sentence(self):
         with override("en"):
             assert page_labels() == {"before": "Page", "middle": "of", "after": ""}
+
+
+# --- System check: the PDF libraries ---------------------------------------------------------------
+
+def _check_ids(monkeypatch, present):
+    from django.core import checks
+
+    from meetings import checks as pdf_checks
+
+    monkeypatch.setattr(pdf_checks, "find_library", lambda name: f"lib{name}.so.0" if name in present else None)
+    return sorted(message.id for message in checks.run_checks() if message.id.startswith("meetings."))
+
+
+def test_system_check_passes_with_the_pdf_libraries(monkeypatch):
+    assert _check_ids(monkeypatch, {"pango-1.0", "pangoft2-1.0", "harfbuzz-subset"}) == []
+
+
+def test_system_check_warns_without_harfbuzz_subset(monkeypatch):
+    # WeasyPrint still makes the PDF, with fontTools: slower, so a warning, not an error.
+    assert _check_ids(monkeypatch, {"pango-1.0", "pangoft2-1.0"}) == ["meetings.W001"]
+
+
+def test_system_check_fails_without_pango(monkeypatch):
+    # Without Pango no PDF can be made: found at start-up, not at the chair's first download.
+    assert _check_ids(monkeypatch, {"harfbuzz-subset"}) == ["meetings.E001"]
+
+
+def test_the_test_machine_has_the_pdf_libraries():
+    # scripts/install-system-packages installs them; a missing one would slow or break the PDFs.
+    from meetings.checks import pdf_libraries
+
+    assert pdf_libraries(None) == []
