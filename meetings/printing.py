@@ -7,6 +7,8 @@ patient, referrer and advice in one query, all lesions in a second, the earlier 
 the cases (meeting and advice) in a third.
 """
 
+import logging
+
 from django.contrib.staticfiles import finders
 from django.db.models import prefetch_related_objects
 from django.template.defaultfilters import floatformat
@@ -22,6 +24,8 @@ from referrals.presenters import mask_bsn
 from triage.presenters import current_lang, one_line_reason, outcome_context
 from triage.quorum import REQUIRED_DISCIPLINES
 from triage.services import result_from_advice
+
+logger = logging.getLogger(__name__)
 
 # Empty rows at the bottom of the attendance sheet, for guests and a second person per discipline.
 BLANK_ATTENDANCE_ROWS = 4
@@ -227,12 +231,21 @@ def _imaging(case, lesions):
 
 # --- PDF ---------------------------------------------------------------------------------------------
 
+class PdfUnavailable(Exception):
+    """WeasyPrint cannot load its system libraries (Pango): this server makes no PDFs.
+    `manage.py check` warns of it (meetings.W002); the print view still works."""
+
+
 def render_pdf(template_name, context, *, request):
     """The PDF of a print template. Nothing is fetched: the stylesheet is read from the static
     folder and passed in, the template leaves out its <link> for the PDF, fonts are the system's,
     and any other URL is refused by the fetcher."""
     # Imported here: WeasyPrint loads Pango and takes most of a second; only a PDF needs it.
-    import weasyprint
+    try:
+        import weasyprint
+    except (ImportError, OSError) as error:  # cffi: "cannot load library 'libpango-1.0-0'"
+        logger.error("No PDF: WeasyPrint cannot load its libraries (%s). See manage.py check.", error)
+        raise PdfUnavailable from error
 
     html = render_to_string(template_name, {**context, "pdf": True}, request=request)
     fetcher = _refusing_fetcher()

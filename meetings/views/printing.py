@@ -8,6 +8,7 @@ Every printout lists patients, so each one is logged per case (NEN 7513): the pr
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.views.decorators.cache import never_cache
 
 from audit.actor import Actor
@@ -25,9 +26,14 @@ def _log(request, context, action, object_type):
                        cases=[row["case"] for row in context["cases"]])
 
 
-def _pdf_response(request, template_name, context, filename):
-    response = HttpResponse(printing.render_pdf(template_name, context, request=request),
-                            content_type="application/pdf")
+def _pdf_response(request, template_name, context, filename, print_url):
+    try:
+        pdf = printing.render_pdf(template_name, context, request=request)
+    except printing.PdfUnavailable:
+        # A server set up without Pango (manage.py check warns): say so, and offer the print view.
+        return render(request, "meetings/pdf_unavailable.html",
+                      {"meeting": context["meeting"], "print_url": print_url}, status=503)
+    response = HttpResponse(pdf, content_type="application/pdf")
     # The date only: a file name ends up in download folders and mail, patient data must not.
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
@@ -48,7 +54,8 @@ def agenda_pdf(request, meeting_id):
     meeting = get_meeting_for_user(request, meeting_id)
     context = printing.agenda_context(meeting, user=request.user)
     _log(request, context, AccessAction.EXPORT, "meeting_agenda_pdf")
-    return _pdf_response(request, AGENDA_TEMPLATE, context, f"mdo-agenda-{meeting.date:%Y-%m-%d}.pdf")
+    return _pdf_response(request, AGENDA_TEMPLATE, context, f"mdo-agenda-{meeting.date:%Y-%m-%d}.pdf",
+                         reverse("meetings:agenda_print", args=[meeting.pk]))
 
 
 @login_required
@@ -66,4 +73,5 @@ def minutes_pdf(request, meeting_id):
     meeting = get_meeting_for_user(request, meeting_id)
     context = printing.minutes_context(meeting, user=request.user)
     _log(request, context, AccessAction.EXPORT, "meeting_minutes_pdf")
-    return _pdf_response(request, MINUTES_TEMPLATE, context, f"mdo-minutes-{meeting.date:%Y-%m-%d}.pdf")
+    return _pdf_response(request, MINUTES_TEMPLATE, context, f"mdo-minutes-{meeting.date:%Y-%m-%d}.pdf",
+                         reverse("meetings:minutes_print", args=[meeting.pk]))
