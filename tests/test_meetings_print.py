@@ -234,6 +234,8 @@ class TestAgendaPdf:
         page = response.content.decode()
         assert "PDF niet beschikbaar" in page
         assert f'href="{url(print_page, meeting)}"' in page
+        # No patient was shown, so nothing is logged as exported.
+        assert not AccessLog.objects.filter(action=AccessAction.EXPORT).exists()
         monkeypatch.setattr(builtins, "__import__", real_import)
         assert chair_client.get(url(print_page, meeting)).status_code == 200
 

@@ -26,13 +26,16 @@ def _log(request, context, action, object_type):
                        cases=[row["case"] for row in context["cases"]])
 
 
-def _pdf_response(request, template_name, context, filename, print_url):
+def _pdf_response(request, template_name, context, *, filename, print_url, object_type):
+    """The PDF, logged as an export per case once it is made; on a server that cannot make PDFs
+    (no Pango; manage.py check warns) a page that says so and offers the print page: it shows no
+    patient, so nothing is logged as exported."""
     try:
         pdf = printing.render_pdf(template_name, context, request=request)
     except printing.PdfUnavailable:
-        # A server set up without Pango (manage.py check warns): say so, and offer the print view.
         return render(request, "meetings/pdf_unavailable.html",
                       {"meeting": context["meeting"], "print_url": print_url}, status=503)
+    _log(request, context, AccessAction.EXPORT, object_type)
     response = HttpResponse(pdf, content_type="application/pdf")
     # The date only: a file name ends up in download folders and mail, patient data must not.
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
@@ -53,9 +56,9 @@ def agenda_print(request, meeting_id):
 def agenda_pdf(request, meeting_id):
     meeting = get_meeting_for_user(request, meeting_id)
     context = printing.agenda_context(meeting, user=request.user)
-    _log(request, context, AccessAction.EXPORT, "meeting_agenda_pdf")
-    return _pdf_response(request, AGENDA_TEMPLATE, context, f"mdo-agenda-{meeting.date:%Y-%m-%d}.pdf",
-                         reverse("meetings:agenda_print", args=[meeting.pk]))
+    return _pdf_response(request, AGENDA_TEMPLATE, context, filename=f"mdo-agenda-{meeting.date:%Y-%m-%d}.pdf",
+                         print_url=reverse("meetings:agenda_print", args=[meeting.pk]),
+                         object_type="meeting_agenda_pdf")
 
 
 @login_required
@@ -72,6 +75,6 @@ def minutes_print(request, meeting_id):
 def minutes_pdf(request, meeting_id):
     meeting = get_meeting_for_user(request, meeting_id)
     context = printing.minutes_context(meeting, user=request.user)
-    _log(request, context, AccessAction.EXPORT, "meeting_minutes_pdf")
-    return _pdf_response(request, MINUTES_TEMPLATE, context, f"mdo-minutes-{meeting.date:%Y-%m-%d}.pdf",
-                         reverse("meetings:minutes_print", args=[meeting.pk]))
+    return _pdf_response(request, MINUTES_TEMPLATE, context, filename=f"mdo-minutes-{meeting.date:%Y-%m-%d}.pdf",
+                         print_url=reverse("meetings:minutes_print", args=[meeting.pk]),
+                         object_type="meeting_minutes_pdf")
