@@ -301,15 +301,21 @@ class TestLesions:
         page = referrer_client.get(response["Location"])
         assert len(page.context["formset"].forms) == 2
 
-    def test_removing_one_lesion_keeps_the_others(self, referrer_client, referrer):
+    @staticmethod
+    def _two_lesions(referrer, second_diameter_posted):
+        """A draft with two stored lesions (11 and 22 mm), and the rows the form posts for them."""
         case = draft_of(referrer, with_lesion=False)
         first = LesionFactory(case=case, position=0, diameter_mm=11)
         second = LesionFactory(case=case, position=1, diameter_mm=22, region="temporal")
         rows = [{"id": first.pk, "region": "frontal", "side": "left", "diameter_mm": 11, "critical": False,
                  "critical_site": ""},
-                {"id": second.pk, "region": "temporal", "side": "left", "diameter_mm": 22,
+                {"id": second.pk, "region": "temporal", "side": "left", "diameter_mm": second_diameter_posted,
                  "critical": False, "critical_site": ""}]
         case.refresh_from_db()
+        return case, rows
+
+    def test_removing_one_lesion_keeps_the_others(self, referrer_client, referrer):
+        case, rows = self._two_lesions(referrer, 22)
         response = referrer_client.post(step_url(case, "imaging"), {
             **imaging_data(rows, initial=2), "version": case.version, "remove_lesion": "0"})
         assert response.status_code == 302
@@ -317,14 +323,7 @@ class TestLesions:
 
     def test_removing_a_lesion_while_another_row_is_invalid_removes_it_on_the_next_save(
             self, referrer_client, referrer):
-        case = draft_of(referrer, with_lesion=False)
-        first = LesionFactory(case=case, position=0, diameter_mm=11)
-        second = LesionFactory(case=case, position=1, diameter_mm=22, region="temporal")
-        rows = [{"id": first.pk, "region": "frontal", "side": "left", "diameter_mm": 11, "critical": False,
-                 "critical_site": ""},
-                {"id": second.pk, "region": "temporal", "side": "left", "diameter_mm": 999,
-                 "critical": False, "critical_site": ""}]
-        case.refresh_from_db()
+        case, rows = self._two_lesions(referrer, 999)
         response = referrer_client.post(step_url(case, "imaging"), {
             **imaging_data(rows, initial=2), "version": case.version, "remove_lesion": "0"})
 
