@@ -4,6 +4,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from triage.codes import Discipline
+
 
 class Hospital(models.Model):
     """An organisation that refers patients; one of them hosts the regional MDO."""
@@ -58,20 +60,6 @@ class Role(models.TextChoices):
 
 CLINICAL_ROLES = {Role.REFERRER, Role.NEURO_ONCOLOGIST, Role.CHAIR}
 MDO_ROLES = {Role.NEURO_ONCOLOGIST, Role.CHAIR}
-
-
-class Discipline(models.TextChoices):
-    """Disciplines of the neuro-oncology MDO (guideline section 2)."""
-
-    NEUROLOGY = "neurology", _("Neurology")
-    NEUROSURGERY = "neurosurgery", _("Neurosurgery")
-    RADIATION_ONCOLOGY = "radiation_oncology", _("Radiation oncology")
-    NEURORADIOLOGY = "neuroradiology", _("(Neuro)radiology")
-    MEDICAL_ONCOLOGY = "medical_oncology", _("Medical oncology")
-    PULMONARY_ONCOLOGY = "pulmonary_oncology", _("Pulmonary oncology")
-    NEUROPATHOLOGY = "neuropathology", _("Neuropathology")
-    NURSE_SPECIALIST = "nurse_specialist", _("Nurse specialist neuro-oncology")
-    OTHER = "other", _("Other")
 
 
 class UserManager(DjangoUserManager):

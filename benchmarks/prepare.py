@@ -100,7 +100,7 @@ def main():
             "queue": page(QUEUE_USER, queue, "queue-table", 25),
             "queue_search": page(QUEUE_USER, f"{queue}?q=bakker&outcome=NEURO_ONC_MDO&sort=waiting",
                                  "queue-table", None),
-            "case_page": page(QUEUE_USER, reverse("referrals:case_detail", args=[case.pk]), "<svg", 1),
+            "case_page": page(QUEUE_USER, reverse("casefile:case_detail", args=[case.pk]), "<svg", 1),
             "agenda_print": page(CHAIR_USER, reverse("meetings:agenda_print", args=[meeting.pk]), "</html>", 30),
             "agenda_pdf": page(CHAIR_USER, reverse("meetings:agenda_pdf", args=[meeting.pk]), "%PDF", 30),
         },

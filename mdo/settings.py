@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "referrals",
     "triage",
     "meetings",
+    "casefile",
 ]
 
 MIDDLEWARE = [

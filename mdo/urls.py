@@ -12,9 +12,10 @@ urlpatterns = [
     path("health/", views.health, name="health"),
     path("accounts/", include("accounts.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("", include("casefile.urls")),
     path("cases/", include("referrals.urls")),
     path("mdo/", include("meetings.urls")),
-    path("audit/", include("audit.urls")),
+    path("audit/", include("privacy.urls")),
     path("beheer/", admin.site.urls),
 ]
 

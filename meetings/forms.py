@@ -5,10 +5,11 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Discipline, Hospital, Role, User
+from accounts.models import Hospital, Role, User
 from meetings.models import AttendanceMode, ClosedForum, Decision, FollowUp, Meeting
 from referrals.forms import DateInput
 from referrals.models import CaseStatus
+from triage.codes import Discipline
 from triage.engine import OUTCOMES
 
 TEXTAREA = forms.Textarea(attrs={"rows": 3})

@@ -10,7 +10,8 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from accounts.models import Discipline, Role
+from accounts.models import Role
+from triage.codes import Decision, Discipline, FollowUp
 from triage.models import OUTCOME_CHOICES
 
 
@@ -215,31 +216,6 @@ class Attendance(models.Model):
     @property
     def display_name(self):
         return str(self.user) if self.user_id else self.name
-
-
-class Decision(models.TextChoices):
-    SRT = "srt", _("Stereotactic radiotherapy")
-    RESECTION = "resection", _("Resection")
-    RESECTION_SRT = "resection_srt", _("Resection followed by stereotactic radiotherapy of the cavity")
-    WBRT = "wbrt", _("Whole-brain radiotherapy")
-    SYSTEMIC = "systemic", _("Start or switch systemic therapy")
-    WATCHFUL_WAITING = "watchful_waiting", _("Watchful waiting with MRI")
-    SUPPORTIVE = "supportive", _("Best supportive care")
-    DIAGNOSTICS = "diagnostics", _("Further diagnostics")
-    DISCUSS_AGAIN = "discuss_again", _("Discuss again")
-
-
-class FollowUp(models.TextChoices):
-    """Follow-up of spec §7 (both charts)."""
-
-    TREATING_MRI = "treating_mri", _(
-        "At the treating physician; brain MRI every 3-4 months (after 2 years consider every 6 months)"
-    )
-    NEUROLOGY_MRI = "neurology_mri", _(
-        "At a neurologist with neuro-oncological expertise; brain MRI every 3-4 months"
-    )
-    PER_TREATMENT = "per_treatment", _("As part of the treatment advised")
-    NONE = "none", _("No imaging follow-up (best supportive care)")
 
 
 class MeetingAdvice(models.Model):

@@ -2,8 +2,8 @@
 
 from django.db.models import Prefetch
 
-from accounts.models import Discipline
 from meetings.models import AgendaItem
+from triage.codes import Discipline
 from triage.quorum import REQUIRED_DISCIPLINES, missing_disciplines
 
 

@@ -16,12 +16,13 @@ from django.template.loader import render_to_string
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import Discipline
+from mdo.i18n import current_lang
 from meetings.models import Attendance, MeetingStatus
 from meetings.presenters import agenda_items, quorum_context
 from referrals.models import Answer, LesionMode, PrimaryTumour
 from referrals.presenters import mask_bsn
-from triage.presenters import current_lang, one_line_reason, outcome_context
+from triage.codes import Discipline
+from triage.presenters import one_line_reason, outcome_context
 from triage.quorum import REQUIRED_DISCIPLINES
 from triage.services import result_from_advice
 

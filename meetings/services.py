@@ -1,20 +1,22 @@
 """Pre-consultation, meetings, agenda, attendance and the meeting's advice.
 
 Every function runs in one transaction, locks the rows whose invariants it guards (the case for
-its status; the meeting for its capacity), writes its audit records, and sends its e-mail only
-after the commit. A refused action raises `ActionRefused` (or a subclass) with a message for the
-user; nothing is written then.
+its status; the meeting for its capacity) and writes its audit records. A change of the case goes
+through referrals.transition.case_transition, whose table (referrals.lifecycle) says from which
+states each action may start and where it leads; it publishes the recorded action, and casefile
+mails about it after the commit. A refused action raises `ActionRefused` (or a subclass) with a
+message for the user; nothing is written then.
 """
 
 import datetime
 
 from django.db import transaction
 from django.db.models import Count, Max, Q
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
 from audit.services import event_record
-from meetings import notifications
+from mdo import dispatch
 from meetings.models import (
     AgendaItem,
     Attendance,
@@ -25,16 +27,11 @@ from meetings.models import (
     PreconsultAction,
     Preconsultation,
 )
-from referrals.models import Case, CaseStatus
+from referrals.lifecycle import CaseStatus
+from referrals.transition import ActionRefused, Applied, case_transition
 from triage import meeting_advice
 from triage.engine import OUTCOMES
 from triage.quorum import missing_disciplines, needs_quorum
-
-
-class ActionRefused(Exception):
-    def __init__(self, message):
-        super().__init__(str(message))
-        self.message = message
 
 
 class NotReadyForMeeting(ActionRefused):
@@ -75,24 +72,6 @@ class ConflictingDecisions(ActionRefused):
         self.found = found
 
 
-# Statuses in which a case is in the pre-consultation queue.
-QUEUE_STATUSES = (CaseStatus.SUBMITTED, CaseStatus.ACCEPTED)
-
-
-def _lock_case(case_id, allowed):
-    case = Case.objects.select_for_update(of=("self",)).select_related("patient").get(pk=case_id)
-    if case.status not in allowed:
-        raise ActionRefused(_("This is not possible in the current status of the case (%(status)s).")
-                            % {"status": case.get_status_display()})
-    return case
-
-
-def _bump(case, actor):
-    case.version += 1
-    case._history_user = actor.user
-    case.save()
-
-
 def _preconsult(actor, case, action, **fields):
     record = Preconsultation.objects.create(case=case, advice=case.current_advice, action=action,
                                             by=actor.user, **fields)
@@ -106,58 +85,47 @@ def _require(value, message):
 
 # --- Pre-consultation -------------------------------------------------------------------------
 
-@transaction.atomic
 def case_accept_advice(*, actor, case_id, reason=""):
-    case = _lock_case(case_id, (CaseStatus.SUBMITTED,))
-    record = _preconsult(actor, case, PreconsultAction.ACCEPT, outcome=case.current_advice.outcome,
-                         reason=reason)
-    case.status = CaseStatus.ACCEPTED
-    _bump(case, actor)
-    event_record(actor=actor, action="case.advice_accepted", case=case, obj=record,
-                 data={"outcome": record.outcome})
-    return record
+    def apply(case, transition):
+        record = _preconsult(actor, case, PreconsultAction.ACCEPT, outcome=case.current_advice.outcome,
+                             reason=reason)
+        return Applied(record, {"outcome": record.outcome})
+
+    return case_transition(actor=actor, case_id=case_id, action="accept_advice", apply=apply)[1].obj
 
 
-@transaction.atomic
 def case_override_advice(*, actor, case_id, outcome, reason):
     if outcome not in OUTCOMES:
         raise ActionRefused(_("Choose an outcome."))
     _require(reason, _("Give the reason for overriding the advice."))
-    case = _lock_case(case_id, QUEUE_STATUSES)
-    record = _preconsult(actor, case, PreconsultAction.OVERRIDE, outcome=outcome, reason=reason)
-    case.status = CaseStatus.ACCEPTED
-    _bump(case, actor)
-    event_record(actor=actor, action="case.advice_overridden", case=case, obj=record,
-                 data={"from": case.current_advice.outcome, "to": outcome})
-    return record
+
+    def apply(case, transition):
+        record = _preconsult(actor, case, PreconsultAction.OVERRIDE, outcome=outcome, reason=reason)
+        return Applied(record, {"from": case.current_advice.outcome, "to": outcome})
+
+    return case_transition(actor=actor, case_id=case_id, action="override_advice", apply=apply)[1].obj
 
 
-@transaction.atomic
 def case_request_info(*, actor, case_id, message):
     """Send the case back to the referrer, who can edit and resubmit it (a new advice follows)."""
     _require(message, _("Write which information is needed."))
-    case = _lock_case(case_id, QUEUE_STATUSES)
-    record = _preconsult(actor, case, PreconsultAction.REQUEST_INFO, message=message)
-    case.status = CaseStatus.INFO_REQUESTED
-    _bump(case, actor)
-    event_record(actor=actor, action="case.info_requested", case=case, obj=record)
-    transaction.on_commit(lambda: notifications.info_requested(record))
-    return record
+
+    def apply(case, transition):
+        return Applied(_preconsult(actor, case, PreconsultAction.REQUEST_INFO, message=message))
+
+    return case_transition(actor=actor, case_id=case_id, action="request_info", apply=apply)[1].obj
 
 
-@transaction.atomic
 def case_close(*, actor, case_id, reason, closed_forum):
     _require(reason, _("Give the reason for closing the case."))
     _require(closed_forum, _("Choose where the patient goes instead."))
-    case = _lock_case(case_id, QUEUE_STATUSES)
-    record = _preconsult(actor, case, PreconsultAction.CLOSE, reason=reason, closed_forum=closed_forum,
-                         outcome=case.current_advice.outcome)
-    case.status = CaseStatus.CLOSED
-    _bump(case, actor)
-    event_record(actor=actor, action="case.closed", case=case, obj=record,
-                 data={"forum": closed_forum})
-    transaction.on_commit(lambda: notifications.case_closed(record))
-    return record
+
+    def apply(case, transition):
+        record = _preconsult(actor, case, PreconsultAction.CLOSE, reason=reason, closed_forum=closed_forum,
+                             outcome=case.current_advice.outcome)
+        return Applied(record, {"forum": closed_forum})
+
+    return case_transition(actor=actor, case_id=case_id, action="close", apply=apply)[1].obj
 
 
 # --- Meetings -----------------------------------------------------------------------------------
@@ -217,7 +185,7 @@ def meeting_update(*, actor, meeting_id, values, expected_version):
         # The treating physician must be there for their patient: tell them where and when now.
         waiting = list(_active_items(meeting).filter(advice__isnull=True)
                        .select_related("case__referring_physician", "case__referring_hospital", "meeting"))
-        transaction.on_commit(lambda: [notifications.case_scheduled(item, changed=True) for item in waiting])
+        dispatch.publish("meeting.changed", items=waiting)
     return meeting
 
 
@@ -252,8 +220,6 @@ def meeting_set_status(*, actor, meeting_id, status):
 
 
 def _date(value):
-    from django.utils import formats
-
     return formats.date_format(value, "SHORT_DATE_FORMAT")
 
 
@@ -309,29 +275,27 @@ def _lock_meeting_for_agenda(meeting_id, centre_id):
     return meeting
 
 
-@transaction.atomic
 def case_schedule(*, actor, case_id, meeting_id):
     """Place a case on a meeting's agenda: only when complete, never beyond capacity."""
-    case = _lock_case(case_id, QUEUE_STATUSES)
-    if not case.meeting_ready:
-        raise NotReadyForMeeting(case.meeting_gaps)
-    # The meeting row lock serialises concurrent placements, so the count below is exact.
-    meeting = _lock_meeting_for_agenda(meeting_id, case.mdo_centre_id)
-    if AgendaItem.objects.filter(meeting=meeting, case=case, removed_at__isnull=True).exists():
-        raise ActionRefused(_("This case has been discussed in this meeting already; choose a later meeting."))
-    position = (_active_items(meeting).aggregate(m=Max("position"))["m"] or 0) + 1
-    item = AgendaItem(meeting=meeting, case=case, position=position, added_by=actor.user)
-    item._history_user = actor.user
-    item.save()
-    if case.status == CaseStatus.SUBMITTED:
-        _preconsult(actor, case, PreconsultAction.ACCEPT, outcome=case.current_advice.outcome,
-                    reason=_("Scheduled directly."))
-    case.status = CaseStatus.SCHEDULED
-    _bump(case, actor)
-    event_record(actor=actor, action="case.scheduled", case=case, obj=item,
-                 data={"meeting": str(meeting.pk), "date": meeting.date.isoformat()})
-    transaction.on_commit(lambda: notifications.case_scheduled(item))
-    return item
+
+    def apply(case, transition):
+        if not case.meeting_ready:
+            raise NotReadyForMeeting(case.meeting_gaps)
+        # The meeting row lock serialises concurrent placements, so the count below is exact.
+        meeting = _lock_meeting_for_agenda(meeting_id, case.mdo_centre_id)
+        if AgendaItem.objects.filter(meeting=meeting, case=case, removed_at__isnull=True).exists():
+            raise ActionRefused(_("This case has been discussed in this meeting already; choose a later meeting."))
+        position = (_active_items(meeting).aggregate(m=Max("position"))["m"] or 0) + 1
+        item = AgendaItem(meeting=meeting, case=case, position=position, added_by=actor.user)
+        item._history_user = actor.user
+        item.save()
+        if case.status == CaseStatus.SUBMITTED:
+            # Placed straight from the queue: that is accepting the advice.
+            _preconsult(actor, case, PreconsultAction.ACCEPT, outcome=case.current_advice.outcome,
+                        reason=_("Scheduled directly."))
+        return Applied(item, {"meeting": str(meeting.pk), "date": meeting.date.isoformat()})
+
+    return case_transition(actor=actor, case_id=case_id, action="schedule", apply=apply)[1].obj
 
 
 def _lock_item(item_id):
@@ -358,7 +322,7 @@ def agenda_move(*, actor, item_id, meeting_id):
     item.save()
     event_record(actor=actor, action="case.moved", case=item.case, obj=item,
                  data={"from": str(old_meeting.pk), "to": str(target.pk), "date": target.date.isoformat()})
-    transaction.on_commit(lambda: notifications.case_scheduled(item))
+    dispatch.publish("case.moved", case=item.case, obj=item)
     return item
 
 
@@ -369,15 +333,15 @@ def agenda_remove(*, actor, item_id, reason):
     if hasattr(item, "advice"):
         raise ActionRefused(_("The advice of this case has been recorded; it cannot be removed."))
     _refuse_if_closed(item.meeting)
-    case = _lock_case(item.case_id, (CaseStatus.SCHEDULED,))
-    item.removed_at = timezone.now()
-    item.removed_reason = reason
-    item._history_user = actor.user
-    item.save()
-    case.status = CaseStatus.ACCEPTED
-    _bump(case, actor)
-    event_record(actor=actor, action="case.unscheduled", case=case, obj=item, data={"reason": reason})
-    transaction.on_commit(lambda: notifications.case_unscheduled(item))
+
+    def apply(case, transition):
+        item.removed_at = timezone.now()
+        item.removed_reason = reason
+        item._history_user = actor.user
+        item.save()
+        return Applied(item, {"reason": reason})
+
+    case_transition(actor=actor, case_id=item.case_id, action="unschedule", apply=apply)
     return item
 
 
@@ -490,33 +454,30 @@ def meeting_advice_record(*, actor, item_id, values):
     if not item.treating_physician_present or item.treating_physician_present == "no":
         raise ActionRefused(_("Record first that the treating physician or a representative who knows "
                               "the history was present for this patient (guideline section 2)."))
-    case = _lock_case(item.case_id, (CaseStatus.SCHEDULED, CaseStatus.DISCUSSED, CaseStatus.ACCEPTED))
-    if (AgendaItem.objects.filter(case=case, removed_at__isnull=True, added_at__gt=item.added_at)
-            .exclude(pk=item.pk).exists()):
-        raise ActionRefused(_("This case has since been placed on a later meeting; its advice is recorded "
-                              "there."))
     advice = getattr(item, "advice", None) or MeetingAdvice(item=item)
-    corrected = advice.pk is not None
-    if case.status == CaseStatus.ACCEPTED and not corrected:
-        raise ActionRefused(_("This is not possible in the current status of the case (%(status)s).")
-                            % {"status": case.get_status_display()})
-    for name in ADVICE_FIELDS:
-        setattr(advice, name, values.get(name, getattr(advice, name)))
-    advice.present_disciplines = present
-    advice.recorded_by = actor.user
-    advice._history_user = actor.user
-    advice.full_clean()
-    advice.save()
-    if item.discussed_at is None:
-        item.discussed_at = timezone.now()
-        item._history_user = actor.user
-        item.save(update_fields=["discussed_at"])
-    case.status = (CaseStatus.ACCEPTED if Decision.DISCUSS_AGAIN in advice.decisions
-                   else CaseStatus.DISCUSSED)
-    _bump(case, actor)
-    event_record(actor=actor, action="case.advice_corrected" if corrected else "case.advice_recorded",
-                 case=case, obj=advice, data={"decisions": list(advice.decisions)})
-    transaction.on_commit(lambda: notifications.advice_recorded(advice))
+    action = "correct_advice" if advice.pk is not None else "record_advice"
+    if Decision.DISCUSS_AGAIN in values["decisions"]:
+        action += "_discuss_again"
+
+    def apply(case, transition):
+        if (AgendaItem.objects.filter(case=case, removed_at__isnull=True, added_at__gt=item.added_at)
+                .exclude(pk=item.pk).exists()):
+            raise ActionRefused(_("This case has since been placed on a later meeting; its advice is recorded "
+                                  "there."))
+        for name in ADVICE_FIELDS:
+            setattr(advice, name, values.get(name, getattr(advice, name)))
+        advice.present_disciplines = present
+        advice.recorded_by = actor.user
+        advice._history_user = actor.user
+        advice.full_clean()
+        advice.save()
+        if item.discussed_at is None:
+            item.discussed_at = timezone.now()
+            item._history_user = actor.user
+            item.save(update_fields=["discussed_at"])
+        return Applied(advice, {"decisions": list(advice.decisions)})
+
+    case_transition(actor=actor, case_id=item.case_id, action=action, apply=apply)
     return advice
 
 
@@ -525,18 +486,18 @@ def plan_agreed_record(*, actor, advice_id, agreed_on, agreed):
     """The referrer records what was agreed with the patient: the MDO advises, the patient decides."""
     _require(agreed, _("Describe what was agreed with the patient."))
     advice = MeetingAdvice.objects.select_for_update().select_related("item").get(pk=advice_id)
-    case = _lock_case(advice.item.case_id, (CaseStatus.DISCUSSED, CaseStatus.PLAN_AGREED))
-    if agreed_on > timezone.localdate():
-        raise ActionRefused(_("This date lies in the future."))
-    if agreed_on < advice.item.meeting.date:
-        raise ActionRefused(_("The plan cannot be agreed before the meeting was held."))
-    advice.plan_agreed_on = agreed_on
-    advice.plan_agreed = agreed
-    advice.plan_agreed_by = actor.user
-    advice._history_user = actor.user
-    advice.save()
-    case.status = CaseStatus.PLAN_AGREED
-    _bump(case, actor)
-    event_record(actor=actor, action="case.plan_agreed", case=case, obj=advice,
-                 data={"agreed_on": agreed_on.isoformat()})
+
+    def apply(case, transition):
+        if agreed_on > timezone.localdate():
+            raise ActionRefused(_("This date lies in the future."))
+        if agreed_on < advice.item.meeting.date:
+            raise ActionRefused(_("The plan cannot be agreed before the meeting was held."))
+        advice.plan_agreed_on = agreed_on
+        advice.plan_agreed = agreed
+        advice.plan_agreed_by = actor.user
+        advice._history_user = actor.user
+        advice.save()
+        return Applied(advice, {"agreed_on": agreed_on.isoformat()})
+
+    case_transition(actor=actor, case_id=advice.item.case_id, action="agree_plan", apply=apply)
     return advice

@@ -6,9 +6,6 @@ app_name = "meetings"
 
 urlpatterns = [
     path("queue/", preconsult.queue, name="queue"),
-    path("cases/<uuid:case_id>/preconsult/<slug:action>/", preconsult.preconsult_action, name="preconsult"),
-    path("cases/<uuid:case_id>/schedule/", preconsult.schedule, name="schedule"),
-    path("cases/<uuid:case_id>/plan/", meetings.plan_agreed, name="plan_agreed"),
     path("meetings/", meetings.meeting_list, name="meeting_list"),
     path("meetings/new/", meetings.meeting_create, name="meeting_create"),
     path("meetings/<uuid:meeting_id>/", meetings.meeting_detail, name="meeting_detail"),

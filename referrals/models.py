@@ -15,7 +15,9 @@ from django.db.models.functions import Upper
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from referrals.validators import validate_bsn, validate_kps, validate_not_future
+from referrals.lifecycle import EDITABLE_STATUSES, PRECONSULT_QUEUE, CaseStatus
+from referrals.validators import validate_bsn, validate_not_future
+from triage.validators import validate_kps
 
 
 class Answer(models.TextChoices):
@@ -92,17 +94,6 @@ class Patient(models.Model):
         return f"{self.family_name}, {self.given_names}"
 
 
-class CaseStatus(models.TextChoices):
-    DRAFT = "draft", _("Draft")
-    SUBMITTED = "submitted", _("Submitted, awaiting pre-consultation")
-    INFO_REQUESTED = "info_requested", _("Information requested from the referrer")
-    ACCEPTED = "accepted", _("Pre-consultation done, to be scheduled")
-    SCHEDULED = "scheduled", _("Scheduled for a meeting")
-    DISCUSSED = "discussed", _("Discussed, advice recorded")
-    CLOSED = "closed", _("Closed: not for the neuro-oncology MDO")
-    PLAN_AGREED = "plan_agreed", _("Plan agreed with the patient")
-
-
 # The columns the case list and the pre-consultation queue show (with select_related of these
 # relations): a case row has some sixty columns, mostly clinical text no list displays.
 CASE_LIST_FIELDS = (
@@ -112,10 +103,6 @@ CASE_LIST_FIELDS = (
     "referring_physician__first_name", "referring_physician__last_name",
     "current_advice__outcome",
 )
-
-# States in which the referrer may still edit the intake.
-EDITABLE_STATUSES = {CaseStatus.DRAFT, CaseStatus.INFO_REQUESTED}
-
 
 class PresenterRole(models.TextChoices):
     TREATING_PHYSICIAN = "treating", _("Primary treating physician (hoofdbehandelaar)")
@@ -359,7 +346,7 @@ class Case(models.Model):
             # statuses, longest waiting first. Read in index order, its first page stops after
             # 25 rows instead of sorting the whole queue (docs/performance.md).
             models.Index(fields=["mdo_centre", "submitted_at", "id"], name="case_queue_waiting",
-                         condition=Q(status__in=["submitted", "info_requested", "accepted"])),
+                         condition=Q(status__in=[str(status) for status in PRECONSULT_QUEUE])),
         ]
         constraints = [
             models.CheckConstraint(
@@ -399,9 +386,6 @@ class Case(models.Model):
         # get_status_display() builds a dict of all choices on every call; lists show 25-30.
         return CaseStatus(self.status).label
 
-    @property
-    def is_symptomatic(self):
-        return Answer.YES in (self.neuro_deficit, self.epilepsy)
 
 
 class LesionRegion(models.TextChoices):

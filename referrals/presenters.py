@@ -5,9 +5,10 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Role
+from mdo.i18n import current_lang
 from referrals.intake import FORM_STEPS
 from referrals.models import Case, LesionMode
-from triage.presenters import current_lang, outcome_context
+from triage.presenters import outcome_context
 
 NOT_ANSWERED = object()
 
@@ -110,7 +111,7 @@ def case_rows(cases, user, today=None):
         if may_edit and case.is_editable:
             url = reverse("referrals:intake_step", args=[case.pk, "review"])
         else:
-            url = reverse("referrals:case_detail", args=[case.pk])
+            url = reverse("casefile:case_detail", args=[case.pk])
         advice = case.current_advice
         rows.append({
             "case": case,

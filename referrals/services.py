@@ -1,11 +1,11 @@
 """Every write to a patient, a case or its lesions goes through a function here.
 
-Each runs in one transaction, locks the case row, checks the version the user started from
-(optimistic locking: a stale edit is refused, never silently overwritten), and writes its
-audit records (Event + AccessLog) and history in the same transaction.
+Each runs in one transaction. A change of the case goes through
+referrals.transition.case_transition: it locks the case row, checks that the action may start
+from the case's state (referrals.lifecycle) and the version the user started from (optimistic
+locking: a stale edit is refused, never silently overwritten), and writes the history and the
+audit records (Event + AccessLog) in the same transaction.
 """
-
-from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -14,38 +14,18 @@ from django.utils.translation import gettext_lazy as _
 
 from audit.models import AccessAction
 from audit.services import event_record
-from meetings import notifications
 from referrals.intake import FORM_STEPS, STEPS_BY_KEY, open_questions
-from referrals.models import EDITABLE_STATUSES, Case, CaseStatus, Lesion, LesionMode, Patient
+from referrals.models import Case, Lesion, LesionMode, Patient
+from referrals.transition import Applied, StaleEdit, TransitionRefused, case_start, case_transition
 from triage.readiness import meeting_gaps
 from triage.services import advice_store
 
+# The case is no longer a draft (or an open request for information): the lifecycle refuses the
+# intake's actions. The name the intake's views catch.
+CaseNotEditable = TransitionRefused
 
-class CaseNotEditable(Exception):
-    """The case is no longer a draft (or an open request for information)."""
-
-    def __init__(self, case):
-        super().__init__(f"case {case.pk} is {case.status}")
-        self.case = case
-
-
-@dataclass
-class Change:
-    field: str
-    label: str
-    old: object
-    new: object
-
-
-class StaleEdit(Exception):
-    """Somebody saved the case after the user opened it. Nothing was written."""
-
-    def __init__(self, case, changes, changed_by, changed_at):
-        super().__init__(f"case {case.pk} changed since version was read")
-        self.case = case
-        self.changes = changes
-        self.changed_by = changed_by
-        self.changed_at = changed_at
+__all__ = ["CaseIncomplete", "CaseNotEditable", "StaleEdit", "case_create", "case_save_step", "case_submit",
+           "patient_for_referral"]
 
 
 class CaseIncomplete(Exception):
@@ -57,45 +37,8 @@ class CaseIncomplete(Exception):
 LESION_FIELDS = ("region", "side", "diameter_mm", "critical", "critical_site")
 
 
-def _lock_case(case_id):
-    return (
-        Case.objects.select_for_update(of=("self",))
-        .select_related("patient")
-        .get(pk=case_id)
-    )
-
-
-def _changes_since(case, version):
-    """What changed in the case since `version`, from its history (for the stale-edit message)."""
-    records = list(case.history.filter(version__gte=version).order_by("history_date", "history_id"))
-    old = next((r for r in records if r.version == version), None)
-    new = records[-1] if records else None
-    if old is None or new is None or old.history_id == new.history_id:
-        return [], getattr(new, "history_user", None), getattr(new, "history_date", None)
-    delta = new.diff_against(old, excluded_fields=["version", "updated_at"])
-    changes = [
-        Change(c.field, str(Case._meta.get_field(c.field).verbose_name), c.old, c.new)
-        for c in delta.changes
-    ]
-    return changes, new.history_user, new.history_date
-
-
-def _check_version(case, expected_version):
-    if expected_version != case.version:
-        changes, user, when = _changes_since(case, expected_version)
-        raise StaleEdit(case, changes, user, when)
-
-
-def _save_case(case, actor):
-    case.version += 1
-    case.completed_steps = [step.key for step in FORM_STEPS if step.is_completed(case)]
-    case._history_user = actor.user
-    # Each value is checked against its field's validators. The check constraints and the unique
-    # token are left to the database: Django would run one query per constraint on every save,
-    # and the forms have checked the same rules already (a violation is an IntegrityError).
-    case.full_clean(exclude=["patient", "referring_hospital", "mdo_centre", "referring_physician",
-                             "current_advice"], validate_unique=False, validate_constraints=False)
-    case.save()
+def _mark_completed_steps(case, lesions=None):
+    case.completed_steps = [step.key for step in FORM_STEPS if step.is_completed(case, lesions)]
 
 
 def _apply_patient(patient, values, actor):
@@ -176,18 +119,17 @@ def _draft_create(actor, hospital, patient_values, case_values, intake_token):
         referring_hospital=hospital,
         mdo_centre=hospital.centre,
         referring_physician=user,
-        status=CaseStatus.DRAFT,
-        version=0,
         intake_token=intake_token,
         **case_values,
     )
-    _save_case(case, actor)
-    if created:
-        event_record(actor=actor, action="patient.created", case=case, obj=patient,
-                     access_action=AccessAction.CREATE)
-    event_record(actor=actor, action="case.created", case=case, access_action=AccessAction.CREATE,
-                 data={"step": "patient"})
-    return case
+    _mark_completed_steps(case, [])
+
+    def patient_event(case):
+        if created:
+            event_record(actor=actor, action="patient.created", case=case, obj=patient,
+                         access_action=AccessAction.CREATE)
+
+    return case_start(actor=actor, case=case, before_event=patient_event, data={"step": "patient"})
 
 
 def _apply_lesions(case, rows, actor):
@@ -218,70 +160,58 @@ def _apply_lesions(case, rows, actor):
     return changed
 
 
-@transaction.atomic
 def case_save_step(*, actor, case_id, step_key, values, expected_version,
                    patient_values=None, lesions=None):
     """Store the answers of one intake step (a "next" or a "save draft")."""
     step = STEPS_BY_KEY[step_key]
-    case = _lock_case(case_id)
-    if case.status not in EDITABLE_STATUSES:
-        raise CaseNotEditable(case)
-    _check_version(case, expected_version)
-
     allowed = set(step.form_class._meta.fields) if step.form_class else set()
     unknown = set(values) - allowed
     if unknown:
         raise ValueError(f"fields {sorted(unknown)} do not belong to step {step_key}")
-    changed = sorted(name for name, value in values.items() if getattr(case, name) != value)
-    for name in changed:
-        setattr(case, name, values[name])
 
-    if patient_values is not None:
-        patient = case.patient
-        patient_changed = [n for n, v in patient_values.items() if getattr(patient, n) != v]
-        if patient_changed:
-            _apply_patient(patient, patient_values, actor)
-            event_record(actor=actor, action="patient.changed", case=case, obj=patient,
-                         data={"fields": sorted(patient_changed)})
-    # With many lesions the rows are not part of the answer (nothing reads them in that mode);
-    # they are kept, not deleted, so a switch back to a list loses nothing typed.
-    if lesions is not None and case.lesion_mode != LesionMode.MANY:
-        if _apply_lesions(case, lesions, actor):
-            changed.append("lesions")
+    def apply(case, transition):
+        changed = sorted(name for name, value in values.items() if getattr(case, name) != value)
+        for name in changed:
+            setattr(case, name, values[name])
+        if patient_values is not None:
+            patient = case.patient
+            patient_changed = [n for n, v in patient_values.items() if getattr(patient, n) != v]
+            if patient_changed:
+                _apply_patient(patient, patient_values, actor)
+                event_record(actor=actor, action="patient.changed", case=case, obj=patient,
+                             data={"fields": sorted(patient_changed)})
+        # With many lesions the rows are not part of the answer (nothing reads them in that mode);
+        # they are kept, not deleted, so a switch back to a list loses nothing typed.
+        if lesions is not None and case.lesion_mode != LesionMode.MANY:
+            if _apply_lesions(case, lesions, actor):
+                changed.append("lesions")
+        _mark_completed_steps(case)
+        return Applied(data={"step": step_key, "fields": changed})
 
-    _save_case(case, actor)
-    event_record(actor=actor, action="case.step_saved", case=case,
-                 data={"step": step_key, "fields": changed})
-    return case
+    return case_transition(actor=actor, case_id=case_id, action="save_step", apply=apply,
+                           expected_version=expected_version)[0]
 
 
-@transaction.atomic
 def case_submit(*, actor, case_id, expected_version):
     """Submit the referral: validate, store the triage advice, set the status, write history.
 
     A replayed or double-clicked submit finds the case no longer editable and changes nothing.
     """
-    case = _lock_case(case_id)
-    if case.status not in EDITABLE_STATUSES:
-        raise CaseNotEditable(case)
-    _check_version(case, expected_version)
-    lesions = list(case.lesions.all())
-    open_steps = open_questions(case, lesions)
-    if open_steps:
-        raise CaseIncomplete(open_steps)
 
-    resubmission = case.status == CaseStatus.INFO_REQUESTED
-    advice = advice_store(actor=actor, case=case, lesions=lesions, resubmission=resubmission)
-    case.current_advice = advice
-    case.meeting_gaps = meeting_gaps(case, lesions, advice.missing)
-    case.meeting_ready = not case.meeting_gaps
-    case.status = CaseStatus.SUBMITTED
-    if case.submitted_at is None:
-        case.submitted_at = timezone.now()
-    _save_case(case, actor)
-    event_record(
-        actor=actor, action="case.resubmitted" if resubmission else "case.submitted", case=case,
-        data={"advice": advice.outcome, "rule_set_version": advice.rule_set_version},
-    )
-    transaction.on_commit(lambda: notifications.case_submitted(case))
-    return case
+    def apply(case, transition):
+        lesions = list(case.lesions.all())
+        open_steps = open_questions(case, lesions)
+        if open_steps:
+            raise CaseIncomplete(open_steps)
+        advice = advice_store(actor=actor, case=case, lesions=lesions,
+                              resubmission=transition.action == "resubmit")
+        case.current_advice = advice
+        case.meeting_gaps = meeting_gaps(case, lesions, advice.missing)
+        case.meeting_ready = not case.meeting_gaps
+        if case.submitted_at is None:
+            case.submitted_at = timezone.now()
+        _mark_completed_steps(case, lesions)
+        return Applied(data={"advice": advice.outcome, "rule_set_version": advice.rule_set_version})
+
+    return case_transition(actor=actor, case_id=case_id, action=("submit", "resubmit"), apply=apply,
+                           expected_version=expected_version)[0]

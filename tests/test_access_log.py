@@ -55,15 +55,15 @@ class TestEveryAccessWritesACompleteRow:
         searched = submitted_case(referrer)
         cases = [
             (referrer, reverse("referrals:case_list"), "list", case),
-            (referrer, reverse("referrals:case_detail", args=[case.pk]), "read", case),
-            (referrer, reverse("referrals:case_timeline", args=[case.pk]), "read", case),
+            (referrer, reverse("casefile:case_detail", args=[case.pk]), "read", case),
+            (referrer, reverse("casefile:case_timeline", args=[case.pk]), "read", case),
             (neuro_oncologist, reverse("meetings:queue") + f"?q={searched.patient.patient_number}", "search",
              searched),
             (chair, reverse("meetings:meeting_detail", args=[item.meeting_id]), "list", case),
             (chair, reverse("meetings:agenda_print", args=[item.meeting_id]), "print", case),
             (chair, reverse("meetings:agenda_pdf", args=[item.meeting_id]), "export", case),
             (chair, reverse("meetings:item_advice", args=[item.pk]), "read", case),
-            (outsider, reverse("referrals:case_detail", args=[case.pk]), "read", case),
+            (outsider, reverse("casefile:case_detail", args=[case.pk]), "read", case),
         ]
         for user, url, action, shown in cases:
             before = last_id()
@@ -92,7 +92,7 @@ class TestEveryAccessWritesACompleteRow:
         case = submitted_case(referrer)
         before = last_id()
         response = client_from(neuro_oncologist).post(
-            reverse("meetings:preconsult", args=[case.pk, "override"]), {"outcome": "", "reason": ""})
+            reverse("casefile:preconsult", args=[case.pk, "override"]), {"outcome": "", "reason": ""})
         assert response.status_code == 400 and case.patient.family_name in response.content.decode()
         rows = only_new(before, case=case)
         assert [row.action for row in rows] == ["read"]
@@ -106,7 +106,7 @@ class TestEveryAccessWritesACompleteRow:
         case = item.case
         before = last_id()
         yesterday = (item.meeting.date - datetime.timedelta(days=1)).isoformat()
-        response = client_from(referrer).post(reverse("meetings:plan_agreed", args=[case.pk]),
+        response = client_from(referrer).post(reverse("casefile:plan_agreed", args=[case.pk]),
                                               {"agreed_on": yesterday, "agreed": "Akkoord met SRT"})
         assert response.status_code == 400 and case.patient.family_name in response.content.decode()
         rows = only_new(before, case=case)
@@ -131,7 +131,7 @@ class TestEveryAccessWritesACompleteRow:
         patient = item.case.patient
         patient.bsn = "111222333"
         patient.save()
-        client_from(referrer).get(reverse("referrals:case_detail", args=[item.case.pk]))
+        client_from(referrer).get(reverse("casefile:case_detail", args=[item.case.pk]))
         client_from(neuro_oncologist).get(reverse("meetings:queue"), {"q": patient.patient_number})
         client_from(chair).get(reverse("meetings:agenda_pdf", args=[item.meeting_id]))
         logged = repr(list(AccessLog.objects.values_list())) + repr(list(Event.objects.values_list()))
@@ -245,7 +245,7 @@ class TestClientAddress:
         case = submitted_case(referrer)
         client = verified_login(Client(REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR=f"10.9.9.9, {CLIENT}"),
                                 referrer)
-        client.get(reverse("referrals:case_detail", args=[case.pk]))
+        client.get(reverse("casefile:case_detail", args=[case.pk]))
         assert AccessLog.objects.filter(case=case, action="read").get().client_ip == CLIENT
 
 

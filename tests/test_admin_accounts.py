@@ -87,7 +87,7 @@ class TestOwnAccount:
         assert list(admin_user.groups.values_list("name", flat=True)) == ["admin"]
         assert not admin_user.user_permissions.exists()
         assert not cases_visible_to(admin_user).exists()
-        assert administrator.get(reverse("referrals:case_detail", args=[case.pk])).status_code == 404
+        assert administrator.get(reverse("casefile:case_detail", args=[case.pk])).status_code == 404
 
     def test_an_administrator_cannot_take_away_their_own_staff_flag(self, administrator, admin_user):
         # Leaving the box out of the POST is how a browser says "unticked".

@@ -97,7 +97,7 @@ class TestSubmit:
 
         for case, response in zip(cases, responses, strict=True):
             assert response.status_code == 302
-            assert response["Location"] == reverse("referrals:case_detail", args=[case.pk])
+            assert response["Location"] == reverse("casefile:case_detail", args=[case.pk])
             assert messages_of(response) == ["De casus is ingediend. Het advies staat hieronder."]
             case.refresh_from_db()
             assert case.status == CaseStatus.SUBMITTED
@@ -154,7 +154,7 @@ class TestSchedule:
         cases = [submitted_case(referrer) for _ in range(10)]
         versions = {case.pk: case.version for case in cases}
         calls = [post(logged_in(chair if index % 2 else neuro_oncologist),
-                      reverse("meetings:schedule", args=[case.pk]), {"meeting": meeting.pk})
+                      reverse("casefile:schedule", args=[case.pk]), {"meeting": meeting.pk})
                  for index, case in enumerate(cases)]
 
         responses = in_parallel(calls)
@@ -182,7 +182,7 @@ class TestSchedule:
     def test_one_case_placed_on_two_meetings_at_once_lands_on_one(self, referrer, chair, neuro_oncologist):
         first, second = planned_meeting(chair, days_ahead=7), planned_meeting(chair, days_ahead=14)
         case = submitted_case(referrer)
-        url = reverse("meetings:schedule", args=[case.pk])
+        url = reverse("casefile:schedule", args=[case.pk])
 
         responses = in_parallel([post(logged_in(chair), url, {"meeting": first.pk}),
                                  post(logged_in(neuro_oncologist), url, {"meeting": second.pk})])

@@ -480,13 +480,13 @@ class TestFailingQueries:
     def test_each_pre_consultation_action(self, referrer, neuro_oncologist, action, data):
         case = submitted_case(referrer)
         client = verified_login(Client(), neuro_oncologist)
-        sweep(client, "post", reverse("meetings:preconsult", args=[case.pk, action]), data)
+        sweep(client, "post", reverse("casefile:preconsult", args=[case.pk, action]), data)
 
     def test_placing_a_case_on_the_agenda(self, referrer, chair):
         case = submitted_case(referrer)
         meeting = planned_meeting(chair)
         client = verified_login(Client(), chair)
-        sweep(client, "post", reverse("meetings:schedule", args=[case.pk]), {"meeting": meeting.pk})
+        sweep(client, "post", reverse("casefile:schedule", args=[case.pk]), {"meeting": meeting.pk})
 
     def test_a_weekly_series_of_meetings(self, chair):
         client = verified_login(Client(), chair)

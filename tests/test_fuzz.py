@@ -441,7 +441,7 @@ class TestPreconsultation:
         def body(action, data, encoding, raw):
             before = db_state()
             with rolled_back(client):
-                response = send(client, "post", reverse("meetings:preconsult", args=[case.pk, action]), data,
+                response = send(client, "post", reverse("casefile:preconsult", args=[case.pk, action]), data,
                                 encoding, raw)
                 if judge(response):
                     assert db_state() == before
@@ -460,7 +460,7 @@ class TestPreconsultation:
         scheduled_case(referrer, chair, full)
         far = planned_meeting(UserFactory(role=Role.CHAIR, hospital=CentreFactory()), days_ahead=7)
         verified_login(client, chair)
-        fuzz_form(client, "schedule", "post", reverse("meetings:schedule", args=[case.pk]),
+        fuzz_form(client, "schedule", "post", reverse("casefile:schedule", args=[case.pk]),
                   {"meeting": str(meeting.pk)}, choices={"meeting": [str(full.pk), str(far.pk), "", "1"]})
 
 
@@ -574,7 +574,7 @@ class TestAgendaItems:
         Meeting.objects.filter(pk=item.meeting_id).update(date=timezone.localdate() - datetime.timedelta(days=3))
         verified_login(client, referrer)
         today = timezone.localdate()
-        fuzz_form(client, "plan", "post", reverse("meetings:plan_agreed", args=[item.case_id]),
+        fuzz_form(client, "plan", "post", reverse("casefile:plan_agreed", args=[item.case_id]),
                   {"agreed_on": today.isoformat(), "agreed": "SRT, start volgende week"},
                   choices={"agreed_on": [(today + datetime.timedelta(days=1)).isoformat(),
                                          (today - datetime.timedelta(days=30)).isoformat(), "9999-12-31"],

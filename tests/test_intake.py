@@ -470,7 +470,7 @@ class TestSubmit:
     def test_it_submits_stores_the_advice_and_locks_the_case(self, referrer_client, referrer):
         case = draft_of(referrer)
         response = self.submit(referrer_client, case)
-        assert response["Location"] == reverse("referrals:case_detail", args=[case.pk])
+        assert response["Location"] == reverse("casefile:case_detail", args=[case.pk])
         case.refresh_from_db()
         assert case.status == CaseStatus.SUBMITTED
         assert case.submitted_at is not None
@@ -506,7 +506,7 @@ class TestSubmit:
     def test_a_submitted_case_is_read_only_for_the_referrer(self, referrer_client, referrer):
         case = draft_of(referrer, status=CaseStatus.SUBMITTED, submitted_at=timezone.now())
         response = referrer_client.get(step_url(case, "clinical"))
-        assert response["Location"] == reverse("referrals:case_detail", args=[case.pk])
+        assert response["Location"] == reverse("casefile:case_detail", args=[case.pk])
         response = post_step(referrer_client, case, "clinical", {**STEP_DATA["clinical"], "kps": "30"})
         assert response.status_code == 302
         case.refresh_from_db()
@@ -515,7 +515,7 @@ class TestSubmit:
     def test_the_case_page_shows_answers_lesions_and_advice(self, referrer_client, referrer):
         case = draft_of(referrer)
         self.submit(referrer_client, case)
-        response = referrer_client.get(reverse("referrals:case_detail", args=[case.pk]))
+        response = referrer_client.get(reverse("casefile:case_detail", args=[case.pk]))
         content = response.content.decode()
         assert "Bespreken in neuro-oncologisch MDO" in content or "neuro-oncologisch MDO" in content
         assert "Oncologische voorgeschiedenis" in content
@@ -528,7 +528,7 @@ class TestOutsiders:
 
     def urls(self, case):
         return [
-            ("get", reverse("referrals:case_detail", args=[case.pk])),
+            ("get", reverse("casefile:case_detail", args=[case.pk])),
             ("get", step_url(case, "patient")),
             ("get", step_url(case, "clinical")),
             ("get", step_url(case, "review")),
@@ -551,7 +551,7 @@ class TestOutsiders:
     def test_the_mdo_does_not_see_drafts(self, client, referrer, neuro_oncologist):
         case = draft_of(referrer)
         verified_login(client, neuro_oncologist)
-        assert client.get(reverse("referrals:case_detail", args=[case.pk])).status_code == 404
+        assert client.get(reverse("casefile:case_detail", args=[case.pk])).status_code == 404
 
     def test_the_mdo_sees_submitted_cases_of_its_region_only(self, client, referrer, neuro_oncologist,
                                                               other_centre_hospital):
@@ -559,8 +559,8 @@ class TestOutsiders:
         theirs = CaseFactory(patient=PatientFactory(hospital=other_centre_hospital),
                              status=CaseStatus.SUBMITTED, submitted_at=timezone.now())
         verified_login(client, neuro_oncologist)
-        assert client.get(reverse("referrals:case_detail", args=[ours.pk])).status_code == 200
-        assert client.get(reverse("referrals:case_detail", args=[theirs.pk])).status_code == 404
+        assert client.get(reverse("casefile:case_detail", args=[ours.pk])).status_code == 200
+        assert client.get(reverse("casefile:case_detail", args=[theirs.pk])).status_code == 404
 
     def test_the_case_list_shows_only_the_own_hospital(self, client, referrer, outsider):
         draft_of(referrer)
@@ -570,7 +570,7 @@ class TestOutsiders:
 
     def test_anonymous_users_are_sent_to_login(self, client, referrer):
         case = draft_of(referrer)
-        response = client.get(reverse("referrals:case_detail", args=[case.pk]))
+        response = client.get(reverse("casefile:case_detail", args=[case.pk]))
         assert response.status_code == 302 and "/accounts/login/" in response["Location"]
 
 

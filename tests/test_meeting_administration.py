@@ -210,7 +210,7 @@ class TestTheAdministratorNeverSeesAPatient:
                                  {"name": "Dr. X", "discipline": "neurology", "mode": "on_site"}).status_code == 403
         assert admin_client.post(reverse("meetings:meeting_status", args=[meeting.pk]),
                                  {"status": "held"}).status_code == 404
-        assert admin_client.get(reverse("referrals:case_detail", args=[cases[0].pk])).status_code == 404
+        assert admin_client.get(reverse("casefile:case_detail", args=[cases[0].pk])).status_code == 404
 
     def test_the_administrator_changes_the_meeting_and_sees_no_patient_in_the_answer(
             self, admin_client, admin_user, chair, meeting_with_patients, mailoutbox,

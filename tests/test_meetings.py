@@ -19,7 +19,7 @@ pytestmark = pytest.mark.django_db
 
 
 def case_url(case):
-    return reverse("referrals:case_detail", args=[case.pk])
+    return reverse("casefile:case_detail", args=[case.pk])
 
 
 class TestQueue:
@@ -88,7 +88,7 @@ class TestQueue:
 
 class TestPreconsultation:
     def post(self, client, case, action, data):
-        return client.post(reverse("meetings:preconsult", args=[case.pk, action]), data)
+        return client.post(reverse("casefile:preconsult", args=[case.pk, action]), data)
 
     def test_accept_records_who_when_and_reason(self, client, referrer, neuro_oncologist):
         case = submitted_case(referrer)
@@ -207,7 +207,7 @@ class TestAgenda:
         verified_login(client, chair)
         page = client.get(case_url(case))
         assert page.context["proposed_meeting"] == later
-        response = client.post(reverse("meetings:schedule", args=[case.pk]), {"meeting": later.pk})
+        response = client.post(reverse("casefile:schedule", args=[case.pk]), {"meeting": later.pk})
         assert response.status_code == 302
         case.refresh_from_db()
         assert case.status == CaseStatus.SCHEDULED
@@ -220,7 +220,7 @@ class TestAgenda:
         verified_login(client, chair)
         page = client.get(case_url(case)).content.decode()
         assert "KPS" in page and "schedule-form" not in page
-        client.post(reverse("meetings:schedule", args=[case.pk]), {"meeting": meeting.pk})
+        client.post(reverse("casefile:schedule", args=[case.pk]), {"meeting": meeting.pk})
         assert not AgendaItem.objects.exists()
         with pytest.raises(services.NotReadyForMeeting) as exc:
             services.case_schedule(actor=Actor(user=chair), case_id=case.pk, meeting_id=meeting.pk)
@@ -338,11 +338,11 @@ class TestAttendanceQuorumAdvice:
         page = client.get(case_url(item.case)).content.decode()
         assert "SRT 3x8 Gy" in page
         future = (timezone.localdate() + datetime.timedelta(days=2)).isoformat()
-        client.post(reverse("meetings:plan_agreed", args=[item.case.pk]),
+        client.post(reverse("casefile:plan_agreed", args=[item.case.pk]),
                     {"agreed_on": future, "agreed": "Akkoord met SRT"})
         item.case.refresh_from_db()
         assert item.case.status == CaseStatus.DISCUSSED
-        client.post(reverse("meetings:plan_agreed", args=[item.case.pk]),
+        client.post(reverse("casefile:plan_agreed", args=[item.case.pk]),
                     {"agreed_on": timezone.localdate().isoformat(), "agreed": "Akkoord met SRT"})
         item.case.refresh_from_db()
         assert item.case.status == CaseStatus.PLAN_AGREED
@@ -417,7 +417,7 @@ class TestDiscussAgain:
         assert [meeting["pk"] for meeting in page.context["schedule_choices"]] == [later.pk]
         with pytest.raises(services.ActionRefused):
             services.case_schedule(actor=Actor(user=chair), case_id=case.pk, meeting_id=first.meeting_id)
-        response = client.post(reverse("meetings:schedule", args=[case.pk]), {"meeting": later.pk})
+        response = client.post(reverse("casefile:schedule", args=[case.pk]), {"meeting": later.pk})
         assert response.status_code == 302
         case.refresh_from_db()
         assert case.status == CaseStatus.SCHEDULED

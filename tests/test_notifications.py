@@ -14,7 +14,7 @@ from django.utils import translation
 from accounts.models import Role
 from audit.actor import Actor
 from audit.models import Event
-from meetings import notifications
+from casefile import notifications
 from meetings import services as meeting_services
 from meetings.models import PreconsultAction, Preconsultation
 from referrals.services import case_submit
@@ -32,7 +32,7 @@ def site_url(settings):
 
 
 def case_link(case):
-    return SITE_URL + reverse("referrals:case_detail", args=[case.pk])
+    return SITE_URL + reverse("casefile:case_detail", args=[case.pk])
 
 
 def assert_no_patient_data(message, case):
@@ -274,9 +274,9 @@ class TestFailures:
             self, referrer, neuro_oncologist, settings, caplog):
         case = submitted_case(referrer)
         use_smtp(settings, free_port())  # nothing listens there
-        with caplog.at_level(logging.WARNING, logger="meetings.notifications"):
+        with caplog.at_level(logging.WARNING, logger="casefile.notifications"):
             assert notifications.info_requested(request_info(case, neuro_oncologist)) == 0
-        record = next(r for r in caplog.records if r.name == "meetings.notifications")
+        record = next(r for r in caplog.records if r.name == "casefile.notifications")
         assert record.levelno == logging.WARNING
         assert str(case.pk) in record.getMessage()
         for value in (case.patient.family_name, case.patient.patient_number, "KPS"):
@@ -300,7 +300,7 @@ class TestFailures:
             raise ValueError(f"cannot handle {case.patient.family_name}")
 
         monkeypatch.setattr(notifications, "send_mass_mail", explode)
-        with caplog.at_level(logging.WARNING, logger="meetings.notifications"):
+        with caplog.at_level(logging.WARNING, logger="casefile.notifications"):
             assert notifications.case_submitted(case) == 0
         assert "ValueError" in caplog.text
         assert case.patient.family_name not in caplog.text

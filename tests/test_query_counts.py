@@ -188,7 +188,7 @@ class TestListPages:
     def test_the_access_log_of_a_patient(self, client, referrer, centre, neuro_oncologist):
         case = submitted_case(referrer)
         officer = UserFactory(hospital=centre, role=Role.PRIVACY_OFFICER)
-        url = reverse("referrals:case_detail", args=[case.pk])
+        url = reverse("casefile:case_detail", args=[case.pk])
         readers = [verified_login(type(client)(), user) for user in (referrer, neuro_oncologist)]
         start = AccessLog.objects.filter(patient=case.patient).count()
 
@@ -215,7 +215,7 @@ class TestCasePage:
 
         add(FEW)
         verified_login(client, referrer)
-        assert_same_cost(client, reverse("referrals:case_detail", args=[case.pk]), add)
+        assert_same_cost(client, reverse("casefile:case_detail", args=[case.pk]), add)
 
     def test_the_imaging_step_with_many_lesions(self, client, referrer):
         case = draft(referrer, with_lesion=False)
@@ -260,7 +260,7 @@ class TestCasePage:
 
         add(FEW)
         verified_login(client, neuro_oncologist)
-        assert_same_cost(client, reverse("referrals:case_detail", args=[case.pk]), add)
+        assert_same_cost(client, reverse("casefile:case_detail", args=[case.pk]), add)
 
     def test_the_case_page_after_the_meeting(self, client, referrer, chair):
         meeting = planned_meeting(chair, capacity_cases=100)
@@ -278,7 +278,7 @@ class TestCasePage:
 
         meeting_services.meeting_advice_record(actor=Actor(user=chair), item_id=item.pk, values=ADVICE)
         verified_login(client, referrer)
-        assert_same_cost(client, reverse("referrals:case_detail", args=[case.pk]), add)
+        assert_same_cost(client, reverse("casefile:case_detail", args=[case.pk]), add)
 
     def test_the_case_timeline(self, client, referrer):
         case = draft(referrer)
@@ -291,7 +291,7 @@ class TestCasePage:
 
         add(FEW)
         verified_login(client, referrer)
-        assert_same_cost(client, reverse("referrals:case_timeline", args=[case.pk]), add)
+        assert_same_cost(client, reverse("casefile:case_timeline", args=[case.pk]), add)
 
 
 def test_a_week_of_meetings_in_the_past_does_not_change_the_meeting_list(client, chair):

@@ -317,7 +317,7 @@ class TestDeployment:
 class TestPrivacy:
     def test_case_urls_carry_no_sequence_or_patient_data(self, referrer):
         case = submitted_case(referrer)
-        url = reverse("referrals:case_detail", args=[case.pk])
+        url = reverse("casefile:case_detail", args=[case.pk])
         assert str(case.pk) in url and len(str(case.pk)) == 36
         assert case.patient.patient_number not in url
 
@@ -482,7 +482,7 @@ class TestPrivacyOfficerPage:
             "date_from": today, "date_to": today})
         assert response.status_code == 200
         users = {entry.username for entry in response.context["page"].object_list}
-        from audit.views import _period
+        from privacy.views import _period
         b, f = _period(timezone.localdate(), timezone.localdate())
         assert {referrer.username, neuro_oncologist.username} <= users
         assert AccessLog.objects.filter(user=officer, patient=case.patient, object_type="access_log").exists()

@@ -13,7 +13,7 @@ from meetings import services as meeting_services
 from referrals import services as referral_services
 from referrals.models import CaseStatus
 from referrals.presenters import mask_bsn
-from referrals.timeline import build_timeline
+from casefile.timeline import build_timeline
 from tests.conftest import verified_login
 from tests.factories import CaseFactory, PatientFactory
 from tests.workflow import ADVICE, planned_meeting, register_quorum
@@ -26,7 +26,7 @@ LESION = {"region": "frontal", "side": "left", "diameter_mm": 14, "critical": Fa
 
 
 def timeline_url(case):
-    return reverse("referrals:case_timeline", args=[case.pk])
+    return reverse("casefile:case_timeline", args=[case.pk])
 
 
 def english(client):

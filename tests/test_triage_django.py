@@ -155,7 +155,7 @@ class TestExplanation:
         case = CaseFactory(patient=PatientFactory(hospital=user.hospital), referring_physician=user, **answers)
         submit(case, user)
         verified_login(client, user)
-        return client.get(reverse("referrals:case_detail", args=[case.pk])).content.decode()
+        return client.get(reverse("casefile:case_detail", args=[case.pk])).content.decode()
 
     def test_the_path_quotes_the_footnote_from_the_guideline(self, client, referrer):
         content = self.page(client, referrer)
@@ -186,7 +186,7 @@ class TestExplanation:
         client.post(reverse("set_language"), {"language": "en", "next": "/"})
         case = CaseFactory(patient=PatientFactory(hospital=referrer.hospital), referring_physician=referrer)
         submit(case, referrer)
-        content = client.get(reverse("referrals:case_detail", args=[case.pk])).content.decode()
+        content = client.get(reverse("casefile:case_detail", args=[case.pk])).content.decode()
         assert "How the guideline leads to this advice" in content
         assert "Critical location?" in content or "critical location" in content.lower()
 
@@ -268,7 +268,7 @@ def test_stored_advice_is_shown_as_given_after_the_rules_change(client, referrer
     submit(case, referrer)
     thresholds_update(actor=Actor(user=admin_user), values={"kps_min": 80})
     verified_login(client, referrer)
-    content = client.get(reverse("referrals:case_detail", args=[case.pk])).content.decode()
+    content = client.get(reverse("casefile:case_detail", args=[case.pk])).content.decode()
     assert "kps&gt;=70" in content or "kps>=70" in content
     # The advice, its path and its diagram are those of the day it was given, not recomputed.
     assert 'data-outcome="NEURO_ONC_MDO"' in content
@@ -299,13 +299,13 @@ class TestEarlierAdvicePage:
             self, client, referrer, admin_user, neuro_oncologist):
         case, first = self.two_advices(referrer, admin_user, neuro_oncologist)
         verified_login(client, referrer)
-        response = client.get(reverse("referrals:case_advice", args=[case.pk, first.pk]))
+        response = client.get(reverse("casefile:case_advice", args=[case.pk, first.pk]))
         assert response.status_code == 200
         content = response.content.decode()
         assert "Een eerder advies, precies zoals het toen is gegeven" in content
         assert 'data-outcome="NEURO_ONC_MDO"' in content and "kps&gt;=70" in content
         assert "KPS ≥ 70 en prognose &gt; 3 maanden?" in content
-        current = client.get(reverse("referrals:case_advice", args=[case.pk, case.current_advice.pk]))
+        current = client.get(reverse("casefile:case_advice", args=[case.pk, case.current_advice.pk]))
         assert "Dit is het geldende advies voor deze casus." in current.content.decode()
         assert f'data-outcome="{case.current_advice.outcome}"' in current.content.decode()
         assert case.current_advice.outcome != "NEURO_ONC_MDO"
@@ -313,14 +313,14 @@ class TestEarlierAdvicePage:
     def test_the_timeline_links_to_each_advice(self, client, referrer, admin_user, neuro_oncologist):
         case, first = self.two_advices(referrer, admin_user, neuro_oncologist)
         verified_login(client, referrer)
-        content = client.get(reverse("referrals:case_timeline", args=[case.pk])).content.decode()
+        content = client.get(reverse("casefile:case_timeline", args=[case.pk])).content.decode()
         for advice in case.advices.all():
-            assert f'href="{reverse("referrals:case_advice", args=[case.pk, advice.pk])}"' in content
+            assert f'href="{reverse("casefile:case_advice", args=[case.pk, advice.pk])}"' in content
 
     def test_another_hospital_gets_404(self, client, referrer, admin_user, neuro_oncologist, outsider):
         case, first = self.two_advices(referrer, admin_user, neuro_oncologist)
         verified_login(client, outsider)
-        assert client.get(reverse("referrals:case_advice", args=[case.pk, first.pk])).status_code == 404
+        assert client.get(reverse("casefile:case_advice", args=[case.pk, first.pk])).status_code == 404
 
     def test_an_advice_of_another_case_gets_404(self, client, referrer):
         case = CaseFactory(patient=PatientFactory(hospital=referrer.hospital), referring_physician=referrer)
@@ -329,4 +329,4 @@ class TestEarlierAdvicePage:
         submit(other, referrer)
         verified_login(client, referrer)
         other_advice = Advice.objects.get(case=other)
-        assert client.get(reverse("referrals:case_advice", args=[case.pk, other_advice.pk])).status_code == 404
+        assert client.get(reverse("casefile:case_advice", args=[case.pk, other_advice.pk])).status_code == 404

@@ -13,6 +13,7 @@ from triage.engine import (
     FactsError,
     Result,
     Thresholds,
+    answer_word,
     evaluate,
     facts_from_dict,
     footnote_ref,
@@ -32,7 +33,6 @@ _WORDS = {
         "explanation": "Toelichting", "route": "Route", "missing": "Ontbrekende gegevens",
         "deciding": "Bepalend voor de uitkomst", "endpoints": "Eindpunt",
         "version": "Regelset", "none": "geen",
-        "answers": {"yes": "ja", "no": "nee", "unknown": "onbekend"},
         "empty": "Lege lijst: geen adviezen.",
         "policy": "Ontbrekende gegevens: elk mogelijk antwoord is nagegaan (beleid van deze "
                   "toepassing, geen tekst van de leidraad).",
@@ -44,7 +44,6 @@ _WORDS = {
         "explanation": "Explanation", "route": "Route", "missing": "Missing facts",
         "deciding": "Deciding the outcome", "endpoints": "Endpoint",
         "version": "Rule set", "none": "none",
-        "answers": {"yes": "yes", "no": "no", "unknown": "unknown"},
         "empty": "Empty list: no advice.",
         "policy": "Missing facts: every possible answer was tried (this application's policy, "
                   "not guideline text).",
@@ -143,7 +142,7 @@ def describe(result: Result, lang: str = "nl") -> str:
         f"{words['route']}:",
     ]
     for step in result.trace:
-        line = f"  {step.node}: {step.question(lang)} → {words['answers'][step.answer]}"
+        line = f"  {step.node}: {step.question(lang)} → {answer_word(step.answer, lang)}"
         note = step.note(lang)
         ref = footnote_ref(step.footnote, lang) if step.footnote else ""
         if note or ref:

@@ -19,6 +19,7 @@ from triage.engine import (
     OUTCOMES,
     Result,
     Thresholds,
+    answer_word,
     format_number,
 )
 
@@ -48,7 +49,7 @@ _UNKNOWN_STROKE = "#9b2c2c"
 
 _WORDS = {
     "nl": {
-        "yes": "ja", "no": "nee", "endpoint": "▼ uitkomst",
+        "endpoint": "▼ uitkomst",
         "A": "Stroomschema A: asymptomatische hersenmetastasen (Bijlage 1)",
         "S": "Stroomschema S: symptomatische hersenmetastasen (Bijlage 2)",
         None: "Vóór het stroomschema: behandelwens, radiatienecrose, symptomen",
@@ -58,10 +59,9 @@ _WORDS = {
         "legend_path": "gevolgde route", "legend_unknown": "ontbrekend gegeven",
         "legend_end": "uitkomst", "outcome": "Uitkomst", "route": "Route",
         "thresholds": "Drempels: KPS ≥ {kps}; prognose > {prog} maanden; diameter > {diam} mm",
-        "answers": {"yes": "ja", "no": "nee", "unknown": "onbekend"},
     },
     "en": {
-        "yes": "yes", "no": "no", "endpoint": "▼ outcome",
+        "endpoint": "▼ outcome",
         "A": "Flowchart A: asymptomatic brain metastases (Appendix 1)",
         "S": "Flowchart S: symptomatic brain metastases (Appendix 2)",
         None: "Before the flowchart: wish for treatment, radiation necrosis, symptoms",
@@ -71,7 +71,6 @@ _WORDS = {
         "legend_path": "route taken", "legend_unknown": "missing fact",
         "legend_end": "outcome", "outcome": "Outcome", "route": "Route",
         "thresholds": "Thresholds: KPS ≥ {kps}; prognosis > {prog} months; diameter > {diam} mm",
-        "answers": {"yes": "yes", "no": "no", "unknown": "unknown"},
     },
 }
 
@@ -199,14 +198,14 @@ def render_svg(chart: str | None, result: Result | None = None, lang: str = "nl"
     ]
     if result is not None:
         route = "; ".join(
-            f"{step.node}: {words['answers'].get(step.answer, step.answer)}"
+            f"{step.node}: {answer_word(step.answer, lang)}"
             for step in result.trace
         )
         out.append(f"<desc>{escape(words['route'])}: {escape(route)}</desc>")
     out.append(f'<text x="10" y="26" font-size="16" font-weight="bold" '
                f'fill="{_INK}">{escape(words[chart])}</text>')
     for source, answer, target, route in _EDGES[chart]:
-        out.append(_edge(boxes[source], answer, boxes[target], route, state, words))
+        out.append(_edge(boxes[source], answer, boxes[target], route, state, lang))
     for box in boxes.values():
         out.append(_box(box, state, words))
     out.append(_footer(height, thresholds, lang, result is not None))
@@ -345,7 +344,7 @@ def _box(box: _Box, state: _RouteState, words) -> str:
     return "".join(parts)
 
 
-def _edge(source: _Box, answer, target: _Box, route, state: _RouteState, words) -> str:
+def _edge(source: _Box, answer, target: _Box, route, state: _RouteState, lang) -> str:
     points = _route_points(source, target, route)
     taken = (source.id, answer) in state.edges
     colour, width = (_INK, 3.5) if taken else ("#718096", 1.5)
@@ -366,7 +365,7 @@ def _edge(source: _Box, answer, target: _Box, route, state: _RouteState, words) 
             anchor = "start" if x1 > x0 else "end"
         parts.append(
             f'<text x="{_n(lx)}" y="{_n(ly)}" text-anchor="{anchor}" font-weight="bold" '
-            f'fill="{colour}">{escape(words[answer])}</text>'
+            f'fill="{colour}">{escape(answer_word(answer, lang))}</text>'
         )
     parts.append("</g>")
     return "".join(parts)

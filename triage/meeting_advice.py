@@ -1,7 +1,7 @@
-"""The clinical rules for the meeting's advice. Pure Python, like the engine: which decisions
-cannot be given together, and which follow-up spec §7 proposes after each chart.
+"""The clinical rules for the meeting's advice (no database, no request): which decisions cannot
+be given together, and which follow-up spec §7 proposes after each chart.
 
-The meeting's advice is a set of decisions (meetings.models.Decision). Most combinations are
+The meeting's advice is a set of decisions (triage.codes.Decision). Most combinations are
 advice a clinician gives: resection and then whole-brain radiotherapy, SRT with a switch of
 systemic therapy, systemic therapy with MRI surveillance, further diagnostics and discussing the
 case again. Two are not:
@@ -12,11 +12,14 @@ case again. Two are not:
   operation twice, and leave open whether the cavity is irradiated: one of the two is meant.
 """
 
-SUPPORTIVE = "supportive"
+from triage.codes import Decision, FollowUp
+
+SUPPORTIVE = Decision.SUPPORTIVE
 # What best supportive care excludes: every active treatment, and surveillance with MRI.
-EXCLUDED_BY_SUPPORTIVE = ("srt", "resection", "resection_srt", "wbrt", "systemic", "watchful_waiting")
+EXCLUDED_BY_SUPPORTIVE = (Decision.SRT, Decision.RESECTION, Decision.RESECTION_SRT, Decision.WBRT,
+                          Decision.SYSTEMIC, Decision.WATCHFUL_WAITING)
 # Pairs of which one is meant: choosing both says the same twice, or contradicts itself.
-ONE_OF = (("resection", "resection_srt"),)
+ONE_OF = ((Decision.RESECTION, Decision.RESECTION_SRT),)
 
 SUPPORTIVE_WITH_ACTIVE = "supportive_with_active"
 ONE_OF_TWO = "one_of_two"
@@ -41,8 +44,8 @@ def conflicts(decisions):
 
 # Spec §7: after the asymptomatic chart, follow-up preferably at the treating physician; after the
 # symptomatic chart, preferably at a neurologist with neuro-oncological expertise; brain MRI every
-# 3-4 months in both. The codes are those of meetings.models.FollowUp.
-FOLLOW_UP_BY_CHART = {"A": "treating_mri", "S": "neurology_mri"}
+# 3-4 months in both.
+FOLLOW_UP_BY_CHART = {"A": FollowUp.TREATING_MRI, "S": FollowUp.NEUROLOGY_MRI}
 
 
 def proposed_follow_up(chart):

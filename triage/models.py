@@ -14,8 +14,8 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from referrals.validators import validate_kps
 from triage.engine import OUTCOMES, Thresholds, rule_set_version
+from triage.validators import validate_kps
 
 
 class ThresholdSet(models.Model):
@@ -125,10 +125,3 @@ class Advice(models.Model):
 
     def __str__(self):
         return f"{self.outcome} ({self.rule_set_version})"
-
-    @property
-    def outcome_label(self):
-        """The outcome in the user's language."""
-        from triage.presenters import outcome_context
-
-        return outcome_context(self.outcome)["label"]

@@ -1,23 +1,16 @@
 """An engine result in the words of the user's language, for the templates."""
 
 from django.utils.safestring import mark_safe
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from mdo.i18n import current_lang
 from triage.diagram import render_svg_for_result
-from triage.engine import FACT_LABELS, FOOTNOTES, FORUMS, OUTCOMES
-
-
-def current_lang():
-    """"en" or "nl": the language of the request, for texts the engine holds in both."""
-    return "en" if (get_language() or "nl").startswith("en") else "nl"
+from triage.engine import FACT_LABELS, FOOTNOTES, FORUMS, OUTCOMES, answer_word
+from triage.services import result_from_advice
 
 
 def _pick(pair_nl_en, lang):
     return pair_nl_en[1] if lang == "en" else pair_nl_en[0]
-
-
-ANSWERS = {"yes": ("ja", "yes"), "no": ("nee", "no"), "unknown": ("onbekend", "unknown")}
 
 
 def outcome_context(code, lang=None):
@@ -49,7 +42,7 @@ def result_context(result, lang=None):
         {
             "node": step.node,
             "question": step.question(lang),
-            "answer": _pick(ANSWERS.get(step.answer, (step.answer, step.answer)), lang),
+            "answer": answer_word(step.answer, lang),
             "answer_code": step.answer,
             "note": step.note(lang),
             "footnote": footnote_context(step.footnote, lang),
@@ -87,13 +80,11 @@ def one_line_reason(result, lang):
     last = next((s for s in reversed(result.trace) if s.node), None)
     if last is None:
         return outcome["label"]
-    answer = _pick(ANSWERS.get(last.answer, (last.answer, last.answer)), lang)
+    answer = answer_word(last.answer, lang)
     return f"{outcome['label']} — {last.question(lang)} {answer}"
 
 
 def advice_context(advice, lang=None):
-    from triage.services import result_from_advice
-
     context = result_context(result_from_advice(advice), lang)
     context["advice"] = advice
     return context

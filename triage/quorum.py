@@ -2,14 +2,16 @@
 
 Regeling bijzondere neurochirurgie (in force 1 July 2025): a patient for whom radiotherapy is
 considered or advised may only be advised so by an MDO in which a neurosurgeon, a radiation
-oncologist, a neurologist and a neuroradiologist were present. Pure Python, like the engine.
+oncologist, a neurologist and a neuroradiologist were present. No database, no request.
 """
 
-# Discipline codes as accounts.models.Discipline stores them.
-REQUIRED_DISCIPLINES = ("neurosurgery", "radiation_oncology", "neurology", "neuroradiology")
+from triage.codes import Decision, Discipline
 
-# Meeting decisions (meetings.models.Decision) that include radiotherapy.
-RADIOTHERAPY_DECISIONS = frozenset({"srt", "resection_srt", "wbrt"})
+REQUIRED_DISCIPLINES = (Discipline.NEUROSURGERY, Discipline.RADIATION_ONCOLOGY, Discipline.NEUROLOGY,
+                        Discipline.NEURORADIOLOGY)
+
+# The meeting decisions that include radiotherapy.
+RADIOTHERAPY_DECISIONS = frozenset({Decision.SRT, Decision.RESECTION_SRT, Decision.WBRT})
 
 LEGAL_BASIS_NL = (
     "Regeling bijzondere neurochirurgie (1-7-2025): alle patiënten met hersenmetastasen die voor "

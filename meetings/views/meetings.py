@@ -1,19 +1,21 @@
 """Meetings: list and creation, the meeting page (agenda, attendance, quorum), the advice per case,
-and the referrer's record of the plan agreed with the patient."""
+(the referrer's record of the plan agreed with the patient is on the case page: casefile)."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts.models import MDO_ROLES, Discipline, User
+from accounts.models import MDO_ROLES, User
 from audit.actor import Actor
 from audit.models import AccessAction
 from audit.services import access_record_many
+from mdo.i18n import current_lang
 from meetings import forms, services
 from meetings.access import (
     get_item_for_user,
@@ -26,8 +28,9 @@ from meetings.access import (
 from meetings.models import AgendaItem, Attendance, MeetingAdvice, MeetingStatus
 from meetings.presenters import agenda_items, quorum_context
 from referrals.access import get_case_for_user
+from triage.codes import Discipline
 from triage.meeting_advice import proposed_follow_up
-from triage.presenters import current_lang, outcome_context
+from triage.presenters import outcome_context
 
 
 def _refused(request, exc):
@@ -216,8 +219,6 @@ def attendance_add(request, meeting_id):
 def attendance_remove(request, meeting_id, attendance_id):
     meeting = get_meeting_for_user(request, meeting_id)
     if not Attendance.objects.filter(pk=attendance_id, meeting=meeting).exists():
-        from django.http import Http404
-
         raise Http404("No such attendance.")
     try:
         services.attendance_remove(actor=Actor.from_request(request), attendance_id=attendance_id)
@@ -337,33 +338,3 @@ def item_advice(request, item_id):
         "item": item, "case": case, "form": form, "quorum": quorum, "existing": existing,
         "outcome": outcome_context(case.current_advice.outcome, current_lang()) if case.current_advice else None,
     }, status=status)
-
-
-@login_required
-@permission_required("referrals.refer_case", raise_exception=True)
-@require_POST
-def plan_agreed(request, case_id):
-    case = get_case_for_user(request, case_id, action=None, part="plan")
-    advice = (MeetingAdvice.objects.filter(item__case=case).select_related("item__meeting")
-              .order_by("-recorded_at").first())
-    if advice is None:
-        messages.error(request, _("There is no advice of the meeting yet."))
-        return redirect("referrals:case_detail", case.pk)
-    form = forms.PlanAgreedForm(request.POST)
-    if not form.is_valid():
-        from referrals.views.cases import case_detail_page
-
-        return case_detail_page(request, case, forms={"plan": form}, status=400, log_read=True)
-    try:
-        services.plan_agreed_record(actor=Actor.from_request(request), advice_id=advice.pk,
-                                    agreed_on=form.cleaned_data["agreed_on"], agreed=form.cleaned_data["agreed"])
-    except services.ActionRefused as exc:
-        # The refusals are about the date: say so at the field and keep what was typed.
-        from referrals.views.cases import case_detail_page
-
-        form.add_error("agreed_on", exc.message)
-        return case_detail_page(request, case, forms={"plan": form}, status=400, log_read=True)
-    else:
-        messages.success(request, _("The plan agreed with the patient has been recorded."))
-    return redirect("referrals:case_detail", case.pk)
-

@@ -1,24 +1,21 @@
-"""The neuro-oncologist's pre-consultation queue and its actions on a case."""
+"""The neuro-oncologist's pre-consultation queue (its actions are on the case page: casefile)."""
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.shortcuts import redirect, render
-from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.shortcuts import render
 
 from accounts.models import Hospital
 from audit.actor import Actor
 from audit.models import AccessAction
 from audit.services import access_record_many
-from meetings import forms, services
-from referrals.access import cases_visible_to, get_case_for_user
-from referrals.models import CASE_LIST_FIELDS, CaseStatus
+from meetings import forms
+from referrals.access import cases_visible_to
+from referrals.lifecycle import PRECONSULT_QUEUE
+from referrals.models import CASE_LIST_FIELDS
 from referrals.presenters import case_rows
 
 PAGE_SIZE = 25
-QUEUE_STATUSES = (CaseStatus.SUBMITTED, CaseStatus.INFO_REQUESTED, CaseStatus.ACCEPTED)
 # The filter form's fields and their width in the Bootstrap grid (12 columns).
 FILTER_WIDTHS = (("q", 3), ("outcome", 2), ("hospital", 2), ("status", 2), ("complete", 1), ("sort", 2))
 SORTS = {
@@ -35,10 +32,10 @@ SORTS = {
 def queue(request):
     """Every submitted case of the user's MDO centre that is not yet scheduled or closed."""
     hospitals = Hospital.objects.filter(Q(pk=request.user.hospital_id) | Q(mdo_centre=request.user.hospital_id))
-    form = forms.QueueFilterForm(request.GET or None, hospitals=hospitals, statuses=QUEUE_STATUSES)
+    form = forms.QueueFilterForm(request.GET or None, hospitals=hospitals, statuses=PRECONSULT_QUEUE)
     cases = (
         cases_visible_to(request.user)
-        .filter(status__in=QUEUE_STATUSES)
+        .filter(status__in=PRECONSULT_QUEUE)
         .select_related("patient", "referring_hospital", "referring_physician", "current_advice")
         .only(*CASE_LIST_FIELDS)
     )
@@ -80,60 +77,3 @@ def _filter_fields(form):
                        "value": value, "options": options, "errors": bound.errors,
                        "max_length": getattr(bound.field, "max_length", None)})
     return fields
-
-
-ACTIONS = {
-    "accept": (forms.AcceptForm, services.case_accept_advice, _("The advice is accepted.")),
-    "override": (forms.OverrideForm, services.case_override_advice, _("The advice is overridden.")),
-    "request_info": (forms.RequestInfoForm, services.case_request_info,
-                     _("The request for information has been sent to the referrer.")),
-    "close": (forms.CloseForm, services.case_close, _("The case is closed.")),
-}
-
-
-@login_required
-@permission_required("referrals.preconsult_case", raise_exception=True)
-@require_POST
-def preconsult_action(request, case_id, action):
-    case = get_case_for_user(request, case_id, action=None, part="preconsultation")
-    if action not in ACTIONS:
-        messages.error(request, _("Unknown action."))
-        return redirect("referrals:case_detail", case.pk)
-    form_class, service, done = ACTIONS[action]
-    form = form_class(request.POST)
-    if not form.is_valid():
-        # The case page shows the forms again with their errors and what was typed.
-        from referrals.views.cases import case_detail_page
-
-        return case_detail_page(request, case, forms={action: form}, status=400, log_read=True)
-    try:
-        service(actor=Actor.from_request(request), case_id=case.pk, **form.cleaned_data)
-    except services.ActionRefused as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, str(done))
-    return redirect("referrals:case_detail", case.pk)
-
-
-@login_required
-@permission_required("meetings.schedule_case", raise_exception=True)
-@require_POST
-def schedule(request, case_id):
-    case = get_case_for_user(request, case_id, action=None, part="agenda")
-    from meetings.access import meetings_visible_to
-
-    form = forms.ScheduleForm(request.POST, meetings=meetings_visible_to(request.user))
-    if not form.is_valid():
-        messages.error(request, _("Choose a meeting."))
-        return redirect("referrals:case_detail", case.pk)
-    try:
-        item = services.case_schedule(actor=Actor.from_request(request), case_id=case.pk,
-                                      meeting_id=form.cleaned_data["meeting"].pk)
-    except services.NotReadyForMeeting:
-        messages.error(request, _("The case cannot be placed on the agenda: the information the meeting "
-                                  "needs is not complete (see the list on the case page)."))
-    except services.ActionRefused as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, _("The case is on the agenda of %(meeting)s.") % {"meeting": item.meeting})
-    return redirect("referrals:case_detail", case.pk)

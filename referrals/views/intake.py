@@ -86,7 +86,7 @@ def _editable_case(request, case_id):
     )
     if not can_edit_intake(request.user, case):
         messages.info(request, _("This case can no longer be changed in the intake."))
-        return case, redirect("referrals:case_detail", case.pk)
+        return case, redirect("casefile:case_detail", case.pk)
     return case, None
 
 
@@ -277,7 +277,7 @@ def intake_step(request, case_id, step_key):
         return _render_submission(request, exc.case, submission, stale=exc)
     except services.CaseNotEditable:
         messages.info(request, _("This case can no longer be changed in the intake."))
-        return redirect("referrals:case_detail", case.pk)
+        return redirect("casefile:case_detail", case.pk)
     except ValidationError as exc:
         (submission.patient_form or submission.lenient).add_error(None, exc)
         return _render_submission(request, case, submission)
@@ -353,7 +353,7 @@ def intake_submit(request, case_id):
         )
     except services.CaseNotEditable:
         messages.info(request, _("This case has already been submitted; nothing was changed."))
-        return redirect("referrals:case_detail", case.pk)
+        return redirect("casefile:case_detail", case.pk)
     except services.StaleEdit as exc:
         _stale_message(request, exc)
         return redirect("referrals:intake_step", case.pk, "review")
@@ -361,5 +361,5 @@ def intake_submit(request, case_id):
         messages.error(request, _("Some questions are still open; see the list below."))
         return redirect("referrals:intake_step", case.pk, "review")
     messages.success(request, _("The case has been submitted. The advice is shown below."))
-    return redirect("referrals:case_detail", case.pk)
+    return redirect("casefile:case_detail", case.pk)
 

@@ -28,7 +28,7 @@ def submitted(user, **answers):
 
 
 def print_case_page(page, case, path):
-    page.goto(reverse("referrals:case_detail", args=[case.pk]))
+    page.goto(reverse("casefile:case_detail", args=[case.pk]))
     page.emulate_media(media="print")
     page.pdf(path=str(path), format="A4", print_background=True)
     return page

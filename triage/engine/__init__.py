@@ -10,7 +10,7 @@ to it (spec §2-§3), following the LWNO leidraad's flowcharts (Bijlage 1 and 2)
 Module map, in the order of the guideline: ``facts`` (what we know), ``thresholds`` (spec §1),
 ``outcomes`` (spec §2), ``nodes`` (the boxes and arrows), ``rules`` (one function per box),
 ``evaluate`` (the walk, missing data, the trace), ``jsonio`` (spec §4 JSON), ``footnotes`` (the
-guideline quoted).
+guideline quoted), ``vocabulary`` (the answers in Dutch and English).
 """
 
 from .evaluate import Result, TraceStep, evaluate
@@ -38,8 +38,10 @@ from .thresholds import (
     format_number,
     rule_set_version,
 )
+from .vocabulary import ANSWER_WORDS, answer_word
 
 __all__ = [
+    "ANSWER_WORDS",
     "CHARTS",
     "CRITICAL_LOCATION_SITES",
     "DEFAULT_THRESHOLDS",
@@ -61,6 +63,7 @@ __all__ = [
     "TerminalBox",
     "Thresholds",
     "TraceStep",
+    "answer_word",
     "evaluate",
     "facts_from_dict",
     "facts_to_dict",

@@ -11,10 +11,11 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from accounts.models import Discipline, Hospital, Role, User
+from accounts.models import Hospital, Role, User
 from audit.actor import Actor
 from referrals import services
 from referrals.models import Patient
+from triage.codes import Discipline
 
 DEMO_PASSWORD = "demo-wachtwoord-2026"  # noqa: S105 - printed, development only
 

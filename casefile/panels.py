@@ -1,20 +1,31 @@
-"""What the case page shows about pre-consultation and the meeting, per role."""
+"""What the case page shows about pre-consultation and the meeting, per role.
+
+A form is offered only for an action the user may take now (referrals.lifecycle): a button is
+never shown and then refused for the case's state.
+"""
 
 from django.utils import timezone
 
+from mdo.i18n import current_lang
 from meetings import forms
 from meetings.models import AgendaItem, MeetingAdvice, Preconsultation
 from meetings.services import next_meeting_with_room, planned_meetings_with_counts
-from referrals.models import CaseStatus
-from triage.presenters import current_lang
+from referrals.lifecycle import available_actions
 from triage.readiness import gap_label
 
-PRECONSULT_STATUSES = (CaseStatus.SUBMITTED, CaseStatus.ACCEPTED)
+# The pre-consultation forms of the case page and the lifecycle action each one takes.
+PRECONSULT_FORMS = (
+    ("accept", "accept_advice", forms.AcceptForm),
+    ("override", "override_advice", forms.OverrideForm),
+    ("request_info", "request_info", forms.RequestInfoForm),
+    ("close", "close", forms.CloseForm),
+)
 
 
 def case_panels(request, case, bound_forms=None):
     user = request.user
     bound_forms = bound_forms or {}
+    actions = available_actions(user, case)
     context = {
         "preconsultations": list(
             Preconsultation.objects.filter(case=case).select_related("by").order_by("at", "id")
@@ -29,14 +40,11 @@ def case_panels(request, case, bound_forms=None):
               .order_by("-recorded_at").first())
     context["meeting_advice"] = advice
 
-    if user.has_perm("referrals.preconsult_case") and case.status in PRECONSULT_STATUSES:
-        context["preconsult_forms"] = {
-            "accept": bound_forms.get("accept") or forms.AcceptForm(),
-            "override": bound_forms.get("override") or forms.OverrideForm(),
-            "request_info": bound_forms.get("request_info") or forms.RequestInfoForm(),
-            "close": bound_forms.get("close") or forms.CloseForm(),
-        }
-    if user.has_perm("meetings.schedule_case") and case.status in PRECONSULT_STATUSES and case.meeting_ready:
+    preconsult_forms = {key: bound_forms.get(key) or form_class()
+                        for key, action, form_class in PRECONSULT_FORMS if action in actions}
+    if preconsult_forms:
+        context["preconsult_forms"] = preconsult_forms
+    if "schedule" in actions and case.meeting_ready:
         # The case's centre is the user's (cases_visible_to): its planned meetings, counted once
         # for both the proposal and the choices. The POST is validated by ScheduleForm.
         meetings = planned_meetings_with_counts(case.mdo_centre_id, case=case)
@@ -49,8 +57,7 @@ def case_panels(request, case, bound_forms=None):
         ]
         context["proposed_meeting"] = proposal
         context["may_schedule"] = True
-    if (advice is not None and user.has_perm("referrals.refer_case")
-            and case.status in (CaseStatus.DISCUSSED, CaseStatus.PLAN_AGREED)):
+    if advice is not None and "agree_plan" in actions:
         context["plan_form"] = bound_forms.get("plan") or forms.PlanAgreedForm(initial={
             "agreed_on": advice.plan_agreed_on or timezone.localdate(), "agreed": advice.plan_agreed})
     return context

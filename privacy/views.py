@@ -12,9 +12,9 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Hospital
 from audit.actor import Actor
-from audit.forms import AccessLogQueryForm
 from audit.models import AccessAction, AccessLog
 from audit.services import access_record
+from privacy.forms import AccessLogQueryForm
 from referrals.models import Patient
 
 PAGE_SIZE = 100

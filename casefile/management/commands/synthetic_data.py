@@ -24,6 +24,7 @@ again, batch by batch, and inserts the rows.
 import contextlib
 import copy
 import datetime
+import functools
 import itertools
 import json
 import math
@@ -42,7 +43,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts.models import Discipline, Hospital, Role, User
+from accounts.models import Hospital, Role, User
 from audit.models import AccessAction, AccessLog, Event
 from meetings.models import (
     AgendaItem,
@@ -55,7 +56,9 @@ from meetings.models import (
     Preconsultation,
 )
 from referrals.intake import FORM_STEPS
+from referrals.lifecycle import TRANSITIONS, replay
 from referrals.models import Case, CaseStatus, Lesion, LesionMode, Patient
+from triage.codes import Discipline
 from triage.engine import evaluate
 from triage.facts import facts_from_case
 from triage.models import Advice
@@ -80,11 +83,32 @@ SURNAMES = ["Bakker", "Jansen", "de Vries", "van Dijk", "Visser", "Smit", "Meije
 INITIALS = ["A.", "B.", "C.J.", "D.", "E.M.", "F.", "G.H.", "H.", "I.", "J.P.", "K.", "L.",
             "M.A.", "N.", "P.", "R.W.", "S.", "T.", "W.", "Y."]
 
-STATUS_ORDER = ["draft", "submitted", "info_requested", "accepted", "scheduled", "discussed",
-                "closed", "plan_agreed"]
-# Saves per status: create + 6 steps + submit = 8, then one per workflow action.
-VERSION = {"submitted": 8, "info_requested": 9, "accepted": 9, "closed": 9, "scheduled": 10,
-           "discussed": 11, "plan_agreed": 12}
+STATUS_ORDER = list(CaseStatus.values)
+# The lifecycle actions that lead to each status (the first intake step creates the draft, each
+# later one saves it); replayed through referrals.lifecycle for the status, version and events.
+INTAKE = ("create", *["save_step"] * (len(FORM_STEPS) - 1), "submit")
+PATHS = {
+    "submitted": INTAKE,
+    "info_requested": (*INTAKE, "request_info"),
+    "accepted": (*INTAKE, "accept_advice"),
+    "closed": (*INTAKE, "close"),
+    "scheduled": (*INTAKE, "accept_advice", "schedule"),
+    "discussed": (*INTAKE, "accept_advice", "schedule", "record_advice"),
+    "plan_agreed": (*INTAKE, "accept_advice", "schedule", "record_advice", "agree_plan"),
+}
+
+
+@functools.cache
+def replayed(status, steps_done=0):
+    """(status, version) of a case that went the path to `status`, by the lifecycle's table."""
+    actions = PATHS[status] if status != "draft" else ("create", *["save_step"] * max(0, steps_done - 1))
+    reached, version, _done = replay(actions)
+    assert reached == status, (status, reached)
+    return version
+
+
+def event_of(action):
+    return TRANSITIONS[action].event
 
 ACCEPTED_LIKE = ("accepted", "scheduled", "discussed", "plan_agreed")
 AGENDA = "agenda"  # first pass: the case goes on a meeting; which one decides its status
@@ -632,7 +656,7 @@ class SyntheticData:
                     updated_at=times["last"], submitted_at=submitted, **answers)
         lesion_objs = [Lesion(case=case, **row) for row in lesions]
         case.completed_steps = [step.key for step in FORM_STEPS if step.is_completed(case, lesion_objs)]
-        case.version = (1 + max(0, plan.steps_done - 1)) if status == "draft" else VERSION[status]
+        case.version = replayed(status, plan.steps_done)
         for lesion in lesion_objs:
             lesion._history_user, lesion._history_date = referrer, created
         rows[Lesion].extend(lesion_objs)
@@ -658,10 +682,10 @@ class SyntheticData:
 
         if plan.new_patient:
             event(created, referrer, "patient.created", "referrals.patient", patient_id, access_action="create")
-        event(created, referrer, "case.created", data={"step": "patient"}, access_action="create")
+        event(created, referrer, event_of("create"), data={"step": "patient"}, access_action="create")
         if status == "draft":
             if plan.steps_done > 1:
-                event(times["last"], referrer, "case.step_saved",
+                event(times["last"], referrer, event_of("save_step"),
                       data={"step": FORM_STEPS[plan.steps_done - 1].key, "fields": []})
             return
 
@@ -672,10 +696,10 @@ class SyntheticData:
         rows[Advice].append((advice, case))
         case.meeting_gaps = meeting_gaps(case, lesion_objs, result.missing)
         case.meeting_ready = not case.meeting_gaps
-        event(submitted, referrer, "case.step_saved", data={"step": "questions", "fields": []})
+        event(submitted, referrer, event_of("save_step"), data={"step": "questions", "fields": []})
         event(submitted, referrer, "case.triaged", "triage.advice", None,
               data={"outcome": result.outcome, "rule_set_version": result.rule_set_version}, access_action=None)
-        event(submitted, referrer, "case.submitted",
+        event(submitted, referrer, event_of("submit"),
               data={"advice": result.outcome, "rule_set_version": result.rule_set_version})
         access.append(self.access(submitted, referrer, AccessAction.READ, "case", case, case.pk))
         if status == "submitted":
@@ -687,7 +711,7 @@ class SyntheticData:
             record = Preconsultation(case=case, action=PreconsultAction.REQUEST_INFO, by=neuro_oncologist, at=decided,
                                      message="Graag de actuele KPS en de MRI-datum aanvullen (synthetisch).")
             rows[Preconsultation].append((record, advice))
-            event(decided, neuro_oncologist, "case.info_requested", "meetings.preconsultation")
+            event(decided, neuro_oncologist, event_of("request_info"), "meetings.preconsultation")
             return
         if status == "closed":
             forum = {"ORGAN_SPECIFIC_MDO": ClosedForum.ORGAN_SPECIFIC, "NONE": ClosedForum.TREATING_PHYSICIAN}.get(
@@ -696,12 +720,12 @@ class SyntheticData:
                                      outcome=result.outcome, closed_forum=forum,
                                      reason="Volgens stroomschema niet voor het neuro-oncologisch MDO (synthetisch).")
             rows[Preconsultation].append((record, advice))
-            event(decided, neuro_oncologist, "case.closed", "meetings.preconsultation", data={"forum": forum})
+            event(decided, neuro_oncologist, event_of("close"), "meetings.preconsultation", data={"forum": forum})
             return
         record = Preconsultation(case=case, action=PreconsultAction.ACCEPT, by=neuro_oncologist, at=decided,
                                  outcome=result.outcome)
         rows[Preconsultation].append((record, advice))
-        event(decided, neuro_oncologist, "case.advice_accepted", "meetings.preconsultation",
+        event(decided, neuro_oncologist, event_of("accept_advice"), "meetings.preconsultation",
               data={"outcome": result.outcome})
         if meeting is None:
             return
@@ -713,7 +737,7 @@ class SyntheticData:
                           treating_physician_present="" if status == "scheduled" else "yes")
         item._history_user, item._history_date = chair, scheduled
         rows[AgendaItem].append(item)
-        event(scheduled, chair, "case.scheduled", "meetings.agendaitem", item.pk,
+        event(scheduled, chair, event_of("schedule"), "meetings.agendaitem", item.pk,
               data={"meeting": str(meeting.pk), "date": meeting.date.isoformat()})
         if status == "scheduled":
             return
@@ -732,9 +756,9 @@ class SyntheticData:
         meeting_advice._history_user, meeting_advice._history_date = chair, advised
         rows[MeetingAdvice].append(meeting_advice)
         event(advised, chair, "case.presence_recorded", "meetings.agendaitem", item.pk, data={"present": "yes"})
-        event(advised, chair, "case.advice_recorded", "meetings.meetingadvice", None, data={"decisions": decisions})
+        event(advised, chair, event_of("record_advice"), "meetings.meetingadvice", None, data={"decisions": decisions})
         if agreed_on:
-            event(times["agreed"], referrer, "case.plan_agreed", "meetings.meetingadvice", None,
+            event(times["agreed"], referrer, event_of("agree_plan"), "meetings.meetingadvice", None,
                   data={"agreed_on": agreed_on.isoformat()})
 
     def centre_name(self, centre_id):

@@ -1,4 +1,7 @@
-"""E-mail to the people a workflow step concerns. Called after the transaction commits.
+"""E-mail to the people a workflow step concerns. Run after the transaction commits.
+
+The services below (referrals, meetings) publish the action they recorded (mdo.dispatch);
+`subscribe_all` (called once at start-up, casefile.apps) says which action sends which mail.
 
 Contract (the service functions rely on it): each function takes the saved record, sends its
 mail(s) in the recipient's language (User.language), never raises (a mail server that is down
@@ -24,6 +27,7 @@ from django.utils import translation
 from accounts.models import Role, User
 from audit.actor import Actor
 from audit.services import event_record
+from mdo import dispatch
 from meetings.models import ClosedForum
 from triage.models import AdviceTrigger
 
@@ -32,6 +36,25 @@ logger = logging.getLogger(__name__)
 
 def case_reference(case):
     return case.reference
+
+
+def subscribe_all():
+    """Which recorded action sends which mail (payload: the case and the record the action made)."""
+    on_case = {
+        "case.submitted": lambda case, obj: case_submitted(case),
+        "case.resubmitted": lambda case, obj: case_submitted(case),
+        "case.info_requested": lambda case, obj: info_requested(obj),
+        "case.closed": lambda case, obj: case_closed(obj),
+        "case.scheduled": lambda case, obj: case_scheduled(obj),
+        "case.moved": lambda case, obj: case_scheduled(obj),
+        "case.unscheduled": lambda case, obj: case_unscheduled(obj),
+        "case.advice_recorded": lambda case, obj: advice_recorded(obj),
+        "case.advice_corrected": lambda case, obj: advice_recorded(obj),
+    }
+    for action, handler in on_case.items():
+        dispatch.subscribe(action, handler)
+    # The treating physician must be there for their patient: tell them the new where and when.
+    dispatch.subscribe("meeting.changed", lambda items: [case_scheduled(item, changed=True) for item in items])
 
 
 def case_submitted(case):
@@ -112,7 +135,7 @@ def _send(kind, case, users, **context):
         "reference": case_reference(case),
         "hospital": case.referring_hospital.name,
         "submitted_at": case.submitted_at,
-        "link": settings.SITE_URL + reverse("referrals:case_detail", args=[case.pk]),
+        "link": settings.SITE_URL + reverse("casefile:case_detail", args=[case.pk]),
     }
     messages = [_render(kind, user, context) for user in recipients]
     sent = send_mass_mail(messages, fail_silently=False)

@@ -22,11 +22,11 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from accounts.models import Discipline
 from audit.models import Event
 from meetings.models import AgendaItem, Decision, MeetingAdvice, Preconsultation
 from referrals.intake import STEPS_BY_KEY
 from referrals.models import Lesion, Patient
+from triage.codes import Discipline
 from triage.engine import OUTCOMES
 from triage.models import Advice
 from triage.presenters import outcome_context
@@ -314,6 +314,6 @@ def _triage_entries(case):
               details=[Detail(_("Outcome"), new=_outcome(advice.outcome)),
                        Detail(_("Rule-set version"), new=advice.rule_set_version)],
               key=("triage.advice", str(advice.pk)), user_id=advice.created_by_id,
-              link=reverse("referrals:case_advice", args=[case.pk, advice.pk]))
+              link=reverse("casefile:case_advice", args=[case.pk, advice.pk]))
         for advice in advices
     ]

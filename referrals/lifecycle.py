@@ -1,0 +1,135 @@
+"""The case's lifecycle: its states, and for each action where it may start, where it leads, the
+event it records and who may take it. This table is the only place that says so.
+
+A plain table, not a state-machine library (django-fsm-2, viewflow): the transitions are few and
+flat, every one of them also writes records of its own (a pre-consultation, an agenda item, an
+advice) inside the same transaction, and a table can be read by a clinician, tested without a
+database and replayed in memory by `manage.py synthetic_data`. A library would add decorators on
+model methods and a second way of saving a case; `referrals.transition.case_transition` is the one
+way here.
+
+Room for what comes next (issue "after the advice"): a state is a row in CaseStatus, an action a
+row in TRANSITIONS; nothing else needs to know. Foreseen: the advice being implemented, in
+follow-up, awaiting re-evaluation, withdrawn.
+
+Pure Python apart from Django's TextChoices and gettext: no model, no query.
+"""
+
+from dataclasses import dataclass
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class CaseStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    SUBMITTED = "submitted", _("Submitted, awaiting pre-consultation")
+    INFO_REQUESTED = "info_requested", _("Information requested from the referrer")
+    ACCEPTED = "accepted", _("Pre-consultation done, to be scheduled")
+    SCHEDULED = "scheduled", _("Scheduled for a meeting")
+    DISCUSSED = "discussed", _("Discussed, advice recorded")
+    CLOSED = "closed", _("Closed: not for the neuro-oncology MDO")
+    PLAN_AGREED = "plan_agreed", _("Plan agreed with the patient")
+
+
+S = CaseStatus
+
+# The permissions (accounts/roles.py gives them to roles) that the actions need.
+REFER = "referrals.refer_case"
+PRECONSULT = "referrals.preconsult_case"
+SCHEDULE = "meetings.schedule_case"
+ADVISE = "meetings.record_meeting_advice"
+
+
+@dataclass(frozen=True)
+class Transition:
+    action: str
+    sources: frozenset  # the states it may start from (empty: it creates the case)
+    target: str | None  # the state it leads to; None: the case keeps its state
+    event: str  # the action-log name (audit.Event.action)
+    permission: str  # the permission the acting user needs
+
+    def allows(self, status):
+        return status in self.sources
+
+    def leads_to(self, status):
+        return self.target or status
+
+
+def _t(action, sources, target, event, permission):
+    return Transition(action, frozenset(sources), target, event, permission)
+
+
+TRANSITIONS = {t.action: t for t in (
+    # The intake (referrals).
+    _t("create", (), S.DRAFT, "case.created", REFER),
+    _t("save_step", (S.DRAFT, S.INFO_REQUESTED), None, "case.step_saved", REFER),
+    _t("submit", (S.DRAFT,), S.SUBMITTED, "case.submitted", REFER),
+    _t("resubmit", (S.INFO_REQUESTED,), S.SUBMITTED, "case.resubmitted", REFER),
+    # Pre-consultation (meetings).
+    _t("accept_advice", (S.SUBMITTED,), S.ACCEPTED, "case.advice_accepted", PRECONSULT),
+    _t("override_advice", (S.SUBMITTED, S.ACCEPTED), S.ACCEPTED, "case.advice_overridden", PRECONSULT),
+    _t("request_info", (S.SUBMITTED, S.ACCEPTED), S.INFO_REQUESTED, "case.info_requested", PRECONSULT),
+    _t("close", (S.SUBMITTED, S.ACCEPTED), S.CLOSED, "case.closed", PRECONSULT),
+    # The agenda.
+    _t("schedule", (S.SUBMITTED, S.ACCEPTED), S.SCHEDULED, "case.scheduled", SCHEDULE),
+    _t("unschedule", (S.SCHEDULED,), S.ACCEPTED, "case.unscheduled", SCHEDULE),
+    # The meeting's advice. "Discuss again" sends the case back to be placed on a later meeting.
+    _t("record_advice", (S.SCHEDULED,), S.DISCUSSED, "case.advice_recorded", ADVISE),
+    _t("record_advice_discuss_again", (S.SCHEDULED,), S.ACCEPTED, "case.advice_recorded", ADVISE),
+    # A correction is refused later on when the case has since been placed on a later meeting.
+    _t("correct_advice", (S.SCHEDULED, S.DISCUSSED, S.ACCEPTED), S.DISCUSSED, "case.advice_corrected", ADVISE),
+    _t("correct_advice_discuss_again", (S.SCHEDULED, S.DISCUSSED, S.ACCEPTED), S.ACCEPTED,
+       "case.advice_corrected", ADVISE),
+    # After the meeting: the MDO advises, the patient decides with the treating physician.
+    _t("agree_plan", (S.DISCUSSED, S.PLAN_AGREED), S.PLAN_AGREED, "case.plan_agreed", REFER),
+)}
+
+# Groups of states that pages and queries use, each derived from the table.
+# The referrer may still change the intake.
+EDITABLE_STATUSES = TRANSITIONS["save_step"].sources
+# The pre-consultation queue: from submission until the case is on an agenda or closed, including
+# the cases waiting for the referrer's answer.
+PRECONSULT_QUEUE = (S.SUBMITTED, S.INFO_REQUESTED, S.ACCEPTED)
+
+
+def transition_for(action, status):
+    """The transition of `action` (a name, or names of which the first that may start from
+    `status` is taken: "submit" or "resubmit"), or None if none may start from `status`."""
+    names = (action,) if isinstance(action, str) else action
+    for name in names:
+        transition = TRANSITIONS[name]
+        if transition.allows(status):
+            return transition
+    return None
+
+
+def available_actions(user, case):
+    """The actions `user` may take on `case` now, by its state and their role's permissions.
+
+    Pages offer a button only for these (the service checks again: a state can change between
+    showing the page and pressing the button). Other conditions (the information the meeting needs,
+    the meeting's room) are the service's."""
+    return frozenset(
+        name for name, transition in TRANSITIONS.items()
+        if transition.allows(case.status) and user.has_perm(transition.permission)
+    )
+
+
+def replay(actions, status=None, version=0):
+    """Walk `actions` from `status` (None: the case does not exist yet) in memory: returns the
+    (status, version, transitions) a case reaches, as case_transition would leave it.
+
+    manage.py synthetic_data writes its cases with this instead of a copy of the workflow."""
+    done = []
+    for action in actions:
+        transition = TRANSITIONS[action]
+        if status is None:
+            if transition.sources:
+                raise ValueError(f"{action} needs an existing case")
+        elif not transition.allows(status):
+            raise ValueError(f"{action} cannot start from {status}")
+        status = transition.leads_to(status)
+        version += 1
+        done.append(transition)
+    return status, version, done
