@@ -11,14 +11,13 @@ from referrals.forms import DateInput
 from referrals.models import CaseStatus
 from triage.codes import Discipline
 from triage.engine import OUTCOMES
+from triage.presenters import outcome_context
 
 TEXTAREA = forms.Textarea(attrs={"rows": 3})
 MAX_DAYS_AHEAD = 5 * 366
 
 
 def outcome_choices():
-    from triage.presenters import outcome_context
-
     return [(code, outcome_context(code)["label"]) for code in OUTCOMES]
 
 

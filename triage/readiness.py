@@ -6,6 +6,8 @@ fact the flowchart consulted is known, and so are the items the guideline lists 
 the discussion (section 3). This is the application's reading of "complete"; pure Python.
 """
 
+from triage.engine import FACT_LABELS
+
 # Items of guideline section 3 that the meeting needs known, beyond the facts of the flowchart:
 # code -> (label_nl, label_en)
 MEETING_ITEMS = {
@@ -78,8 +80,6 @@ def meeting_gaps(case, lesions, missing_facts=()):
 
 
 def gap_label(code, lang="nl"):
-    from triage.engine import FACT_LABELS
-
     if code in MEETING_ITEMS:
         label_nl, label_en = MEETING_ITEMS[code]
     elif code in FACT_LABELS:

@@ -7,8 +7,11 @@ Exit status 2 for input that is not valid: unknown keys, wrong types, out-of-ran
 import sys
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import DatabaseError
 
 from triage import cli
+from triage.engine import DEFAULT_THRESHOLDS
+from triage.services import current_thresholds
 
 
 class Command(BaseCommand):
@@ -25,12 +28,8 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         text = self._read(options["file"])
         if options["default_thresholds"]:
-            from triage.engine import DEFAULT_THRESHOLDS as thresholds
+            thresholds = DEFAULT_THRESHOLDS
         else:
-            from django.db import DatabaseError
-
-            from triage.services import current_thresholds
-
             try:
                 thresholds = current_thresholds()
             except DatabaseError as exc:

@@ -1,0 +1,207 @@
+"""The case lifecycle: one table says where each action may start and where it leads; one primitive
+carries it out; pages offer only what the table allows now."""
+
+import ast
+from pathlib import Path
+
+import pytest
+from django.urls import reverse
+
+from accounts.models import Role
+from audit.actor import Actor
+from audit.models import Event
+from casefile.timeline import ACTION_LABELS
+from meetings import services as meeting_services
+from mdo import dispatch
+from referrals import lifecycle
+from referrals.lifecycle import TRANSITIONS, CaseStatus, available_actions, replay, transition_for
+from referrals.transition import TransitionRefused
+from tests.conftest import verified_login
+from tests.factories import UserFactory
+from tests.workflow import submitted_case
+
+ROOT = Path(__file__).resolve().parent.parent
+S = CaseStatus
+
+
+class _User:
+    """A user with a role's permissions, without a database (accounts.backends answers the same)."""
+
+    def __init__(self, *perms):
+        self.perms = set(perms)
+
+    def has_perm(self, perm):
+        return perm in self.perms
+
+
+class _Case:
+    def __init__(self, status):
+        self.status = status
+
+
+class TestTheTable:
+    def test_every_action_leads_to_a_known_state_and_records_a_named_event(self):
+        for transition in TRANSITIONS.values():
+            assert transition.target is None or transition.target in S.values
+            assert transition.sources <= set(S.values)
+            assert transition.event in ACTION_LABELS, transition.event
+
+    def test_every_state_can_be_reached_from_a_new_case(self):
+        reached, frontier = set(), {TRANSITIONS["create"].target}
+        while frontier:
+            status = frontier.pop()
+            reached.add(status)
+            frontier |= {t.leads_to(status) for t in TRANSITIONS.values() if t.allows(status)} - reached
+        assert reached == set(S.values)
+
+    @pytest.mark.parametrize(("status", "action", "target"), [
+        (S.DRAFT, "submit", S.SUBMITTED),
+        (S.INFO_REQUESTED, "resubmit", S.SUBMITTED),
+        (S.SUBMITTED, "accept_advice", S.ACCEPTED),
+        (S.ACCEPTED, "override_advice", S.ACCEPTED),
+        (S.SUBMITTED, "request_info", S.INFO_REQUESTED),
+        (S.ACCEPTED, "close", S.CLOSED),
+        (S.SUBMITTED, "schedule", S.SCHEDULED),
+        (S.SCHEDULED, "unschedule", S.ACCEPTED),
+        (S.SCHEDULED, "record_advice", S.DISCUSSED),
+        (S.SCHEDULED, "record_advice_discuss_again", S.ACCEPTED),
+        (S.DISCUSSED, "correct_advice", S.DISCUSSED),
+        (S.DISCUSSED, "agree_plan", S.PLAN_AGREED),
+        (S.PLAN_AGREED, "agree_plan", S.PLAN_AGREED),
+        (S.DRAFT, "save_step", S.DRAFT),
+        (S.INFO_REQUESTED, "save_step", S.INFO_REQUESTED),
+    ])
+    def test_an_action_leads_where_the_table_says(self, status, action, target):
+        assert transition_for(action, status).leads_to(status) == target
+
+    @pytest.mark.parametrize(("status", "action"), [
+        (S.ACCEPTED, "accept_advice"), (S.SCHEDULED, "close"), (S.CLOSED, "schedule"),
+        (S.SUBMITTED, "save_step"), (S.DISCUSSED, "record_advice"), (S.PLAN_AGREED, "correct_advice"),
+        (S.SUBMITTED, "submit"), (S.DRAFT, "resubmit"), (S.ACCEPTED, "agree_plan"),
+    ])
+    def test_an_action_cannot_start_from_another_state(self, status, action):
+        assert transition_for(action, status) is None
+
+    def test_submit_or_resubmit_is_chosen_by_the_state(self):
+        assert transition_for(("submit", "resubmit"), S.DRAFT).event == "case.submitted"
+        assert transition_for(("submit", "resubmit"), S.INFO_REQUESTED).event == "case.resubmitted"
+
+    def test_the_state_groups_come_from_the_table(self):
+        assert lifecycle.EDITABLE_STATUSES == {S.DRAFT, S.INFO_REQUESTED}
+
+    def test_a_replay_counts_one_version_per_action_and_refuses_a_wrong_walk(self):
+        status, version, done = replay(["create", "save_step", "submit", "accept_advice", "schedule"])
+        assert (status, version) == (S.SCHEDULED, 5)
+        assert [t.event for t in done][-1] == "case.scheduled"
+        with pytest.raises(ValueError, match="cannot start from"):
+            replay(["create", "accept_advice"])
+        with pytest.raises(ValueError, match="needs an existing case"):
+            replay(["submit"])
+
+
+class TestWhoMayDoWhatNow:
+    @pytest.mark.parametrize(("status", "perms", "expected"), [
+        (S.DRAFT, ("referrals.refer_case",), {"save_step", "submit"}),
+        (S.INFO_REQUESTED, ("referrals.refer_case",), {"save_step", "resubmit"}),
+        (S.SUBMITTED, ("referrals.refer_case",), set()),
+        (S.SUBMITTED, ("referrals.preconsult_case", "meetings.schedule_case"),
+         {"accept_advice", "override_advice", "request_info", "close", "schedule"}),
+        (S.ACCEPTED, ("referrals.preconsult_case", "meetings.schedule_case"),
+         {"override_advice", "request_info", "close", "schedule"}),
+        (S.SCHEDULED, ("meetings.schedule_case", "meetings.record_meeting_advice"),
+         {"unschedule", "record_advice", "record_advice_discuss_again", "correct_advice",
+          "correct_advice_discuss_again"}),
+        (S.DISCUSSED, ("referrals.refer_case",), {"agree_plan"}),
+        (S.CLOSED, ("referrals.refer_case", "referrals.preconsult_case", "meetings.schedule_case"), set()),
+    ])
+    def test_the_actions_available(self, status, perms, expected):
+        assert available_actions(_User(*perms), _Case(status)) == expected
+
+
+def _assignments_of_a_case_status(path):
+    """Lines that assign a CaseStatus member to a `.status` attribute."""
+    tree = ast.parse(path.read_text())
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Assign) and any(
+                isinstance(target, ast.Attribute) and target.attr == "status" for target in node.targets):
+            if "CaseStatus" in ast.unparse(node.value):
+                yield node.lineno
+
+
+def test_only_the_lifecycle_says_which_status_an_action_leads_to():
+    found = []
+    for package in ("accounts", "audit", "referrals", "triage", "meetings", "casefile", "privacy", "mdo"):
+        for path in (ROOT / package).rglob("*.py"):
+            if "/migrations/" not in path.as_posix():
+                found += [(path.relative_to(ROOT).as_posix(), line) for line in _assignments_of_a_case_status(path)]
+    assert found == []
+
+
+@pytest.mark.django_db
+class TestThePrimitive:
+    def test_a_user_without_the_role_is_refused_by_the_service_too(self, referrer, hospital):
+        case = submitted_case(referrer)
+        with pytest.raises(TransitionRefused):
+            meeting_services.case_accept_advice(actor=Actor(user=referrer), case_id=case.pk)
+        case.refresh_from_db()
+        assert case.status == S.SUBMITTED
+        assert not Event.objects.filter(case=case, action="case.advice_accepted").exists()
+
+    def test_it_saves_the_state_a_version_the_history_and_the_event_together(self, referrer, neuro_oncologist):
+        case = submitted_case(referrer)
+        before = case.version
+        meeting_services.case_accept_advice(actor=Actor(user=neuro_oncologist), case_id=case.pk)
+        case.refresh_from_db()
+        assert (case.status, case.version) == (S.ACCEPTED, before + 1)
+        assert case.history.first().status == S.ACCEPTED
+        assert case.history.first().history_user == neuro_oncologist
+        assert Event.objects.filter(case=case, action="case.advice_accepted", user=neuro_oncologist).count() == 1
+
+    def test_a_refused_action_publishes_nothing(self, referrer, neuro_oncologist, monkeypatch,
+                                                django_capture_on_commit_callbacks):
+        case = submitted_case(referrer)
+        with django_capture_on_commit_callbacks() as callbacks, pytest.raises(meeting_services.ActionRefused):
+            meeting_services.case_request_info(actor=Actor(user=neuro_oncologist), case_id=case.pk, message="")
+        assert callbacks == []
+
+    def test_every_mail_kind_is_subscribed_to_its_action(self):
+        subscribed = set(dispatch.subscribers())
+        assert {"case.submitted", "case.resubmitted", "case.info_requested", "case.closed", "case.scheduled",
+                "case.moved", "case.unscheduled", "case.advice_recorded", "case.advice_corrected",
+                "meeting.changed"} <= subscribed
+
+
+@pytest.mark.django_db
+class TestPagesOfferOnlyWhatIsPossible:
+    def test_an_accepted_case_offers_no_second_accept(self, client, referrer, neuro_oncologist):
+        case = submitted_case(referrer)
+        verified_login(client, neuro_oncologist)
+        page = client.get(reverse("casefile:case_detail", args=[case.pk])).content.decode()
+        assert "preconsult-accept" in page
+        meeting_services.case_accept_advice(actor=Actor(user=neuro_oncologist), case_id=case.pk)
+        page = client.get(reverse("casefile:case_detail", args=[case.pk])).content.decode()
+        assert "preconsult-accept" not in page
+        assert "preconsult-override" in page and "preconsult-close" in page
+
+    def test_every_offered_preconsultation_form_is_accepted_by_its_service(self, client, referrer,
+                                                                           neuro_oncologist):
+        data = {"accept": ({"reason": ""}, S.ACCEPTED),
+                "override": ({"outcome": "NEURO_ONC_MDO", "reason": "Twijfel"}, S.ACCEPTED),
+                "request_info": ({"message": "Graag de KPS."}, S.INFO_REQUESTED),
+                "close": ({"reason": "Orgaanspecifiek", "closed_forum": "organ_specific"}, S.CLOSED)}
+        for key, (values, status) in data.items():
+            case = submitted_case(referrer)
+            verified_login(client, neuro_oncologist)
+            page = client.get(reverse("casefile:case_detail", args=[case.pk])).content.decode()
+            assert f"preconsult-{key}" in page
+            response = client.post(reverse("casefile:preconsult", args=[case.pk, key]), values, follow=True)
+            assert "not possible in the current status" not in response.content.decode(), key
+            assert "niet mogelijk" not in response.content.decode(), key
+            case.refresh_from_db()
+            assert case.status == status, key
+
+    def test_a_referrer_is_offered_no_preconsultation(self, client, referrer):
+        case = submitted_case(referrer)
+        verified_login(client, UserFactory(username="collega2", hospital=referrer.hospital, role=Role.REFERRER))
+        page = client.get(reverse("casefile:case_detail", args=[case.pk])).content.decode()
+        assert "preconsult-" not in page
