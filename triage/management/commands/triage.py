@@ -11,7 +11,7 @@ from django.db import DatabaseError
 
 from triage import cli
 from triage.engine import DEFAULT_THRESHOLDS
-from triage.services import current_thresholds
+from triage import services
 
 
 class Command(BaseCommand):
@@ -31,7 +31,7 @@ class Command(BaseCommand):
             thresholds = DEFAULT_THRESHOLDS
         else:
             try:
-                thresholds = current_thresholds()
+                thresholds = services.current_thresholds()
             except DatabaseError as exc:
                 raise CommandError(
                     "The stored thresholds cannot be read from the database (is it migrated? "
