@@ -9,9 +9,8 @@ import sys
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError
 
-from triage import cli
+from triage import cli, services
 from triage.engine import DEFAULT_THRESHOLDS
-from triage import services
 
 
 class Command(BaseCommand):
