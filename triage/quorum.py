@@ -13,26 +13,11 @@ REQUIRED_DISCIPLINES = (Discipline.NEUROSURGERY, Discipline.RADIATION_ONCOLOGY, 
 # The meeting decisions that include radiotherapy.
 RADIOTHERAPY_DECISIONS = frozenset({Decision.SRT, Decision.RESECTION_SRT, Decision.WBRT})
 
-LEGAL_BASIS_NL = (
-    "Regeling bijzondere neurochirurgie (1-7-2025): alle patiënten met hersenmetastasen die voor "
-    "stereotactische radiotherapie worden verwezen, moeten besproken zijn in een MDO waarin een "
-    "neurochirurg, een radiotherapeut-oncoloog, een neuroloog en een neuroradioloog aanwezig zijn."
-)
-LEGAL_BASIS_EN = (
-    "Regeling bijzondere neurochirurgie (1 July 2025): every patient with brain metastases referred "
-    "for stereotactic radiotherapy must have been discussed in an MDO attended by a neurosurgeon, a "
-    "radiation oncologist, a neurologist and a neuroradiologist."
-)
-
 
 def missing_disciplines(present):
     """The required disciplines not among `present` (an iterable of discipline codes), in order."""
     present = set(present)
     return [discipline for discipline in REQUIRED_DISCIPLINES if discipline not in present]
-
-
-def quorum_met(present):
-    return not missing_disciplines(present)
 
 
 def needs_quorum(decisions):
