@@ -11,8 +11,8 @@ from accounts.models import Role
 from audit.actor import Actor
 from audit.models import Event
 from casefile.timeline import ACTION_LABELS
-from meetings import services as meeting_services
 from mdo import dispatch
+from meetings import services as meeting_services
 from referrals import lifecycle
 from referrals.lifecycle import TRANSITIONS, CaseStatus, available_actions, replay, transition_for
 from referrals.transition import TransitionRefused

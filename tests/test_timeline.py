@@ -9,11 +9,11 @@ from django.utils import translation
 
 from audit.actor import Actor
 from audit.models import AccessLog
+from casefile.timeline import build_timeline
 from meetings import services as meeting_services
 from referrals import services as referral_services
 from referrals.models import CaseStatus
 from referrals.presenters import mask_bsn
-from casefile.timeline import build_timeline
 from tests.conftest import verified_login
 from tests.factories import CaseFactory, PatientFactory
 from tests.workflow import ADVICE, planned_meeting, register_quorum
