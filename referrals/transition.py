@@ -144,7 +144,6 @@ def case_start(*, actor, case, before_event=None, data=None):
     event comes first in the timeline)."""
     transition = TRANSITIONS["create"]
     _check_actor(actor, case, transition)
-    case.status = None
     case.version = 0
     _save(case, actor, transition)
     if before_event:
