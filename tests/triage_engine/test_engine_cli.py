@@ -5,7 +5,7 @@ import json
 import pytest
 
 from triage.cli import run
-from triage.engine import DEFAULT_THRESHOLDS, Thresholds
+from triage.engine import DEFAULT_THRESHOLDS, ENGINE_VERSION, Thresholds
 
 A_CASE = {
     "treatment_wish": True, "suspected_radionecrosis": False, "symptomatic": False, "kps": 80,
@@ -131,7 +131,7 @@ def test_human_output_in_dutch():
     assert "A3: Grootste hersenmetastase > 10 mm? → ja" in out
     assert "Bijlage 1, toelichting 3" in out
     assert "Ontbrekende gegevens: geen" in out
-    assert "Regelset: lwno-2025.1;kps>=70;prog>3;diam>10;band<=20" in out
+    assert f"Regelset: {ENGINE_VERSION};kps>=70;prog>3;diam>10;band<=20" in out
 
 
 def test_human_output_names_missing_and_deciding_facts():

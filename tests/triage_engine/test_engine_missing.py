@@ -177,3 +177,42 @@ def test_long_outcome_lists_are_summarised():
     note = evaluate(Facts()).trace[0].note_nl
     assert "een van 7 uitkomsten, afhankelijk van andere ontbrekende gegevens bij ja" in note
     assert "geen MDO (geen behandelwens) bij nee" in note
+
+
+# --- spec §3, revised 2026-12: every branch reaches the neuro-oncology MDO -------------------
+
+
+def test_missing_kps_whose_branches_all_reach_the_mdo_gives_the_mdo():
+    # KPS ≥ 70: critical location (A2); KPS < 70: restrained policy, but radiotherapy is
+    # considered, so the law requires the MDO (L1). Both ways the patient goes to the MDO.
+    result = evaluate_with(A, kps=None, critical_location=True, radiotherapy_considered=True)
+    assert result.outcome == "NEURO_ONC_MDO"
+    assert result.forum == "NEURO_ONC_MDO"
+    assert result.missing == ("kps",), "still needed for the meeting"
+    assert result.deciding == (), "no missing fact decides where the patient goes"
+    assert set(result.endpoints) == {"A2_YES", "L1_YES"}
+    step = next(s for s in result.trace if s.answer == "unknown")
+    assert step.node == "A1"
+    assert ("bij ja: kritieke locatie; bij nee: radiotherapie wordt overwogen, wettelijk verplicht"
+            in step.note_nl)
+    assert "geen tekst van de leidraad" in step.note_nl
+    assert "if yes: critical location; if no: radiotherapy considered, required by law" in step.note_en
+    assert "not guideline text" in step.note_en
+
+
+def test_missing_qol_between_two_mdo_codes_gives_the_mdo():
+    # Symptomatic, KPS and prognosis too low: S4 decides QOL (MDO) or no options; radiotherapy
+    # considered makes the "no" branch the legal MDO too.
+    result = evaluate_with(S, kps=50, local_treatment_could_improve_qol=None, radiotherapy_considered=True)
+    assert result.outcome == "NEURO_ONC_MDO"
+    assert result.missing == ("local_treatment_could_improve_qol",)
+    assert set(result.endpoints) == {"S4_YES", "L1_YES"}
+    note = next(s for s in result.trace if s.answer == "unknown").note_nl
+    assert "lokale behandeling kan de kwaliteit van leven verbeteren" in note
+
+
+def test_a_branch_outside_the_mdo_still_asks_for_pre_consultation():
+    # Same missing KPS, radiotherapy not considered: KPS < 70 ends in restrained policy.
+    result = evaluate_with(A, kps=None, critical_location=True, radiotherapy_considered=False)
+    assert result.outcome == "INCOMPLETE_PRECONSULT"
+    assert result.deciding == ("kps",)

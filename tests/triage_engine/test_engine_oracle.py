@@ -167,7 +167,13 @@ def oracle(facts: dict, t: Thresholds = SPEC_THRESHOLDS) -> dict:
         differ = [k for k in a1.keys() & a2.keys() if a1[k] != a2[k]]
         if len(differ) == 1:
             deciding.add(differ[0])
-    outcome = outcomes.pop() if len(outcomes) == 1 else "INCOMPLETE_PRECONSULT"
+    if len(outcomes) == 1:
+        outcome = outcomes.pop()
+    elif all(FORUM[o] == "NEURO_ONC_MDO" for o in outcomes):
+        # Spec §3, revised 2026-12: different neuro-oncology MDO codes all reach that meeting.
+        outcome = "NEURO_ONC_MDO"
+    else:
+        outcome = "INCOMPLETE_PRECONSULT"
     return {
         "outcome": outcome,
         "forum": FORUM[outcome],

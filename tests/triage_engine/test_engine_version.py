@@ -17,6 +17,8 @@ from triage.engine import ENGINE_VERSION, Facts, evaluate
 
 FINGERPRINTS = {
     "lwno-2025.1": "cdf7f7410ddc910a01e2d0655d532af59e87e6204b56f9c77ec77702ff45ba26",
+    # Spec §3 revised: differing neuro-oncology MDO codes of a missing fact give NEURO_ONC_MDO.
+    "lwno-2025.2": "ff4c17f144518eeb048da4e10e894419ac345566c0bfa05fce8897fcc0dd9653",
 }
 
 BOOL = (None, True, False)

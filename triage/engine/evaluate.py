@@ -3,8 +3,10 @@
 Missing data (spec §3, our policy). When a box's question cannot be answered because a fact is
 missing, the walk continues with *each* answer. Every path ends in a *scenario*: the values it
 assumed, the boxes it passed and the terminal box it reached. One outcome over all scenarios is
-the advice; several outcomes make it INCOMPLETE_PRECONSULT, and the missing facts that made the
-difference are named in ``deciding``.
+the advice. Several outcomes that are all neuro-oncology MDO codes give NEURO_ONC_MDO: the
+patient goes to that meeting either way, and the trace names each branch with its reason (spec §3,
+revised 2026-12). Otherwise several outcomes make it INCOMPLETE_PRECONSULT, and the missing facts
+that made the difference are named in ``deciding``.
 
 The trace is one readable list, built from the scenarios:
 - boxes answered from the facts are steps with their answer, as in a plain walk;
@@ -27,6 +29,10 @@ from .rules import READING_LABELS, RULES, Answer, Context
 from .thresholds import DEFAULT_THRESHOLDS, Thresholds, rule_set_version
 
 INCOMPLETE = "INCOMPLETE_PRECONSULT"
+EITHER_WAY = "NEURO_ONC_MDO"
+# The outcomes whose forum is the neuro-oncology MDO: differing among these, a missing fact does
+# not change where the patient goes.
+MDO_OUTCOMES = frozenset(code for code, outcome in OUTCOMES.items() if outcome.forum == "NEURO_ONC_MDO")
 _ANSWER_WORDS = {True: "yes", False: "no"}
 
 
@@ -81,13 +87,17 @@ def evaluate(facts: Facts, thresholds: Thresholds = DEFAULT_THRESHOLDS) -> Resul
 
     outcomes = _unique(s.outcome for s in scenarios)
     missing = _unique(fact for s in scenarios for _node, answer in s.steps for fact in answer.missing)
-    if len(outcomes) == 1:
-        outcome, sensitive = outcomes[0], frozenset()
+    either_way = len(outcomes) > 1 and MDO_OUTCOMES.issuperset(outcomes)
+    if len(outcomes) == 1 or either_way:
+        outcome = outcomes[0] if len(outcomes) == 1 else EITHER_WAY
         endpoints = _unique(s.endpoint for s in scenarios)
     else:
-        outcome, sensitive = INCOMPLETE, _sensitive_readings(scenarios)
-        endpoints = ()
-    deciding_facts = {fact for name in sensitive for fact in ctx.raw(name).missing}
+        outcome, endpoints = INCOMPLETE, ()
+    sensitive = _sensitive_readings(scenarios) if len(outcomes) > 1 else frozenset()
+    # Either way to the MDO: no missing fact decides where the patient goes (they are still
+    # listed as missing: the meeting needs them).
+    deciding_facts = set() if either_way else {
+        fact for name in sensitive for fact in ctx.raw(name).missing}
     charts = {s.chart for s in scenarios if s.chart is not None}
     texts = questions(thresholds)
 
@@ -95,7 +105,8 @@ def evaluate(facts: Facts, thresholds: Thresholds = DEFAULT_THRESHOLDS) -> Resul
         outcome=outcome,
         forum=OUTCOMES[outcome].forum,
         chart=charts.pop() if len(charts) == 1 else None,
-        trace=tuple(_trace_step(step, ctx, sensitive, texts) for step in _route(scenarios, 0)),
+        trace=tuple(_trace_step(step, ctx, sensitive, texts, either_way)
+                    for step in _route(scenarios, 0)),
         missing=missing,
         deciding=tuple(fact for fact in missing if fact in deciding_facts),
         endpoints=endpoints,
@@ -150,7 +161,8 @@ def _sensitive_readings(scenarios: list[_Scenario]) -> set[str]:
 
 def _route(group: list[_Scenario], index: int) -> list[tuple]:
     """The steps that all scenarios in ``group`` share from ``index`` on (see module doc), as
-    plain tuples: ("known", node, answer) or ("unknown", node, outcomes if yes, outcomes if no).
+    plain tuples: ("known", node, answer) or ("unknown", node, outcomes if yes, outcomes if no,
+    endpoints if yes, endpoints if no).
     Equal tuples make equal trace steps, so common tails are found before any text is built."""
     steps: list[tuple] = []
     first = group[0]
@@ -163,7 +175,8 @@ def _route(group: list[_Scenario], index: int) -> list[tuple]:
         yes = [s for s in group if s.steps[index][1].value]
         no = [s for s in group if not s.steps[index][1].value]
         steps.append(("unknown", node_id, _unique(s.outcome for s in yes),
-                      _unique(s.outcome for s in no)))
+                      _unique(s.outcome for s in no), _unique(s.endpoint for s in yes),
+                      _unique(s.endpoint for s in no)))
         tails = [_route(branch, index + 1) for branch in (yes, no) if branch]
         steps.extend(_common_tail(tails))
         break
@@ -178,11 +191,11 @@ def _common_tail(tails: list[list]) -> list:
     return tails[0][len(tails[0]) - size:]
 
 
-def _trace_step(step: tuple, ctx: Context, sensitive, texts) -> TraceStep:
+def _trace_step(step: tuple, ctx: Context, sensitive, texts, either_way: bool) -> TraceStep:
     if step[0] == "known":
         return _known_step(step[1], step[2], texts[step[1]])
-    _kind, node_id, yes_outcomes, no_outcomes = step
-    return _unknown_step(node_id, ctx, sensitive, yes_outcomes, no_outcomes, texts[node_id])
+    _kind, node_id, *branches = step
+    return _unknown_step(node_id, ctx, sensitive, branches, texts[node_id], either_way)
 
 
 def _known_step(node_id: str, answer: Answer, question: tuple[str, str]) -> TraceStep:
@@ -202,6 +215,10 @@ _UNKNOWN_NOTE = {
     "nl": {
         "and": " en ", "missing": (" ontbreekt", " ontbreken"), "decide": ("bepaalt", "bepalen"),
         "decides": "{subject} en {decide} de uitkomst: {yes} bij ja, {no} bij nee",
+        "either_way": "{subject}; bij ja en bij nee gaat de patiënt naar het neuro-oncologisch MDO "
+                      "— bij ja: {yes}; bij nee: {no} (beleid van deze toepassing bij ontbrekende "
+                      "gegevens, geen tekst van de leidraad)",
+        "or": " of ",
         "same": "{subject}; elk mogelijk antwoord leidt tot dezelfde uitkomst",
         "same_one": ": {outcome}",
         "same_open": " (die nog van andere ontbrekende gegevens afhangt)",
@@ -209,6 +226,10 @@ _UNKNOWN_NOTE = {
     "en": {
         "and": " and ", "missing": (" is missing", " are missing"), "decide": ("decides", "decide"),
         "decides": "{subject} and {decide} the outcome: {yes} if yes, {no} if no",
+        "either_way": "{subject}; if yes and if no the patient goes to the neuro-oncology MDT "
+                      "— if yes: {yes}; if no: {no} (this application's policy for missing "
+                      "facts, not guideline text)",
+        "or": " or ",
         "same": "{subject}; every possible answer leads to the same outcome",
         "same_one": ": {outcome}",
         "same_open": " (which still depends on other missing facts)",
@@ -216,8 +237,9 @@ _UNKNOWN_NOTE = {
 }
 
 
-def _unknown_step(node_id, ctx: Context, sensitive, yes_outcomes, no_outcomes, question
+def _unknown_step(node_id, ctx: Context, sensitive, branches, question, either_way: bool
                   ) -> TraceStep:
+    yes_outcomes, no_outcomes, yes_endpoints, no_endpoints = branches
     saved, ctx.assumed = ctx.assumed, {}
     try:
         raw = RULES[node_id](ctx)  # what the facts alone say: partial notes, open readings
@@ -231,7 +253,10 @@ def _unknown_step(node_id, ctx: Context, sensitive, yes_outcomes, no_outcomes, q
         words = _UNKNOWN_NOTE[lang]
         labels = [READING_LABELS.get(name, (name, name))[lang == "en"] for name in open_readings]
         subject = words["and"].join(labels) + words["missing"][plural]
-        if deciding:
+        if deciding and either_way:
+            text = words["either_way"].format(
+                subject=subject, yes=_reasons(yes_endpoints, lang), no=_reasons(no_endpoints, lang))
+        elif deciding:
             text = words["decides"].format(
                 subject=subject, decide=words["decide"][plural],
                 yes=_outcome_list(yes_outcomes, lang), no=_outcome_list(no_outcomes, lang),
@@ -251,6 +276,13 @@ def _unknown_step(node_id, ctx: Context, sensitive, yes_outcomes, no_outcomes, q
         note_nl=notes["nl"],
         note_en=notes["en"],
     )
+
+
+def _reasons(endpoints, lang: str) -> str:
+    """Why each endpoint leads to the MDO, e.g. "kritieke locatie" (the terminal boxes' reasons)."""
+    if len(endpoints) > 3:
+        return _outcome_list(_unique(NODES[e].outcome for e in endpoints), lang)
+    return _UNKNOWN_NOTE[lang]["or"].join(NODES[e].reason(lang) for e in endpoints)
 
 
 def _outcome_list(codes, lang: str) -> str:

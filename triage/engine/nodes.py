@@ -47,6 +47,12 @@ class TerminalBox:
     footnote: str | None
     then: str | None = None  # L1 for the endpoints the legal rule looks at
     kind: str = "terminal"
+    # Why the walk ends here, in a few words, for a trace that names each branch's reason.
+    reason_nl: str = ""
+    reason_en: str = ""
+
+    def reason(self, lang: str = "nl") -> str:
+        return self.reason_nl if lang == "nl" else self.reason_en
 
 
 def _decision(id, chart, text_nl, text_en, facts, footnote, yes, no):
@@ -138,17 +144,34 @@ _DECISIONS = (
 )
 
 _TERMINALS = (
-    TerminalBox("P_TREATMENT_WISH_NO", None, "NO_MDO_NO_TREATMENT_WISH", "S2_WISH"),
-    TerminalBox("P_RADIONECROSIS_YES", None, "NEURO_ONC_MDO_RADIONECROSIS", "S2_RADIONECROSIS"),
-    TerminalBox("A1_NO", "A", "RESTRAINED_POLICY_NO_MDO", "A_NB", then=L1),
-    TerminalBox("A2_YES", "A", "NEURO_ONC_MDO", None),
-    TerminalBox("A3_YES", "A", "NEURO_ONC_MDO", None),
-    TerminalBox("A4_YES", "A", "ORGAN_SPECIFIC_MDO", "A4", then=L1),
-    TerminalBox("A4_NO", "A", "NEURO_ONC_MDO", "A5"),
-    TerminalBox("S2_YES", "S", "NEURO_ONC_MDO", None),
-    TerminalBox("S4_YES", "S", "NEURO_ONC_MDO_QOL", "S4"),
-    TerminalBox("S4_NO", "S", "NO_MDO_NO_MEANINGFUL_OPTIONS", "S4", then=L1),
-    TerminalBox("L1_YES", None, "NEURO_ONC_MDO_LEGAL", "LEGAL"),
+    TerminalBox("P_TREATMENT_WISH_NO", None, "NO_MDO_NO_TREATMENT_WISH", "S2_WISH",
+                reason_nl="geen behandelwens", reason_en="no wish for treatment"),
+    TerminalBox("P_RADIONECROSIS_YES", None, "NEURO_ONC_MDO_RADIONECROSIS", "S2_RADIONECROSIS",
+                reason_nl="verdenking radiatienecrose", reason_en="suspected radiation necrosis"),
+    TerminalBox("A1_NO", "A", "RESTRAINED_POLICY_NO_MDO", "A_NB", then=L1,
+                reason_nl="KPS of prognose te laag: terughoudend beleid",
+                reason_en="KPS or prognosis too low: restrained policy"),
+    TerminalBox("A2_YES", "A", "NEURO_ONC_MDO", None,
+                reason_nl="kritieke locatie", reason_en="critical location"),
+    TerminalBox("A3_YES", "A", "NEURO_ONC_MDO", None,
+                reason_nl="grootste hersenmetastase boven de diametergrens",
+                reason_en="largest brain metastasis above the diameter limit"),
+    TerminalBox("A4_YES", "A", "ORGAN_SPECIFIC_MDO", "A4", then=L1,
+                reason_nl="systeemtherapie met hoge cerebrale responskans: orgaanspecifiek MDO",
+                reason_en="systemic therapy with a high chance of cerebral response: tumour-type MDO"),
+    TerminalBox("A4_NO", "A", "NEURO_ONC_MDO", "A5",
+                reason_nl="geen systeemtherapie met hoge cerebrale responskans",
+                reason_en="no systemic therapy with a high chance of cerebral response"),
+    TerminalBox("S2_YES", "S", "NEURO_ONC_MDO", None,
+                reason_nl="KPS en prognose volstaan", reason_en="KPS and prognosis suffice"),
+    TerminalBox("S4_YES", "S", "NEURO_ONC_MDO_QOL", "S4",
+                reason_nl="lokale behandeling kan de kwaliteit van leven verbeteren",
+                reason_en="local treatment could improve quality of life"),
+    TerminalBox("S4_NO", "S", "NO_MDO_NO_MEANINGFUL_OPTIONS", "S4", then=L1,
+                reason_nl="geen zinvolle behandelopties", reason_en="no meaningful treatment options"),
+    TerminalBox("L1_YES", None, "NEURO_ONC_MDO_LEGAL", "LEGAL",
+                reason_nl="radiotherapie wordt overwogen, wettelijk verplicht",
+                reason_en="radiotherapy considered, required by law"),
 )
 
 NODES: dict[str, DecisionNode | TerminalBox] = {

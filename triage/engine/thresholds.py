@@ -12,7 +12,7 @@ from functools import lru_cache
 
 # Bump when the logic of the charts changes (not when a threshold changes: those are in the
 # rule-set version below).
-ENGINE_VERSION = "lwno-2025.1"
+ENGINE_VERSION = "lwno-2025.2"
 
 _NUMBER_TYPES = (int, float, Decimal, Fraction)
 
@@ -81,7 +81,7 @@ def format_number(value, lang="en"):
 
 @lru_cache(maxsize=256)
 def rule_set_version(thresholds: Thresholds = DEFAULT_THRESHOLDS) -> str:
-    """E.g. ``lwno-2025.1;kps>=70;prog>3;diam>10;band<=20``: logic plus every threshold."""
+    """E.g. ``lwno-2025.2;kps>=70;prog>3;diam>10;band<=20``: logic plus every threshold."""
     t = thresholds
     return (
         f"{ENGINE_VERSION};kps>={format_number(t.kps_min)};prog>{format_number(t.prognosis_months)}"
