@@ -21,6 +21,7 @@ from meetings.models import (
     AgendaItem,
     Attendance,
     Decision,
+    FollowUp,
     Meeting,
     MeetingAdvice,
     MeetingStatus,
@@ -54,21 +55,36 @@ class QuorumNotMet(ActionRefused):
 
 
 class ConflictingDecisions(ActionRefused):
-    """The advice combines decisions that cannot be given together (triage.meeting_advice)."""
+    """The advice combines decisions, or decisions and follow-up, that cannot be given together
+    (triage.meeting_advice). ``by_field`` holds the message for each form field concerned."""
 
     def __init__(self, found):
-        labels = dict(Decision.choices)
-        messages = []
+        decisions = dict(Decision.choices)
+        follow_ups = dict(FollowUp.choices)
+        self.by_field = {}
         for kind, codes in found:
             if kind == meeting_advice.SUPPORTIVE_WITH_ACTIVE:
-                messages.append(_("Best supportive care cannot be advised together with an active treatment "
-                                  "or watchful waiting (here: %(decisions)s). Choose one or the other.")
-                                % {"decisions": ", ".join(str(labels[code]) for code in codes)})
+                message = (_("Best supportive care cannot be advised together with an active treatment "
+                             "or watchful waiting (here: %(decisions)s). Choose one or the other.")
+                           % {"decisions": ", ".join(str(decisions[code]) for code in codes)})
+            elif kind == meeting_advice.ONE_OF_TWO:
+                message = (_("Choose either “%(first)s” or “%(second)s”, not both: "
+                             "they name the same operation twice.")
+                           % {"first": decisions[codes[0]], "second": decisions[codes[1]]})
+            elif kind == meeting_advice.NO_FOLLOW_UP_WITH_ACTIVE:
+                message = (_("“%(follow_up)s” does not go with %(decisions)s: choose the follow-up "
+                             "after that advice.")
+                           % {"follow_up": follow_ups[FollowUp.NONE],
+                              "decisions": ", ".join(str(decisions[code]) for code in codes)})
+            elif kind == meeting_advice.SUPPORTIVE_WITH_FOLLOW_UP:
+                message = (_("Best supportive care has no imaging follow-up: choose “%(none)s”.")
+                           % {"none": follow_ups[FollowUp.NONE]})
             else:
-                messages.append(_("Choose either “%(first)s” or “%(second)s”, not both: "
-                                  "they name the same operation twice.")
-                                % {"first": labels[codes[0]], "second": labels[codes[1]]})
-        super().__init__(" ".join(str(message) for message in messages))
+                message = (_("“%(follow_up)s” needs a treatment among the decisions; none is chosen.")
+                           % {"follow_up": follow_ups[FollowUp.PER_TREATMENT]})
+            field = meeting_advice.FIELD[kind]
+            self.by_field[field] = " ".join(filter(None, (self.by_field.get(field), str(message))))
+        super().__init__(" ".join(self.by_field.values()))
         self.found = found
 
 
@@ -444,7 +460,7 @@ def meeting_advice_record(*, actor, item_id, values):
     unknown = [code for code in values["decisions"] if code not in Decision.values]
     if unknown:
         raise ActionRefused(_("Unknown advice: %(codes)s.") % {"codes": ", ".join(map(str, unknown))})
-    found = meeting_advice.conflicts(values["decisions"])
+    found = meeting_advice.conflicts(values["decisions"], values.get("follow_up"))
     if found:
         raise ConflictingDecisions(found)
     present = present_disciplines(meeting)

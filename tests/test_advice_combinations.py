@@ -18,7 +18,18 @@ from meetings.models import FollowUp, MeetingAdvice
 from referrals.models import CaseStatus
 from tests.conftest import verified_login
 from tests.workflow import ADVICE, register_quorum, scheduled_case
-from triage.meeting_advice import FOLLOW_UP_BY_CHART, ONE_OF_TWO, SUPPORTIVE_WITH_ACTIVE, conflicts, proposed_follow_up
+from triage.codes import Decision
+from triage.meeting_advice import (
+    FIELD,
+    FOLLOW_UP_BY_CHART,
+    NO_FOLLOW_UP_WITH_ACTIVE,
+    ONE_OF_TWO,
+    PER_TREATMENT_WITHOUT_TREATMENT,
+    SUPPORTIVE_WITH_ACTIVE,
+    SUPPORTIVE_WITH_FOLLOW_UP,
+    conflicts,
+    proposed_follow_up,
+)
 
 ACTIVE_OR_WAITING = ["srt", "resection", "resection_srt", "wbrt", "systemic", "watchful_waiting"]
 
@@ -58,6 +69,64 @@ class TestTheRule:
         assert conflicts(decisions) == []
 
 
+# Every pair of two decisions that cannot be advised together, written out (the rest may).
+FORBIDDEN_PAIRS = {frozenset(pair) for pair in [
+    ("supportive", "srt"), ("supportive", "resection"), ("supportive", "resection_srt"),
+    ("supportive", "wbrt"), ("supportive", "systemic"), ("supportive", "watchful_waiting"),
+    ("resection", "resection_srt"),
+]}
+# Every (decision, follow-up) that cannot be advised, for an advice of that one decision.
+FORBIDDEN_WITH_FOLLOW_UP = {
+    **{(d, "none"): NO_FOLLOW_UP_WITH_ACTIVE
+       for d in ("srt", "resection", "resection_srt", "wbrt", "systemic", "watchful_waiting")},
+    **{("supportive", f): SUPPORTIVE_WITH_FOLLOW_UP for f in ("treating_mri", "neurology_mri", "per_treatment")},
+    **{(d, "per_treatment"): PER_TREATMENT_WITHOUT_TREATMENT
+       for d in ("watchful_waiting", "diagnostics", "discuss_again")},
+}
+ALL_PAIRS = [(a, b) for i, a in enumerate(Decision.values) for b in Decision.values[i + 1:]]
+
+
+class TestEveryPair:
+    """Table-driven: every pair of decisions, and every decision with every follow-up."""
+
+    @pytest.mark.parametrize(("first", "second"), ALL_PAIRS)
+    def test_two_decisions(self, first, second):
+        assert bool(conflicts([first, second])) is (frozenset((first, second)) in FORBIDDEN_PAIRS)
+
+    @pytest.mark.parametrize("decision", Decision.values)
+    @pytest.mark.parametrize("follow_up", FollowUp.values)
+    def test_a_decision_with_a_follow_up(self, decision, follow_up):
+        expected = FORBIDDEN_WITH_FOLLOW_UP.get((decision, follow_up))
+        found = conflicts([decision], follow_up)
+        assert [kind for kind, _codes in found] == ([expected] if expected else [])
+        for kind, _codes in found:
+            assert FIELD[kind] == "follow_up", "shown at the follow-up field"
+
+    @pytest.mark.parametrize(("first", "second"), ALL_PAIRS)
+    @pytest.mark.parametrize("follow_up", FollowUp.values)
+    def test_two_decisions_with_a_follow_up(self, first, second, follow_up):
+        """A pair with a follow-up: contradictory decisions are named first (and alone); else the
+        follow-up fits when it fits the pair as a whole."""
+        found = conflicts([first, second], follow_up)
+        if frozenset((first, second)) in FORBIDDEN_PAIRS:
+            assert found == conflicts([first, second])
+            return
+        pair = {first, second}
+        treatments = pair & {"srt", "resection", "resection_srt", "wbrt", "systemic"}
+        if follow_up == "none":
+            wrong = bool(pair & {"srt", "resection", "resection_srt", "wbrt", "systemic", "watchful_waiting"})
+        elif "supportive" in pair:
+            wrong = True
+        elif follow_up == "per_treatment":
+            wrong = not treatments
+        else:
+            wrong = False
+        assert bool(found) is wrong
+
+    def test_the_reported_case_resection_without_follow_up_is_refused(self):
+        assert conflicts(["resection"], "none") == [(NO_FOLLOW_UP_WITH_ACTIVE, ["resection"])]
+
+
 @pytest.fixture
 def item(db, referrer, chair):
     """A case on today's meeting, with the quorum and the treating physician present."""
@@ -88,16 +157,19 @@ class TestTheService:
 
     @pytest.mark.parametrize("decisions", ALLOWED)
     def test_it_records_the_combinations_a_clinician_gives(self, item, chair, decisions):
+        # Best supportive care has no imaging follow-up (the follow-up rule, below).
+        follow_up = "none" if "supportive" in decisions else ADVICE["follow_up"]
         advice = services.meeting_advice_record(actor=Actor(user=chair), item_id=item.pk,
-                                                values={**ADVICE, "decisions": decisions})
+                                                values={**ADVICE, "decisions": decisions, "follow_up": follow_up})
         assert advice.decisions == decisions
 
     def test_a_correction_into_a_contradiction_is_refused_and_the_advice_stays(self, item, chair):
         services.meeting_advice_record(actor=Actor(user=chair), item_id=item.pk,
-                                       values={**ADVICE, "decisions": ["supportive"]})
+                                       values={**ADVICE, "decisions": ["supportive"], "follow_up": "none"})
         with pytest.raises(services.ConflictingDecisions):
             services.meeting_advice_record(actor=Actor(user=chair), item_id=item.pk,
-                                           values={**ADVICE, "decisions": ["supportive", "systemic"]})
+                                           values={**ADVICE, "decisions": ["supportive", "systemic"],
+                                                   "follow_up": "none"})
         assert MeetingAdvice.objects.get().decisions == ["supportive"]
 
     def test_the_contradiction_is_named_before_the_quorum(self, referrer, chair):
@@ -107,6 +179,15 @@ class TestTheService:
         with pytest.raises(services.ConflictingDecisions):
             services.meeting_advice_record(actor=Actor(user=chair), item_id=item.pk,
                                            values={**ADVICE, "decisions": ["srt", "supportive"]})
+
+    def test_resection_without_imaging_follow_up_is_refused_and_nothing_is_mailed(self, item, chair, mailoutbox):
+        events = Event.objects.count()
+        with pytest.raises(services.ConflictingDecisions) as refused:
+            services.meeting_advice_record(actor=Actor(user=chair), item_id=item.pk,
+                                           values={**ADVICE, "decisions": ["resection"], "follow_up": "none"})
+        assert set(refused.value.by_field) == {"follow_up"}
+        assert not MeetingAdvice.objects.exists() and Event.objects.count() == events
+        assert mailoutbox == []
 
     def test_an_unknown_decision_is_refused(self, item, chair):
         with pytest.raises(services.ActionRefused):
@@ -148,6 +229,29 @@ class TestTheForm:
         assert response.context["form"].errors["decisions"] == [
             "Best supportive care cannot be advised together with an active treatment or watchful waiting "
             "(here: Start or switch systemic therapy, Watchful waiting with MRI). Choose one or the other."]
+
+    def test_resection_without_imaging_follow_up_is_refused_at_the_follow_up_field(self, client, item, chair):
+        verified_login(client, chair)
+        response = client.post(advice_url(item), {**ADVICE, "decisions": ["resection"], "follow_up": "none",
+                                                  "text": "Resectie links frontaal."})
+        assert response.status_code == 400
+        form = response.context["form"]
+        assert form.errors["follow_up"] == [
+            "“Geen beeldvormende follow-up (best supportive care)” past niet bij Resectie: kies de "
+            "follow-up na dat advies."]
+        assert "decisions" not in form.errors and not form.non_field_errors()
+        assert form["text"].value() == "Resectie links frontaal." and form["follow_up"].value() == "none"
+        assert not MeetingAdvice.objects.exists()
+
+    def test_best_supportive_care_with_mri_follow_up_is_refused_at_the_follow_up_field(self, client, item, chair):
+        verified_login(client, chair)
+        client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+        response = client.post(advice_url(item), {**ADVICE, "decisions": ["supportive"],
+                                                  "follow_up": "treating_mri"})
+        assert response.status_code == 400
+        assert response.context["form"].errors["follow_up"] == [
+            "Best supportive care has no imaging follow-up: choose “No imaging follow-up (best supportive "
+            "care)”."]
 
     def test_an_allowed_combination_is_recorded(self, client, item, chair):
         verified_login(client, chair)

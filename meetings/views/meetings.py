@@ -324,7 +324,8 @@ def item_advice(request, item_id):
                     exc.message, _("Missing: %(disciplines)s.") % {"disciplines": missing}))
                 status = 400
             except services.ConflictingDecisions as exc:
-                form.add_error("decisions", exc.message)
+                for field, message in exc.by_field.items():
+                    form.add_error(field, message)
                 status = 400
             except services.ActionRefused as exc:
                 form.add_error(None, exc.message)

@@ -58,6 +58,7 @@ from meetings.models import (
 from referrals.intake import FORM_STEPS
 from referrals.lifecycle import TRANSITIONS, replay
 from referrals.models import Case, CaseStatus, Lesion, LesionMode, Patient
+from triage import meeting_advice as meeting_advice_rules
 from triage.codes import Discipline
 from triage.engine import evaluate
 from triage.facts import facts_from_case
@@ -747,8 +748,9 @@ class SyntheticData:
         agreed_on = times["agreed"].date() if status == "plan_agreed" else None
         meeting_advice = MeetingAdvice(
             item=item, decisions=decisions, text="Advies van het MDO (synthetisch).",
-            follow_up="none" if decisions == ["supportive"] else rng.choice(["per_treatment", "treating_mri",
-                                                                              "neurology_mri"]),
+            # A follow-up that fits the decisions (triage.meeting_advice), as the service demands.
+            follow_up=rng.choice([f for f in ("per_treatment", "treating_mri", "neurology_mri", "none")
+                                  if not meeting_advice_rules.conflicts(decisions, f)]),
             carried_out_by=f"Radiotherapie, {self.centre_name(centre_id)}", first_contact=f"Verwijzer, {hospital.name}",
             present_disciplines=self.present[meeting.pk], recorded_by=chair, recorded_at=advised,
             plan_agreed_on=agreed_on, plan_agreed="Patiënt kiest voor het advies (synthetisch)." if agreed_on else "",
