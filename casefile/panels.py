@@ -9,6 +9,7 @@ from django.utils import timezone
 from mdo.i18n import current_lang
 from meetings import forms
 from meetings.models import AgendaItem, MeetingAdvice, Preconsultation
+from meetings.presenters import REVIEW_ACTIONS, advice_path
 from meetings.services import next_meeting_with_room, planned_meetings_with_counts
 from referrals.lifecycle import available_actions
 from triage.readiness import gap_label
@@ -39,6 +40,20 @@ def case_panels(request, case, bound_forms=None):
     advice = (MeetingAdvice.objects.filter(item__case=case).select_related("item__meeting", "recorded_by")
               .order_by("-recorded_at").first())
     context["meeting_advice"] = advice
+    # The advice in force and its path (triage → pre-consultation → meeting), from the records
+    # read above: no further query.
+    case.reviews = [p for p in reversed(context["preconsultations"]) if p.action in REVIEW_ACTIONS]
+    context["path"] = advice_path(case, advice)
+    # Taken off an agenda: the latest removal, with its reason and who did it (issue: the reason
+    # was only in the timeline). Shown while the case is not on a later agenda.
+    if item is None:
+        removed = (AgendaItem.objects.filter(case=case, removed_at__isnull=False).select_related("meeting")
+                   .order_by("-removed_at").first())
+        if removed is not None and (advice is None or removed.removed_at > advice.recorded_at):
+            last = removed.history.order_by("-history_date").select_related("history_user").first()
+            context["removed_item"] = {"meeting": removed.meeting, "at": removed.removed_at,
+                                       "reason": removed.removed_reason,
+                                       "by": last.history_user if last else None}
 
     preconsult_forms = {key: bound_forms.get(key) or form_class()
                         for key, action, form_class in PRECONSULT_FORMS if action in actions}

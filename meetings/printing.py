@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from mdo.i18n import current_lang
 from meetings.models import Attendance, MeetingStatus
-from meetings.presenters import agenda_items, quorum_context
+from meetings.presenters import advice_path, agenda_items, quorum_context
 from referrals.models import Answer, LesionMode, PrimaryTumour
 from referrals.presenters import mask_bsn
 from triage.codes import Discipline
@@ -92,6 +92,7 @@ def _agenda_case(number, item, lang):
         "summary": case_summary(case, lesions or []),
         "lesions": lesions,
         "triage": _triage(case.current_advice, lang),
+        "path": advice_path(case, getattr(item, "advice", None), lang, with_reason=True),
         # Discussed before (an advice "discuss again"): the date and advice of each earlier meeting.
         "earlier": item.earlier,
     }

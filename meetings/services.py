@@ -29,6 +29,7 @@ from meetings.models import (
     Preconsultation,
 )
 from referrals.lifecycle import CaseStatus
+from referrals.models import AdviceSource
 from referrals.transition import ActionRefused, Applied, case_transition
 from triage import meeting_advice
 from triage.engine import OUTCOMES
@@ -105,6 +106,7 @@ def case_accept_advice(*, actor, case_id, reason=""):
     def apply(case, transition):
         record = _preconsult(actor, case, PreconsultAction.ACCEPT, outcome=case.current_advice.outcome,
                              reason=reason)
+        case.outcome_in_force, case.advice_source = record.outcome, AdviceSource.ACCEPTED
         return Applied(record, {"outcome": record.outcome})
 
     return case_transition(actor=actor, case_id=case_id, action="accept_advice", apply=apply)[1].obj
@@ -117,6 +119,7 @@ def case_override_advice(*, actor, case_id, outcome, reason):
 
     def apply(case, transition):
         record = _preconsult(actor, case, PreconsultAction.OVERRIDE, outcome=outcome, reason=reason)
+        case.outcome_in_force, case.advice_source = outcome, AdviceSource.OVERRIDDEN
         return Applied(record, {"from": case.current_advice.outcome, "to": outcome})
 
     return case_transition(actor=actor, case_id=case_id, action="override_advice", apply=apply)[1].obj
@@ -491,6 +494,7 @@ def meeting_advice_record(*, actor, item_id, values):
             item.discussed_at = timezone.now()
             item._history_user = actor.user
             item.save(update_fields=["discussed_at"])
+        case.meeting_decisions, case.advice_source = list(advice.decisions), AdviceSource.MEETING
         return Applied(advice, {"decisions": list(advice.decisions)})
 
     case_transition(actor=actor, case_id=item.case_id, action=action, apply=apply)

@@ -101,7 +101,7 @@ CASE_LIST_FIELDS = (
     "patient__family_name", "patient__given_names", "patient__patient_number",
     "referring_hospital__name", "referring_physician__username",
     "referring_physician__first_name", "referring_physician__last_name",
-    "current_advice__outcome",
+    "current_advice__outcome", "outcome_in_force", "advice_source", "meeting_decisions",
 )
 
 class PresenterRole(models.TextChoices):
@@ -157,6 +157,15 @@ class CriticalSite(models.TextChoices):
     OTHER = "other", _("Other critical location")
 
 
+class AdviceSource(models.TextChoices):
+    """Where the advice in force came from: the path triage → pre-consultation → meeting."""
+
+    TRIAGE = "triage", _("Triage")
+    ACCEPTED = "accepted", _("Pre-consultation: triage advice accepted")
+    OVERRIDDEN = "overridden", _("Pre-consultation: triage advice overridden")
+    MEETING = "meeting", _("Advice of the MDO")
+
+
 class Case(models.Model):
     """One referral of a patient to the neuro-oncology MDO (a patient may have several)."""
 
@@ -195,6 +204,13 @@ class Case(models.Model):
         "triage.Advice", verbose_name=_("advice"), on_delete=models.PROTECT,
         null=True, blank=True, related_name="+",
     )
+    # The decision that counts now, kept with the case so every list shows it without a join:
+    # the triage outcome, or the pre-consultation's (accepted / overridden), and the meeting's
+    # decisions once its advice is recorded. Set only by the transitions that make it (submit,
+    # accept_advice, override_advice, record/correct advice); casefile.in_force tells the path.
+    outcome_in_force = models.CharField(_("advice in force"), max_length=40, blank=True)
+    advice_source = models.CharField(_("advice from"), max_length=12, choices=AdviceSource.choices, blank=True)
+    meeting_decisions = models.JSONField(_("decisions of the MDO"), default=list, blank=True)
 
     # Step 1: presenter
     presenter_role = models.CharField(

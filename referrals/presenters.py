@@ -2,12 +2,14 @@
 
 from django.urls import reverse
 from django.utils import formats, timezone
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
 from accounts.models import Role
 from mdo.i18n import current_lang
 from referrals.intake import FORM_STEPS
-from referrals.models import Case, LesionMode
+from referrals.models import AdviceSource, Case, LesionMode
+from triage.codes import Decision
 from triage.presenters import outcome_context
 
 NOT_ANSWERED = object()
@@ -96,6 +98,38 @@ def _merge_unknown(rows, case):
     rows[:] = [r for r in rows if r["name"] not in ("kps_unknown", "prognosis_unknown")]
 
 
+def advice_in_force_short(case, lang=None):
+    """The advice that counts now, in a few words, for lists and headings: the outcome in force
+    (triage, or pre-consultation's when it accepted or overrode it), where it came from, and the
+    meeting's decisions once recorded. Read from the case's own columns: no query."""
+    lang = lang or current_lang()
+    outcome = case.outcome_in_force or (case.current_advice.outcome if case.current_advice else "")
+    decisions = dict(Decision.choices)
+    return {
+        "outcome": outcome,
+        "label": outcome_context(outcome, lang)["label"] if outcome else "",
+        "source": case.advice_source,
+        "source_label": case.get_advice_source_display() if case.advice_source else "",
+        "overridden": case.advice_source == AdviceSource.OVERRIDDEN,
+        "decisions": [str(decisions.get(code, code)) for code in case.meeting_decisions or ()],
+    }
+
+
+def advice_in_force_cell(in_force):
+    """The "Advice" cell of a list (built here, not per row in a template: see case_rows)."""
+    if not in_force["outcome"]:
+        return "—"
+    html = format_html('<span data-outcome="{}">{}</span>', in_force["outcome"], in_force["label"])
+    if in_force["source_label"]:
+        html += format_html('<br><small class="text-muted{}" data-advice-source="{}">{}</small>',
+                            " fw-semibold" if in_force["overridden"] else "", in_force["source"],
+                            in_force["source_label"])
+    if in_force["decisions"]:
+        html += format_html('<br><small data-meeting-decisions>{}: {}</small>', _("MDO advice"),
+                            ", ".join(in_force["decisions"]))
+    return html
+
+
 def case_rows(cases, user, today=None):
     """The rows of the case list and the pre-consultation queue, as plain values.
 
@@ -112,7 +146,7 @@ def case_rows(cases, user, today=None):
             url = reverse("referrals:intake_step", args=[case.pk, "review"])
         else:
             url = reverse("casefile:case_detail", args=[case.pk])
-        advice = case.current_advice
+        in_force = advice_in_force_short(case, lang)
         rows.append({
             "case": case,
             "url": url,
@@ -125,8 +159,10 @@ def case_rows(cases, user, today=None):
             "started": formats.date_format(timezone.localtime(case.created_at).date(), "SHORT_DATE_FORMAT"),
             "submitted": formats.date_format(submitted, "SHORT_DATE_FORMAT") if submitted else "",
             "days_waiting": (today - submitted).days if submitted else 0,
-            "outcome": advice.outcome if advice else "",
-            "outcome_label": outcome_context(advice.outcome, lang)["label"] if advice else "",
+            "outcome": in_force["outcome"],
+            "outcome_label": in_force["label"],
+            "in_force": in_force,
+            "in_force_cell": advice_in_force_cell(in_force),
             "meeting_ready": case.meeting_ready,
         })
     return rows

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from audit.models import AccessAction
 from audit.services import event_record
 from referrals.intake import FORM_STEPS, STEPS_BY_KEY, open_questions
-from referrals.models import Case, Lesion, LesionMode, Patient
+from referrals.models import AdviceSource, Case, Lesion, LesionMode, Patient
 from referrals.transition import Applied, StaleEdit, TransitionRefused, case_start, case_transition
 from triage.readiness import meeting_gaps
 from triage.services import advice_store
@@ -206,6 +206,8 @@ def case_submit(*, actor, case_id, expected_version):
         advice = advice_store(actor=actor, case=case, lesions=lesions,
                               resubmission=transition.action == "resubmit")
         case.current_advice = advice
+        # A new triage advice is the advice in force until pre-consultation reviews it.
+        case.outcome_in_force, case.advice_source, case.meeting_decisions = advice.outcome, AdviceSource.TRIAGE, []
         case.meeting_gaps = meeting_gaps(case, lesions, advice.missing)
         case.meeting_ready = not case.meeting_gaps
         if case.submitted_at is None:

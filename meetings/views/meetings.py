@@ -26,7 +26,7 @@ from meetings.access import (
     meetings_visible_to,
 )
 from meetings.models import AgendaItem, Attendance, MeetingAdvice, MeetingStatus
-from meetings.presenters import agenda_items, quorum_context
+from meetings.presenters import advice_path, agenda_items, quorum_context
 from referrals.access import get_case_for_user
 from triage.codes import Discipline
 from triage.meeting_advice import proposed_follow_up
@@ -163,6 +163,7 @@ def meeting_detail(request, meeting_id, bound=None, status=200):
         {
             "item": item,
             "outcome": outcome_context(item.case.current_advice.outcome, lang) if item.case.current_advice else None,
+            "path": advice_path(item.case, getattr(item, "advice", None), lang),
             "advice": getattr(item, "advice", None),
         }
         for item in items
@@ -338,4 +339,5 @@ def item_advice(request, item_id):
     return render(request, "meetings/item_advice.html", {
         "item": item, "case": case, "form": form, "quorum": quorum, "existing": existing,
         "outcome": outcome_context(case.current_advice.outcome, current_lang()) if case.current_advice else None,
+        "path": advice_path(case, existing),
     }, status=status)

@@ -23,7 +23,7 @@ SORTS = {
     "recent": ("-submitted_at", "pk"),
     "patient": ("patient__family_name", "patient__given_names", "pk"),
     "hospital": ("referring_hospital__name", "submitted_at", "pk"),
-    "outcome": ("current_advice__outcome", "submitted_at", "pk"),
+    "outcome": ("outcome_in_force", "submitted_at", "pk"),
 }
 
 
@@ -45,7 +45,7 @@ def queue(request):
         cases = cases.filter(Q(patient__family_name__icontains=query)
                              | Q(patient__patient_number__iexact=query))
     if filters.get("outcome"):
-        cases = cases.filter(current_advice__outcome=filters["outcome"])
+        cases = cases.filter(outcome_in_force=filters["outcome"])
     if filters.get("hospital"):
         cases = cases.filter(referring_hospital_id=filters["hospital"])
     if filters.get("status"):

@@ -57,7 +57,7 @@ from meetings.models import (
 )
 from referrals.intake import FORM_STEPS
 from referrals.lifecycle import TRANSITIONS, replay
-from referrals.models import Case, CaseStatus, Lesion, LesionMode, Patient
+from referrals.models import AdviceSource, Case, CaseStatus, Lesion, LesionMode, Patient
 from triage import meeting_advice as meeting_advice_rules
 from triage.codes import Discipline
 from triage.engine import evaluate
@@ -703,6 +703,8 @@ class SyntheticData:
         event(submitted, referrer, event_of("submit"),
               data={"advice": result.outcome, "rule_set_version": result.rule_set_version})
         access.append(self.access(submitted, referrer, AccessAction.READ, "case", case, case.pk))
+        # The advice in force, as the services set it (submit, accept_advice, record_advice).
+        case.outcome_in_force, case.advice_source = result.outcome, AdviceSource.TRIAGE
         if status == "submitted":
             return
 
@@ -726,6 +728,7 @@ class SyntheticData:
         record = Preconsultation(case=case, action=PreconsultAction.ACCEPT, by=neuro_oncologist, at=decided,
                                  outcome=result.outcome)
         rows[Preconsultation].append((record, advice))
+        case.advice_source = AdviceSource.ACCEPTED
         event(decided, neuro_oncologist, event_of("accept_advice"), "meetings.preconsultation",
               data={"outcome": result.outcome})
         if meeting is None:
@@ -757,6 +760,7 @@ class SyntheticData:
             plan_agreed_by=referrer if agreed_on else None)
         meeting_advice._history_user, meeting_advice._history_date = chair, advised
         rows[MeetingAdvice].append(meeting_advice)
+        case.meeting_decisions, case.advice_source = decisions, AdviceSource.MEETING
         event(advised, chair, "case.presence_recorded", "meetings.agendaitem", item.pk, data={"present": "yes"})
         event(advised, chair, event_of("record_advice"), "meetings.meetingadvice", None, data={"decisions": decisions})
         if agreed_on:
