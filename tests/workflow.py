@@ -3,7 +3,7 @@
 Tests build clinical state (a submitted case, a pre-consultation, an agenda item, an advice) with
 these, never with `objects.create(status=...)`: what a test sets up is then a state the
 application can reach. The one exception is `time_passes`, the only place that writes a
-meeting's date by hand (tests/test_hygiene.py keeps it so).
+meeting's date by hand (tests/test_state_through_services.py keeps it so).
 """
 
 import datetime
