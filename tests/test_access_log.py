@@ -127,10 +127,8 @@ class TestEveryAccessWritesACompleteRow:
 
     def test_no_bsn_and_no_clinical_content_in_the_log_through_a_whole_workflow(self, referrer, chair,
                                                                               neuro_oncologist):
-        item = scheduled_case(referrer, chair, question_to_mdo="Indicatie SRT bij EGFR?")
+        item = scheduled_case(referrer, chair, patient={"bsn": "111222333"}, question_to_mdo="Indicatie SRT bij EGFR?")
         patient = item.case.patient
-        patient.bsn = "111222333"
-        patient.save()
         client_from(referrer).get(reverse("casefile:case_detail", args=[item.case.pk]))
         client_from(neuro_oncologist).get(reverse("meetings:queue"), {"q": patient.patient_number})
         client_from(chair).get(reverse("meetings:agenda_pdf", args=[item.meeting_id]))

@@ -14,25 +14,23 @@ from django.utils import timezone
 
 from audit.actor import Actor
 from meetings import services
-from meetings.models import Meeting
 from tests.conftest import verified_login
 from tests.test_meetings_print import read_pdf
-from tests.workflow import ADVICE, planned_meeting, register_quorum, scheduled_case
+from tests.workflow import planned_meeting, record_advice, register_quorum, scheduled_case, time_passes
 
 pytestmark = pytest.mark.django_db
 
 
 def discuss(item, chair, **values):
-    """Record the item's advice in its meeting (moved to today: advice is recorded from its date on)."""
-    Meeting.objects.filter(pk=item.meeting_id).update(date=timezone.localdate())
+    """Record the item's advice in its meeting (its day has come: advice is recorded from its date on)."""
+    time_passes(item.meeting)
     if not item.meeting.attendances.exists():
         register_quorum(item.meeting, chair)
-    services.item_set_presence(actor=Actor(user=chair), item_id=item.pk, present="yes")
-    return services.meeting_advice_record(actor=Actor(user=chair), item_id=item.pk, values={**ADVICE, **values})
+    return record_advice(item, chair, **values)
 
 
 def past(meeting, days):
-    Meeting.objects.filter(pk=meeting.pk).update(date=timezone.localdate() - datetime.timedelta(days=days))
+    time_passes(meeting, days_ago=days)
 
 
 @pytest.fixture

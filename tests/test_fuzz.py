@@ -48,7 +48,7 @@ from tests.conftest import verified_login
 from tests.factories import CaseFactory, CentreFactory, LesionFactory, PatientFactory, UserFactory
 from tests.fuzz_strategies import ENCODINGS, form_post, hostile_json_text, raw_body
 from tests.intake_helpers import STEP_DATA, imaging_data
-from tests.workflow import ADVICE, planned_meeting, register_quorum, scheduled_case, submitted_case
+from tests.workflow import ADVICE, planned_meeting, register_quorum, scheduled_case, submitted_case, time_passes
 from triage import cli
 from triage.engine import DEFAULT_THRESHOLDS
 from triage.models import Advice
@@ -508,8 +508,8 @@ class TestMeetings:
     def test_registering_attendance(self, client, chair, centre, neuro_oncologist):
         meeting = planned_meeting(chair)
         stranger = UserFactory(role=Role.REFERRER)
-        Attendance.objects.create(meeting=meeting, user=neuro_oncologist, discipline="neurology",
-                                  recorded_by=chair)
+        meeting_services.attendance_add(actor=Actor(user=chair), meeting_id=meeting.pk, user=neuro_oncologist,
+                                        discipline="neurology", mode="on_site")
         verified_login(client, chair)
         valid = {"user": "", "name": "Dr. Jansen", "discipline": "neurosurgery", "mode": "video"}
         fuzz_form(client, "attendance", "post", reverse("meetings:attendance_add", args=[meeting.pk]), valid,
@@ -541,8 +541,7 @@ class TestAgendaItems:
 
     def test_moving_to_another_meeting(self, client, chair, item):
         other = planned_meeting(chair, days_ahead=21)
-        past = planned_meeting(chair, days_ahead=1)
-        Meeting.objects.filter(pk=past.pk).update(date=timezone.localdate() - datetime.timedelta(days=7))
+        past = time_passes(planned_meeting(chair, days_ahead=1), days_ago=7)
         verified_login(client, chair)
         fuzz_form(client, "move", "post", reverse("meetings:item_move", args=[item.pk]),
                   {"meeting": str(other.pk)}, choices={"meeting": [str(item.meeting_id), str(past.pk), ""]})
@@ -571,7 +570,7 @@ class TestAgendaItems:
     def test_recording_the_plan_agreed_with_the_patient(self, client, referrer, chair, item):
         meeting_services.item_set_presence(actor=Actor(user=chair), item_id=item.pk, present="yes")
         meeting_services.meeting_advice_record(actor=Actor(user=chair), item_id=item.pk, values=ADVICE)
-        Meeting.objects.filter(pk=item.meeting_id).update(date=timezone.localdate() - datetime.timedelta(days=3))
+        time_passes(item.meeting, days_ago=3)
         verified_login(client, referrer)
         today = timezone.localdate()
         fuzz_form(client, "plan", "post", reverse("casefile:plan_agreed", args=[item.case_id]),

@@ -5,13 +5,14 @@ from decimal import Decimal
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
 
+from accounts.models import Role
 from audit.models import AccessLog, Event
 from referrals.models import Case, CaseStatus, Lesion, Patient
 from tests.conftest import verified_login
-from tests.factories import CaseFactory, LesionFactory, PatientFactory
+from tests.factories import CaseFactory, LesionFactory, PatientFactory, UserFactory
 from tests.intake_helpers import PATIENT, STEP_DATA, imaging_data
+from tests.workflow import submitted_case
 
 pytestmark = pytest.mark.django_db
 
@@ -504,7 +505,7 @@ class TestSubmit:
         assert referrer_client.get(reverse("referrals:intake_submit", args=[case.pk])).status_code == 405
 
     def test_a_submitted_case_is_read_only_for_the_referrer(self, referrer_client, referrer):
-        case = draft_of(referrer, status=CaseStatus.SUBMITTED, submitted_at=timezone.now())
+        case = submitted_case(referrer)
         response = referrer_client.get(step_url(case, "clinical"))
         assert response["Location"] == reverse("casefile:case_detail", args=[case.pk])
         response = post_step(referrer_client, case, "clinical", {**STEP_DATA["clinical"], "kps": "30"})
@@ -555,9 +556,8 @@ class TestOutsiders:
 
     def test_the_mdo_sees_submitted_cases_of_its_region_only(self, client, referrer, neuro_oncologist,
                                                               other_centre_hospital):
-        ours = draft_of(referrer, status=CaseStatus.SUBMITTED, submitted_at=timezone.now())
-        theirs = CaseFactory(patient=PatientFactory(hospital=other_centre_hospital),
-                             status=CaseStatus.SUBMITTED, submitted_at=timezone.now())
+        ours = submitted_case(referrer)
+        theirs = submitted_case(UserFactory(hospital=other_centre_hospital, role=Role.REFERRER))
         verified_login(client, neuro_oncologist)
         assert client.get(reverse("casefile:case_detail", args=[ours.pk])).status_code == 200
         assert client.get(reverse("casefile:case_detail", args=[theirs.pk])).status_code == 404

@@ -52,10 +52,8 @@ def number_as_integer(patient):
 @pytest.mark.parametrize("provoke", [duplicate_patient_number, empty_family_name, number_as_integer])
 def test_a_database_error_in_a_view_leaves_no_patient_data_in_the_log(provoke, client, referrer, monkeypatch,
                                                                      app_log):
-    case = submitted_case(referrer)
+    case = submitted_case(referrer, patient={"bsn": "111222333"})
     patient = case.patient
-    patient.bsn = "111222333"
-    patient.save()
 
     def unexpected_error(*args, **kwargs):
         with transaction.atomic():

@@ -150,9 +150,8 @@ class TestAChairCreatesForTheirOwnCentreOnly:
 @pytest.fixture
 def meeting_with_patients(referrer, chair):
     """A meeting with two cases: one advised, one discussed before in an earlier meeting."""
-    earlier = scheduled_case(referrer, chair, question_to_mdo="Vraag vooraf?")
-    earlier.case.patient.family_name = "Eerderbesproken"
-    earlier.case.patient.save()
+    earlier = scheduled_case(referrer, chair, patient={"family_name": "Eerderbesproken"},
+                             question_to_mdo="Vraag vooraf?")
     register_quorum(earlier.meeting, chair)
     services.item_set_presence(actor=Actor(user=chair), item_id=earlier.pk, present="yes")
     services.meeting_advice_record(actor=Actor(user=chair), item_id=earlier.pk, values={

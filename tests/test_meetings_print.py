@@ -14,26 +14,18 @@ from django.conf import settings
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import override
 
 from accounts.models import Role
 from audit.actor import Actor
 from audit.models import AccessAction, AccessLog
 from meetings import printing
-from meetings.models import AgendaItem, Attendance, Meeting, MeetingAdvice
+from meetings import services as meeting_services
 from meetings.printing import attendance_sheet, case_summary, page_labels
 from referrals.models import Case
 from tests.conftest import verified_login
-from tests.factories import (
-    COMPLETE_ANSWERS,
-    CaseFactory,
-    CentreFactory,
-    LesionFactory,
-    PatientFactory,
-    UserFactory,
-)
-from triage.services import advice_store
+from tests.factories import COMPLETE_ANSWERS, CentreFactory, UserFactory
+from tests.workflow import mark_held, planned_meeting, record_advice, register_quorum, scheduled_case, time_passes
 
 pytestmark = pytest.mark.django_db
 
@@ -41,27 +33,34 @@ NAMES = ["Bakker", "de Boer", "Öztürk", "Visser", "Smit", "Mulder"]
 QUORUM = ("neurosurgery", "radiation_oncology", "neurology", "neuroradiology")
 
 
+# The date the printouts name (their file names say it).
+PRINT_DATE = datetime.date(2026, 12, 3)
+
+
 def make_meeting(chair, **values):
-    return Meeting.objects.create(centre=chair.hospital, chair=chair, date=datetime.date(2026, 12, 3),
-                                  start_time=datetime.time(16, 0), location="Vergaderzaal 2",
-                                  video_link="https://video.example.org/mdo", capacity_cases=30,
-                                  **values)
+    """Today's meeting: the services place cases on it and record what happens in it."""
+    return planned_meeting(chair, capacity_cases=30, **values)
 
 
 def add_case(meeting, chair, hospital, position, family_name, bsn="", **answers):
-    patient = PatientFactory(hospital=hospital, family_name=family_name, given_names="A.", bsn=bsn)
-    case = CaseFactory(patient=patient, status="scheduled", submitted_at=timezone.now(), meeting_ready=True,
-                       **answers)
-    case.current_advice = advice_store(actor=Actor(user=chair), case=case)
-    case.save()
-    return AgendaItem.objects.create(meeting=meeting, case=case, position=position, added_by=chair)
+    """A case of `hospital` submitted and placed on `meeting`, at `position` (the next one)."""
+    referrer = UserFactory(hospital=hospital, role=Role.REFERRER)
+    item = scheduled_case(referrer, chair, meeting,
+                          patient={"family_name": family_name, "given_names": "A.", "bsn": bsn}, **answers)
+    assert item.position == position
+    return item
 
 
-def agenda_of(chair, hospital, count, **answers):
+def agenda_today(chair, hospital, count, **answers):
     meeting = make_meeting(chair)
     for position, name in enumerate(NAMES[:count], start=1):
         add_case(meeting, chair, hospital, position, name, **answers)
     return meeting
+
+
+def agenda_of(chair, hospital, count, **answers):
+    """A meeting on PRINT_DATE with `count` cases (NAMES, in order)."""
+    return time_passes(agenda_today(chair, hospital, count, **answers), to=PRINT_DATE)
 
 
 def url(name, meeting):
@@ -119,10 +118,10 @@ class TestAgendaPrint:
 
     def test_it_prints_the_section_3_facts_lesions_and_triage_reason(self, chair_client, chair, hospital):
         meeting = make_meeting(chair)
-        item = add_case(meeting, chair, hospital, 1, "Bakker", molecular_markers="EGFR exon 19 deletie",
-                        kps=70, dexamethasone="yes", dexamethasone_mg=4, anticoagulation="yes",
-                        anticoagulation_detail="apixaban 5 mg 2dd")
-        LesionFactory(case=item.case, region="cerebellum", side="right", diameter_mm=23)
+        add_case(meeting, chair, hospital, 1, "Bakker", molecular_markers="EGFR exon 19 deletie",
+                 kps=70, dexamethasone="yes", dexamethasone_mg=4, anticoagulation="yes",
+                 anticoagulation_detail="apixaban 5 mg 2dd",
+                 lesions=[{}, {"region": "cerebellum", "side": "right", "diameter_mm": 23}])
         content = in_english(chair_client).get(url("agenda_print", meeting)).content.decode()
         assert "EGFR exon 19 deletie" in content
         assert "KPS 70" in content
@@ -149,15 +148,10 @@ class TestAgendaPrint:
     @pytest.mark.parametrize("name", ["agenda_print", "minutes_print"])
     def test_its_queries_do_not_grow_with_the_agenda(self, chair_client, chair, hospital, name):
         def queries_for(count):
-            meeting = agenda_of(chair, hospital, count)
-            for item in meeting.items.all():
-                LesionFactory(case=item.case, diameter_mm=8)
+            meeting = agenda_today(chair, hospital, count, lesions=[{}, {"diameter_mm": 8}])
             first = meeting.items.order_by("position").first()
-            MeetingAdvice.objects.create(item=first, decisions=["srt"], follow_up="treating_mri",
-                                         carried_out_by="Radiotherapie", first_contact="Longarts",
-                                         recorded_by=chair)
-            Attendance.objects.create(meeting=meeting, name="Dr. Jansen", discipline="neurology",
-                                      recorded_by=chair)
+            register_quorum(meeting, chair)  # an advice of radiotherapy needs it
+            record_advice(first, chair)
             with CaptureQueriesContext(connection) as queries:
                 assert chair_client.get(url(name, meeting)).status_code == 200
             return len(queries)
@@ -285,20 +279,17 @@ def _recording(make_fetcher, refused):
 @pytest.fixture
 def held_meeting(chair, hospital):
     """Two cases, the quorum minus neuroradiology, an advice for the first case only."""
-    meeting = agenda_of(chair, hospital, 2)
-    meeting.status = "held"
-    meeting.save()
+    meeting = agenda_today(chair, hospital, 2)
     for discipline in QUORUM[:3]:
-        Attendance.objects.create(meeting=meeting, name=f"Dr. {discipline.title()}", discipline=discipline,
-                                  mode="video" if discipline == "neurology" else "on_site", recorded_by=chair)
+        meeting_services.attendance_add(actor=Actor(user=chair), meeting_id=meeting.pk,
+                                        name=f"Dr. {discipline.title()}", discipline=discipline,
+                                        mode="video" if discipline == "neurology" else "on_site")
     first, _second = meeting.items.order_by("position")
-    first.treating_physician_present = "representative"
-    first.representative_name = "Dr. Vervanger"
-    first.save()
-    MeetingAdvice.objects.create(item=first, decisions=["resection", "systemic"], text="Resectie <b>eerst</b>.",
-                                 follow_up="treating_mri", carried_out_by="Neurochirurgie, Centrum",
-                                 first_contact="Longarts, Ziekenhuis Noord", recorded_by=chair)
-    return meeting
+    record_advice(first, chair, present="representative", representative_name="Dr. Vervanger",
+                  decisions=["resection", "systemic"], text="Resectie <b>eerst</b>.",
+                  carried_out_by="Neurochirurgie, Centrum", first_contact="Longarts, Ziekenhuis Noord")
+    mark_held(meeting, chair)
+    return time_passes(meeting, to=PRINT_DATE)
 
 
 class TestMinutes:
@@ -314,8 +305,8 @@ class TestMinutes:
         assert content.count("No advice recorded.") == 1
 
     def test_it_says_when_the_quorum_was_met(self, chair_client, held_meeting, chair):
-        Attendance.objects.create(meeting=held_meeting, name="Dr. Radio", discipline="neuroradiology",
-                                  recorded_by=chair)
+        meeting_services.attendance_add(actor=Actor(user=chair), meeting_id=held_meeting.pk, name="Dr. Radio",
+                                        discipline="neuroradiology", mode="on_site")
         content = in_english(chair_client).get(url("minutes_print", held_meeting)).content.decode()
         assert 'data-quorum-met="true"' in content
 

@@ -16,10 +16,16 @@ from audit.actor import Actor
 from audit.models import Event
 from casefile import notifications
 from meetings import services as meeting_services
-from meetings.models import PreconsultAction, Preconsultation
 from referrals.services import case_submit
 from tests.factories import UserFactory
-from tests.workflow import ADVICE, planned_meeting, register_quorum, scheduled_case, submitted_case
+from tests.workflow import (
+    ADVICE,
+    advised_case,
+    planned_meeting,
+    request_info,
+    scheduled_case,
+    submitted_case,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -42,18 +48,6 @@ def assert_no_patient_data(message, case):
     for value in (patient.family_name, patient.patient_number, born.isoformat(), born.strftime("%d-%m-%Y"),
                   born.strftime("%-d-%-m-%Y"), ADVICE["text"]):
         assert value not in text
-
-
-def request_info(case, neuro_oncologist, message="Graag de KPS zonder dexamethason."):
-    return Preconsultation.objects.create(case=case, advice=case.current_advice, by=neuro_oncologist,
-                                          action=PreconsultAction.REQUEST_INFO, message=message)
-
-
-def recorded_advice(referrer, chair):
-    item = scheduled_case(referrer, chair)
-    register_quorum(item.meeting, chair)
-    meeting_services.item_set_presence(actor=Actor(user=chair), item_id=item.pk, present="yes")
-    return meeting_services.meeting_advice_record(actor=Actor(user=chair), item_id=item.pk, values=ADVICE)
 
 
 class TestCaseSubmitted:
@@ -247,7 +241,7 @@ class TestAdviceRecorded:
     def test_it_goes_to_the_referrer_without_the_advice(self, referrer, chair):
         referrer.language = "en"
         referrer.save()
-        advice = recorded_advice(referrer, chair)
+        advice = advised_case(referrer, chair)
         case = advice.item.case
         assert notifications.advice_recorded(advice) == 1
         message = mail.outbox[0]
@@ -261,7 +255,7 @@ class TestAdviceRecorded:
     def test_a_correction_says_so(self, referrer, chair, django_capture_on_commit_callbacks):
         referrer.language = "en"
         referrer.save()
-        advice = recorded_advice(referrer, chair)
+        advice = advised_case(referrer, chair)
         with django_capture_on_commit_callbacks(execute=True):
             meeting_services.meeting_advice_record(actor=Actor(user=chair), item_id=advice.item_id,
                                                    values={**ADVICE, "text": "Gecorrigeerd."})

@@ -358,9 +358,8 @@ XSS = "<script>alert(1)</script>"
 
 class TestEscaping:
     def test_a_stored_script_shows_as_text_on_the_case_pages(self, client, referrer, neuro_oncologist):
-        case = submitted_case(referrer, question_to_mdo=XSS, molecular_markers=XSS, patient_wish=XSS)
-        case.patient.family_name = XSS
-        case.patient.save()
+        case = submitted_case(referrer, patient={"family_name": XSS}, question_to_mdo=XSS, molecular_markers=XSS,
+                              patient_wish=XSS)
         for user, urls in [
             (referrer, ["/cases/", f"/cases/{case.pk}/"]),
             (neuro_oncologist, [f"/cases/{case.pk}/", reverse("meetings:queue")]),
@@ -378,10 +377,8 @@ class TestEscaping:
         from tests.workflow import ADVICE, planned_meeting, register_quorum
 
         meeting = planned_meeting(chair, location=XSS)
-        case = submitted_case(referrer, question_to_mdo=XSS, molecular_markers=XSS, patient_wish=XSS,
-                              prior_treatment_lines=XSS)
-        case.patient.family_name = case.patient.given_names = XSS
-        case.patient.save()
+        case = submitted_case(referrer, patient={"family_name": XSS, "given_names": XSS}, question_to_mdo=XSS,
+                              molecular_markers=XSS, patient_wish=XSS, prior_treatment_lines=XSS)
         chair_actor = Actor(user=chair)
         meeting_services.case_accept_advice(actor=chair_actor, case_id=case.pk, reason=XSS)
         item = meeting_services.case_schedule(actor=chair_actor, case_id=case.pk, meeting_id=meeting.pk)
@@ -392,9 +389,7 @@ class TestEscaping:
                                            representative_name=XSS)
         meeting_services.meeting_advice_record(actor=chair_actor, item_id=item.pk,
                                                values={**ADVICE, "text": XSS, "carried_out_by": XSS})
-        waiting = submitted_case(referrer, question_to_mdo=XSS)
-        waiting.patient.family_name = XSS
-        waiting.patient.save()
+        waiting = submitted_case(referrer, patient={"family_name": XSS}, question_to_mdo=XSS)
         escaped = "&lt;script&gt;alert(1)&lt;/script&gt;"
         pages = [
             (referrer, ["/cases/", f"/cases/{case.pk}/", f"/cases/{case.pk}/timeline/",

@@ -165,6 +165,7 @@ class TestTimeline:
     def test_a_change_without_an_event_is_shown_on_its_own(self, referrer, admin_user):
         case = CaseFactory(patient=PatientFactory(hospital=referrer.hospital), referring_physician=referrer,
                            kps=80)
+        # Saved by hand on purpose: a change no service made (the shell, a data fix) has no event.
         case.kps = 50
         case._history_user = admin_user
         case.save()
@@ -193,6 +194,8 @@ def test_the_number_of_queries_does_not_grow_with_the_history(client, referrer, 
         meeting_services.meeting_advice_record(actor=Actor(user=chair), item_id=item.pk,
                                                values={**ADVICE, "text": f"Correctie {correction}"})
     patient = many.patient
+    # The patient's own history grows (as with the intake of the patient's other referrals); only
+    # its length matters here, so it is written directly.
     for number in range(10):
         patient.given_names = f"J.{number}"
         patient._history_user = referrer

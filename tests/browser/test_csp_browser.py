@@ -67,8 +67,7 @@ def test_no_page_of_any_role_violates_the_policy(open_page, referrer, neuro_onco
     case, meeting = item.case, item.meeting
     waiting = submitted_case(referrer)
     draft_steps = ["patient", "oncology", "history", "extracranial", "clinical", "imaging", "questions", "review"]
-    draft = CaseFactory(patient=PatientFactory(hospital=referrer.hospital), referring_physician=referrer,
-                        status="draft")
+    draft = CaseFactory(patient=PatientFactory(hospital=referrer.hospital), referring_physician=referrer)
 
     visit(open_page(referrer), [
         "/cases/", "/cases/new/", f"/cases/{case.pk}/", f"/cases/{case.pk}/timeline/",
