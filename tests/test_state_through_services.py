@@ -24,6 +24,8 @@ ALLOWED = {
     ("workflow.py", "Meeting", "time_passes"),
     # The migration test puts the agenda items back as they were before the migration.
     ("test_meetings.py", "AgendaItem", "test_the_migration_marks_the_items_already_advised_as_discussed"),
+    # The migration test empties the columns the migration fills, as they were before it.
+    ("test_advice_in_force.py", "Case", "test_the_migration_fills_the_advice_in_force_from_the_records"),
 }
 
 
