@@ -13,16 +13,16 @@ class Hospital(models.Model):
     name = models.CharField(_("name"), max_length=200, unique=True)
     code = models.SlugField(_("code"), max_length=20, unique=True)
     city = models.CharField(_("city"), max_length=100, blank=True)
-    is_mdo_centre = models.BooleanField(_("hosts the regional MDO"), default=False)
+    is_mdo_centre = models.BooleanField(_("hosts the regional MDT"), default=False)
     mdo_centre = models.ForeignKey(
         "self",
-        verbose_name=_("regional MDO centre"),
+        verbose_name=_("regional MDT centre"),
         on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="referring_hospitals",
         limit_choices_to={"is_mdo_centre": True},
-        help_text=_("The MDO centre this hospital refers to. Leave empty for an MDO centre."),
+        help_text=_("The MDT centre this hospital refers to. Leave empty for an MDT centre."),
     )
 
     class Meta:
@@ -33,7 +33,7 @@ class Hospital(models.Model):
             models.CheckConstraint(
                 condition=Q(is_mdo_centre=True) | Q(mdo_centre__isnull=False),
                 name="hospital_has_mdo_centre",
-                violation_error_message=_("A hospital that is not an MDO centre needs one."),
+                violation_error_message=_("A hospital that is not an MDT centre needs one."),
             ),
         ]
 
@@ -53,7 +53,7 @@ class Hospital(models.Model):
 class Role(models.TextChoices):
     REFERRER = "referrer", _("Referring physician")
     NEURO_ONCOLOGIST = "neuro_oncologist", _("Neuro-oncologist")
-    CHAIR = "chair", _("MDO chair")
+    CHAIR = "chair", _("MDT chair")
     ADMIN = "admin", _("Administrator")
     PRIVACY_OFFICER = "privacy_officer", _("Privacy officer")
 

@@ -12,6 +12,7 @@ from meetings.models import AgendaItem, MeetingAdvice, Preconsultation
 from meetings.presenters import REVIEW_ACTIONS, advice_path
 from meetings.services import next_meeting_with_room, planned_meetings_with_counts
 from referrals.lifecycle import available_actions
+from triage.presenters import outcome_context
 from triage.readiness import gap_label
 
 # The pre-consultation forms of the case page and the lifecycle action each one takes.
@@ -42,6 +43,8 @@ def case_panels(request, case, bound_forms=None):
     context["meeting_advice"] = advice
     # The advice in force and its path (triage → pre-consultation → meeting), from the records
     # read above: no further query.
+    for record in context["preconsultations"]:
+        record.outcome_label = outcome_context(record.outcome)["label"] if record.outcome else ""
     case.reviews = [p for p in reversed(context["preconsultations"]) if p.action in REVIEW_ACTIONS]
     context["path"] = advice_path(case, advice)
     # Taken off an agenda: the latest removal, with its reason and who did it (issue: the reason

@@ -29,7 +29,7 @@ from referrals.models import Lesion, Patient
 from triage.codes import Discipline
 from triage.engine import OUTCOMES
 from triage.models import Advice
-from triage.presenters import outcome_context
+from triage.presenters import outcome_context, rule_set_words
 
 # How long after a change its event may follow (they are written in the same transaction).
 ATTACH_WINDOW = datetime.timedelta(seconds=5)
@@ -49,11 +49,13 @@ SKIP = {
 HIDDEN = {"bsn"}
 # Fields without a verbose name of their own.
 FIELD_LABELS = {
-    "meeting": gettext_lazy("MDO meeting"),
+    "meeting": gettext_lazy("MDT meeting"),
     "present_disciplines": gettext_lazy("disciplines present"),
 }
 # JSON lists of codes, shown with their labels.
-CODE_LISTS = {"decisions": Decision, "present_disciplines": Discipline}
+CODE_LISTS = {"decisions": Decision, "meeting_decisions": Decision, "present_disciplines": Discipline}
+# Fields that hold a triage outcome code: shown as the outcome's words.
+OUTCOME_FIELDS = {"outcome", "outcome_in_force"}
 
 RECORD_LABELS = {
     ("referrals.case", "+"): gettext_lazy("Case created"),
@@ -80,7 +82,7 @@ ACTION_LABELS = {
     "case.advice_accepted": gettext_lazy("Pre-consultation: triage advice accepted"),
     "case.advice_overridden": gettext_lazy("Pre-consultation: triage advice overridden"),
     "case.info_requested": gettext_lazy("Pre-consultation: information requested from the referrer"),
-    "case.closed": gettext_lazy("Pre-consultation: closed, not for the neuro-oncology MDO"),
+    "case.closed": gettext_lazy("Pre-consultation: closed, not for the neuro-oncology MDT"),
     "case.scheduled": gettext_lazy("Placed on the agenda"),
     "case.moved": gettext_lazy("Moved to another meeting"),
     "case.unscheduled": gettext_lazy("Taken off the agenda"),
@@ -263,6 +265,8 @@ def _value(record, name):
         return "—"
     if model_field.is_relation:
         return str(getattr(record, name))  # selected with the history, no query
+    if name in OUTCOME_FIELDS and value in OUTCOMES:
+        return _outcome(value)
     if model_field.choices:
         return str(dict(model_field.flatchoices).get(value, value))
     if name in CODE_LISTS:
@@ -312,7 +316,7 @@ def _triage_entries(case):
     return [
         Entry(at=advice.created_at, user=advice.created_by, what=_("Triage advice computed"),
               details=[Detail(_("Outcome"), new=_outcome(advice.outcome)),
-                       Detail(_("Rule-set version"), new=advice.rule_set_version)],
+                       Detail(_("Rule-set version"), new=rule_set_words(advice.rule_set_version))],
               key=("triage.advice", str(advice.pk)), user_id=advice.created_by_id,
               link=reverse("casefile:case_advice", args=[case.pk, advice.pk]))
         for advice in advices

@@ -4,8 +4,8 @@ from django.utils.translation import gettext_lazy as _
 
 from mdo import views
 
-admin.site.site_header = _("MDO brain metastases — administration")
-admin.site.site_title = _("MDO administration")
+admin.site.site_header = _("MDT brain metastases — administration")
+admin.site.site_title = _("MDT administration")
 
 urlpatterns = [
     path("", views.home, name="home"),

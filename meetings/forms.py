@@ -77,7 +77,7 @@ class ScheduleForm(forms.Form):
 
 class MeetingForm(forms.ModelForm):
     video_link = forms.URLField(label=_("Video link"), required=False, assume_scheme="https",
-                                help_text=_("For participants of the regional MDO who join by video."))
+                                help_text=_("For participants of the regional MDT who join by video."))
     weeks = forms.IntegerField(
         label=_("Weekly series: number of meetings"), min_value=1, max_value=52, initial=1,
         help_text=_("1 for a single meeting; more creates the same meeting every week."),
@@ -96,15 +96,15 @@ class MeetingForm(forms.ModelForm):
         chairs = User.objects.filter(role=Role.CHAIR, is_active=True)
         if centre is None:
             self.fields["centre"] = forms.ModelChoiceField(
-                label=_("MDO centre"), queryset=Hospital.objects.filter(is_mdo_centre=True),
-                error_messages={"required": _("Choose the MDO centre of the meeting."),
-                                "invalid_choice": _("Choose one of the MDO centres in the list.")},
+                label=_("MDT centre"), queryset=Hospital.objects.filter(is_mdo_centre=True),
+                error_messages={"required": _("Choose the MDT centre of the meeting."),
+                                "invalid_choice": _("Choose one of the MDT centres in the list.")},
             )
             self.order_fields(["centre"])
             self.fields["chair"] = ChairField(
                 label=self.fields["chair"].label, required=False,
                 queryset=chairs.filter(hospital__is_mdo_centre=True).select_related("hospital"),
-                help_text=_("A chair of the MDO centre chosen above."),
+                help_text=_("A chair of the MDT centre chosen above."),
             )
         else:
             self.fields["chair"].queryset = chairs.filter(hospital=centre)

@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -19,12 +20,12 @@ class PreconsultAction(models.TextChoices):
     ACCEPT = "accept", _("Advice accepted")
     OVERRIDE = "override", _("Advice overridden")
     REQUEST_INFO = "request_info", _("Information requested")
-    CLOSE = "close", _("Closed: not for the neuro-oncology MDO")
+    CLOSE = "close", _("Closed: not for the neuro-oncology MDT")
 
 
 class ClosedForum(models.TextChoices):
-    ORGAN_SPECIFIC = "organ_specific", _("Organ-specific MDO")
-    TREATING_PHYSICIAN = "treating_physician", _("Treating physician, no MDO")
+    ORGAN_SPECIFIC = "organ_specific", _("Tumour-type MDT")
+    TREATING_PHYSICIAN = "treating_physician", _("Treating physician, no MDT")
     NEUROLOGY_OUTPATIENT = "neurology", _("Neurology outpatient clinic")
     SUPPORTIVE_CARE = "supportive", _("Best supportive care")
     OTHER = "other", _("Other")
@@ -64,13 +65,13 @@ class MeetingStatus(models.TextChoices):
 
 class Meeting(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    centre = models.ForeignKey("accounts.Hospital", verbose_name=_("MDO centre"),
+    centre = models.ForeignKey("accounts.Hospital", verbose_name=_("MDT centre"),
                                on_delete=models.PROTECT, related_name="meetings")
     date = models.DateField(_("date"))
     start_time = models.TimeField(_("start time"))
     location = models.CharField(_("location"), max_length=200)
     video_link = models.URLField(_("video link"), blank=True,
-                                 help_text=_("For participants of the regional MDO who join by video."))
+                                 help_text=_("For participants of the regional MDT who join by video."))
     capacity_cases = models.PositiveSmallIntegerField(
         _("capacity (number of cases)"), null=True, blank=True,
         validators=[MinValueValidator(1), MaxValueValidator(100)],
@@ -93,12 +94,12 @@ class Meeting(models.Model):
     history = HistoricalRecords()
 
     class Meta:
-        verbose_name = _("MDO meeting")
-        verbose_name_plural = _("MDO meetings")
+        verbose_name = _("MDT meeting")
+        verbose_name_plural = _("MDT meetings")
         ordering = ["date", "start_time"]
         permissions = [
-            ("manage_meetings", _("Can create and manage MDO meetings")),
-            ("schedule_case", _("Can place cases on an MDO agenda")),
+            ("manage_meetings", _("Can create and manage MDT meetings")),
+            ("schedule_case", _("Can place cases on an MDT agenda")),
             ("record_meeting_advice", _("Can register attendance and record the meeting's advice")),
         ]
         indexes = [models.Index(fields=["centre", "date"], name="meeting_centre_date")]
@@ -111,7 +112,9 @@ class Meeting(models.Model):
         ]
 
     def __str__(self):
-        return f"MDO {self.date:%d-%m-%Y} {self.start_time:%H:%M}"
+        # In the reader's language (MDO / MDT); the date in the Dutch order in both.
+        return gettext("MDT %(date)s %(time)s") % {"date": f"{self.date:%d-%m-%Y}",
+                                                   "time": f"{self.start_time:%H:%M}"}
 
     @property
     def capacity_in_cases(self):
@@ -131,10 +134,10 @@ class Meeting(models.Model):
         # Who may create a meeting for which centre is the view's business; that a new meeting
         # belongs to an MDO centre and is chaired by one of its chairs holds for every meeting.
         if self._state.adding and self.centre_id is not None and not self.centre.is_mdo_centre:
-            raise ValidationError({"centre": _("This hospital is not an MDO centre.")})
+            raise ValidationError({"centre": _("This hospital is not an MDT centre.")})
         if self.chair_id is not None and self.centre_id is not None and (
                 self.chair.hospital_id != self.centre_id or self.chair.role != Role.CHAIR):
-            raise ValidationError({"chair": _("Choose a chair of this meeting's MDO centre.")})
+            raise ValidationError({"chair": _("Choose a chair of this meeting's MDT centre.")})
 
 
 class AgendaItem(models.Model):

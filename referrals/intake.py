@@ -53,7 +53,7 @@ STEPS = (
     Step("clinical", _("Clinical status"), forms.ClinicalForm),
     Step("imaging", _("Imaging and lesions"), forms.ImagingForm,
          template="referrals/intake/step_imaging.html", has_lesions=True),
-    Step("questions", _("Questions for the MDO"), forms.QuestionsForm),
+    Step("questions", _("Questions for the MDT"), forms.QuestionsForm),
     Step("review", _("Review and submit"), None, template="referrals/intake/review.html"),
 )
 STEPS_BY_KEY = {step.key: step for step in STEPS}

@@ -28,7 +28,7 @@ class CaseStatus(models.TextChoices):
     ACCEPTED = "accepted", _("Pre-consultation done, to be scheduled")
     SCHEDULED = "scheduled", _("Scheduled for a meeting")
     DISCUSSED = "discussed", _("Discussed, advice recorded")
-    CLOSED = "closed", _("Closed: not for the neuro-oncology MDO")
+    CLOSED = "closed", _("Closed: not for the neuro-oncology MDT")
     PLAN_AGREED = "plan_agreed", _("Plan agreed with the patient")
 
 

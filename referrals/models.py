@@ -163,7 +163,7 @@ class AdviceSource(models.TextChoices):
     TRIAGE = "triage", _("Triage")
     ACCEPTED = "accepted", _("Pre-consultation: triage advice accepted")
     OVERRIDDEN = "overridden", _("Pre-consultation: triage advice overridden")
-    MEETING = "meeting", _("Advice of the MDO")
+    MEETING = "meeting", _("Advice of the MDT")
 
 
 class Case(models.Model):
@@ -178,7 +178,7 @@ class Case(models.Model):
         related_name="referred_cases",
     )
     mdo_centre = models.ForeignKey(
-        "accounts.Hospital", verbose_name=_("MDO centre"), on_delete=models.PROTECT,
+        "accounts.Hospital", verbose_name=_("MDT centre"), on_delete=models.PROTECT,
         related_name="centre_cases",
     )
     referring_physician = models.ForeignKey(
@@ -210,11 +210,11 @@ class Case(models.Model):
     # accept_advice, override_advice, record/correct advice); casefile.in_force tells the path.
     outcome_in_force = models.CharField(_("advice in force"), max_length=40, blank=True)
     advice_source = models.CharField(_("advice from"), max_length=12, choices=AdviceSource.choices, blank=True)
-    meeting_decisions = models.JSONField(_("decisions of the MDO"), default=list, blank=True)
+    meeting_decisions = models.JSONField(_("decisions of the MDT"), default=list, blank=True)
 
     # Step 1: presenter
     presenter_role = models.CharField(
-        _("who presents the patient in the MDO"), max_length=12,
+        _("who presents the patient in the MDT"), max_length=12,
         choices=PresenterRole.choices, blank=True,
     )
     presenter_name = models.CharField(_("name of the presenter"), max_length=150, blank=True)
@@ -335,7 +335,7 @@ class Case(models.Model):
     # Step 7: questions for the MDO
     radiotherapy_considered = answer_field(
         _("(stereotactic) radiotherapy is being considered"),
-        _("Since 1 July 2025 such a patient must first be discussed in the neuro-oncology MDO."),
+        _("Since 1 July 2025 such a patient must first be discussed in the neuro-oncology MDT."),
     )
     suspected_radionecrosis = answer_field(
         _("suspected radiation necrosis after stereotactic radiotherapy")
@@ -343,7 +343,7 @@ class Case(models.Model):
     recurrence = answer_field(_("recurrence or new brain metastases"))
     treatment_wish = answer_field(_("the patient wishes treatment"))
     patient_wish = models.TextField(_("the patient's wish"), blank=True, max_length=2000)
-    question_to_mdo = models.TextField(_("question to the MDO"), blank=True, max_length=2000)
+    question_to_mdo = models.TextField(_("question to the MDT"), blank=True, max_length=2000)
 
     history = HistoricalRecords(excluded_fields=["completed_steps", "current_advice", "intake_token", "meeting_gaps"])
 
@@ -353,7 +353,7 @@ class Case(models.Model):
         ordering = ["-created_at"]
         permissions = [
             ("refer_case", _("Can refer cases of their own hospital")),
-            ("preconsult_case", _("Can do the pre-consultation of cases of their MDO centre")),
+            ("preconsult_case", _("Can do the pre-consultation of cases of their MDT centre")),
         ]
         indexes = [
             models.Index(fields=["referring_hospital", "-created_at"], name="case_hospital_created"),

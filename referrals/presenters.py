@@ -125,7 +125,7 @@ def advice_in_force_cell(in_force):
                             " fw-semibold" if in_force["overridden"] else "", in_force["source"],
                             in_force["source_label"])
     if in_force["decisions"]:
-        html += format_html('<br><small data-meeting-decisions>{}: {}</small>', _("MDO advice"),
+        html += format_html('<br><small data-meeting-decisions>{}: {}</small>', _("MDT advice"),
                             ", ".join(in_force["decisions"]))
     return html
 

@@ -90,7 +90,7 @@ class TestThePrintedAgenda:
         chair_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
         content = chair_client.get(reverse("meetings:agenda_print", args=[agenda["later"].pk])).content.decode()
         assert content.count('<section class="earlier">') == 1
-        assert f"MDO of {short(14)}" in content and f"MDO of {short(7)}" in content
+        assert f"MDT of {short(14)}" in content and f"MDT of {short(7)}" in content
         assert "Further diagnostics; Discuss again" in content and "Eerst perfusie-MRI." in content
         # In the case's own block, after its question.
         case_at = content.index("Resectie of SRT?", content.index('<article class="case">'))

@@ -98,7 +98,7 @@ class TestTheAdministratorCreatesMeetings:
     def test_the_refusal_is_in_english_for_an_english_user(self, admin_client, hospital):
         admin_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
         response = admin_client.post(CREATE, meeting_data(centre=hospital.pk))
-        assert response.context["form"].errors["centre"] == ["Choose one of the MDO centres in the list."]
+        assert response.context["form"].errors["centre"] == ["Choose one of the MDT centres in the list."]
 
     def test_a_chair_of_another_centre_is_refused_at_the_chair_field(self, admin_client, centre, far_centre):
         far_chair = UserFactory(hospital=far_centre, role=Role.CHAIR)

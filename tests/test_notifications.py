@@ -223,7 +223,7 @@ class TestClosedAndUnscheduled:
                                         reason="Orgaanspecifiek bespreken", closed_forum="organ_specific")
         message = next(m for m in mail.outbox if m.to == [referrer.email])
         assert "will not be discussed" in message.subject and case.reference in message.subject
-        assert "Organ-specific MDO" in message.body and "Orgaanspecifiek bespreken" not in message.body
+        assert "Tumour-type MDT" in message.body and "Orgaanspecifiek bespreken" not in message.body
         assert_no_patient_data(message, case)
 
     def test_taking_a_case_off_the_agenda_tells_the_referrer(self, referrer, chair,
@@ -246,7 +246,7 @@ class TestAdviceRecorded:
         assert notifications.advice_recorded(advice) == 1
         message = mail.outbox[0]
         assert message.to == [referrer.email]
-        assert message.subject == f"MDO advice recorded for case {notifications.case_reference(case)}"
+        assert message.subject == f"MDT advice recorded for case {notifications.case_reference(case)}"
         assert "discussed it with the patient" in message.body
         assert "SRT" not in message.body
         assert case_link(case) in message.body
@@ -260,7 +260,7 @@ class TestAdviceRecorded:
             meeting_services.meeting_advice_record(actor=Actor(user=chair), item_id=advice.item_id,
                                                    values={**ADVICE, "text": "Gecorrigeerd."})
         assert [m.subject for m in mail.outbox] == [
-            f"MDO advice corrected for case {notifications.case_reference(advice.item.case)}"]
+            f"MDT advice corrected for case {notifications.case_reference(advice.item.case)}"]
 
 
 class TestFailures:

@@ -58,8 +58,8 @@ def result_context(result, lang=None):
         }
         for fact in result.missing
     ]
-    chart_names = {"A": _("Chart A — asymptomatic brain metastases (Bijlage 1)"),
-                   "S": _("Chart S — symptomatic brain metastases (Bijlage 2)")}
+    chart_names = {"A": _("Chart A — asymptomatic brain metastases (Appendix 1)"),
+                   "S": _("Chart S — symptomatic brain metastases (Appendix 2)")}
     return {
         "outcome": outcome_context(result.outcome, lang),
         "chart": result.chart,
@@ -68,10 +68,29 @@ def result_context(result, lang=None):
         "missing": missing,
         "deciding": [m for m in missing if m["deciding"]],
         "rule_set_version": result.rule_set_version,
+        "rule_set_words": rule_set_words(result.rule_set_version, lang),
         "thresholds": result.thresholds,
         "svg": mark_safe(render_svg_for_result(result, lang=lang)),  # noqa: S308 - built and escaped by triage.diagram
         "one_line": one_line_reason(result, lang),
     }
+
+
+def rule_set_words(version, lang=None):
+    """A stored rule-set version (``lwno-2025.2;kps>=70;prog>3;diam>10;band<=20``) in words:
+    "LWNO-leidraad, regels 2025.2: KPS ≥ 70, prognose > 3 maanden, ...". The code itself stays in
+    the advice's JSON and in the page's technical detail. An unreadable string is shown as is."""
+    lang = lang or current_lang()
+    logic, *parts = (version or "").split(";")
+    name, _sep, number = logic.partition("-")
+    values = {}
+    for part in parts:
+        for key, op in (("kps", ">="), ("prog", ">"), ("diam", ">"), ("band", "<=")):
+            if part.startswith(key + op):
+                values[key] = part[len(key + op):].replace(".", ",") if lang == "nl" else part[len(key + op):]
+    if name.lower() != "lwno" or set(values) != {"kps", "prog", "diam", "band"}:
+        return version
+    return _("LWNO guideline, rules %(number)s: KPS ≥ %(kps)s, prognosis > %(prog)s months, largest "
+             "metastasis > %(diam)s mm (note up to %(band)s mm)") % {"number": number, **values}
 
 
 def one_line_reason(result, lang):
