@@ -19,6 +19,7 @@ from referrals.models import (
     PresenterRole,
     PrimaryTumour,
 )
+from triage.facts import SYMPTOM_FIELDS, SYMPTOMATIC_ONLY, symptomatic
 
 ANSWER_REQUIRED = _("Please answer this question; choose “Unknown” if the answer is not known.")
 FIELD_REQUIRED = _("Please fill in this field.")
@@ -287,8 +288,8 @@ class ClinicalForm(StepForm):
     show_when = {
         "dexamethasone_mg": "dexamethasone=yes",
         "neuro_deficit_detail": "neuro_deficit=yes",
-        "rapid_kps_improvement": "neuro_deficit=yes|epilepsy=yes",
-        "qol_improvement": "neuro_deficit=yes|epilepsy=yes",
+        # Shown while a "yes" makes the patient symptomatic (triage.facts.symptomatic).
+        **dict.fromkeys(SYMPTOMATIC_ONLY, "|".join(f"{name}=yes" for name in SYMPTOM_FIELDS)),
     }
 
     class Meta:
@@ -320,9 +321,8 @@ class ClinicalForm(StepForm):
             missing["dexamethasone_mg"] = _("Give the current dose of dexamethasone in mg/day.")
         if values.get("neuro_deficit") == Answer.YES:
             missing.update(_need(values, "neuro_deficit_detail"))
-        if Answer.YES in (values.get("neuro_deficit"), values.get("epilepsy")):
-            # Only the symptomatic flowchart asks these (Bijlage 2, footnotes 3 and 4).
-            for name in ("rapid_kps_improvement", "qol_improvement"):
+        if symptomatic(values.get(name) for name in SYMPTOM_FIELDS):
+            for name in SYMPTOMATIC_ONLY:
                 missing.update(_need(values, name, ANSWER_REQUIRED))
         return missing
 

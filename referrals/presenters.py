@@ -8,6 +8,7 @@ from accounts.models import Role
 from mdo.i18n import current_lang
 from referrals.intake import FORM_STEPS
 from referrals.models import Case, LesionMode
+from triage.facts import SYMPTOMATIC_ONLY
 from triage.presenters import outcome_context
 
 NOT_ANSWERED = object()
@@ -51,8 +52,7 @@ _QUIET = {
     "cerebral_response", "prognosis_unknown", "kps_unknown", "dexamethasone_mg",
     "neuro_deficit_detail", "largest_diameter_mm", "critical_location", "critical_location_site",
     "comorbidity", "patient_wish", "primary_diagnosis_date", "molecular_markers",
-    # Asked only of symptomatic patients (Bijlage 2, toelichting 3 and 4).
-    "rapid_kps_improvement", "qol_improvement",
+    *SYMPTOMATIC_ONLY,
 }
 
 
