@@ -59,31 +59,31 @@ _QUIET = {
 def case_sections(case, lesions=None):
     if lesions is None:
         lesions = list(case.lesions.all())
-    patient = case.patient
     sections = []
     for step in FORM_STEPS:
-        names = list(step.form_class._meta.fields)
-        if step.key == "imaging" and case.lesion_mode != LesionMode.MANY:
-            names = [n for n in names if n in ("mri_date", "lesion_mode")]
         rows = [
-            row for row in _rows(case, names)
+            row for row in _rows(case, step.summary_fields(case))
             if row["value"] is not None or row["name"] not in _QUIET
         ]
         _merge_unknown(rows, case)
         section = {"step": step, "rows": rows}
-        if step.key == "patient":
-            section["patient"] = [
-                {"label": _("Patient"), "value": patient.display_name},
-                {"label": _("Hospital patient number"), "value": patient.patient_number},
-                {"label": _("Date of birth"),
-                 "value": formats.date_format(patient.date_of_birth, "SHORT_DATE_FORMAT")},
-                {"label": _("Sex"), "value": patient.get_sex_display()},
-                {"label": _("BSN"), "value": mask_bsn(patient.bsn) or None},
-            ]
-        if step.key == "imaging":
+        if step.binds_patient:
+            section["patient"] = _patient_rows(case.patient)
+        if step.has_lesions:
             section["lesions"] = lesions if case.lesion_mode == LesionMode.LIST else None
         sections.append(section)
     return sections
+
+
+def _patient_rows(patient):
+    return [
+        {"label": _("Patient"), "value": patient.display_name},
+        {"label": _("Hospital patient number"), "value": patient.patient_number},
+        {"label": _("Date of birth"),
+         "value": formats.date_format(patient.date_of_birth, "SHORT_DATE_FORMAT")},
+        {"label": _("Sex"), "value": patient.get_sex_display()},
+        {"label": _("BSN"), "value": mask_bsn(patient.bsn) or None},
+    ]
 
 
 def _merge_unknown(rows, case):
