@@ -8,7 +8,7 @@ from accounts.models import Role
 from mdo.i18n import current_lang
 from referrals.intake import FORM_STEPS
 from referrals.models import Case, LesionMode
-from triage.facts import SYMPTOMATIC_ONLY
+from triage.facts import SYMPTOMATIC_ONLY, case_symptomatic
 from triage.presenters import outcome_context
 
 NOT_ANSWERED = object()
@@ -66,6 +66,7 @@ def case_sections(case, lesions=None):
             if row["value"] is not None or row["name"] not in _QUIET
         ]
         _merge_unknown(rows, case)
+        _mark_not_used(rows, case)
         section = {"step": step, "rows": rows}
         if step.binds_patient:
             section["patient"] = _patient_rows(case.patient)
@@ -84,6 +85,17 @@ def _patient_rows(patient):
         {"label": _("Sex"), "value": patient.get_sex_display()},
         {"label": _("BSN"), "value": mask_bsn(patient.bsn) or None},
     ]
+
+
+def _mark_not_used(rows, case):
+    """An answer to a symptomatic-only question stays stored when the patient is later answered
+    not symptomatic (nothing typed is deleted), but the advice does not read it: say so."""
+    if case_symptomatic(case) is not False:
+        return
+    for row in rows:
+        if row["name"] in SYMPTOMATIC_ONLY and row["value"] is not None:
+            row["value"] = _("%(answer)s (not used: the patient is not symptomatic)") % {
+                "answer": row["value"]}
 
 
 def _merge_unknown(rows, case):

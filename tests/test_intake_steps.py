@@ -5,6 +5,7 @@ import re
 
 import pytest
 from django.http import QueryDict
+from django.urls import reverse
 
 from audit.actor import Actor
 from referrals import presenters, services
@@ -136,3 +137,19 @@ def test_the_view_and_the_review_ask_the_step_instead_of_naming_it():
     for module in (intake_views, presenters):
         source = inspect.getsource(module)
         assert not re.search(r"step\.key (==|!=|in \(|not in \()", source), module.__name__
+
+
+def test_a_symptomatic_only_answer_left_after_the_symptoms_went_is_kept_and_marked_not_used(
+        referrer_client, referrer):
+    case = draft(referrer, neuro_deficit="no", epilepsy="no", rapid_kps_improvement="yes")
+    response = referrer_client.get(reverse("referrals:intake_step", args=[case.pk, "review"]))
+    clinical = next(s for s in response.context["sections"] if s["step"].key == "clinical")
+    row = next(r for r in clinical["rows"] if r["name"] == "rapid_kps_improvement")
+    assert "niet gebruikt" in row["value"]
+    case.refresh_from_db()
+    assert case.rapid_kps_improvement == "yes"
+    symptomatic = draft(referrer, neuro_deficit="yes", neuro_deficit_detail="Afasie",
+                        rapid_kps_improvement="yes", qol_improvement="no")
+    response = referrer_client.get(reverse("referrals:intake_step", args=[symptomatic.pk, "review"]))
+    clinical = next(s for s in response.context["sections"] if s["step"].key == "clinical")
+    assert "niet gebruikt" not in str([r["value"] for r in clinical["rows"]])
