@@ -4,6 +4,9 @@ Buttons: "next" (store, then move on if every question of the step is answered),
 (store and stay), "goto" (store, then open another step), "add_lesion" / "remove_lesion"
 (store and change the number of lesion rows). Invalid values are shown at their field and are
 never written; everything else typed is kept.
+
+What a step binds and when it is complete is the step's own business (referrals.intake): this
+view handles a new referral and an existing draft alike, and names no step.
 """
 
 import uuid
@@ -131,7 +134,7 @@ def _intake(request, case, step):
     hospital = case.patient.hospital if case is not None else request.user.hospital
     if request.method != "POST":
         forms = step.blank(case, hospital=hospital, query=request.GET)
-        return _render_step(request, case, step, forms, token=uuid.uuid4())
+        return _render_step(request, case, step, forms)
 
     action, argument = _action(request.POST)
     submission = step.bind(case, request.POST, hospital=hospital, action=action, argument=argument)
@@ -176,6 +179,7 @@ def _intake(request, case, step):
             "Your answers were saved. Some questions of this step are still open."
         ))
         return page(case)
+    # Before the draft existed there was no lesion row to remove: that was a plain save.
     if action == "remove_lesion" and existed:
         messages.success(request, _("Lesion removed."))
         return redirect(_step_url(case, step))
