@@ -1,9 +1,9 @@
 """The intake forms, one per step.
 
-Each form runs in one of two modes. Lenient (`strict=False`): only the format of what was typed
-is checked, so a draft can always be saved. Strict (`strict=True`): also every question the
-step asks must be answered — "Onbekend" is an answer, an empty field is not. `missing_answers`
-holds those rules once, for the form and for the completeness check of a stored case.
+A bound form checks only the format of what was typed, so a draft can always be saved.
+Whether every question the step asks is answered — "Onbekend" is an answer, an empty field is
+not — is a second reading of the same cleaned values: `missing_answers` holds those rules once,
+for the bound form (`open_questions`) and for the completeness check of a stored case.
 """
 
 from django import forms
@@ -19,6 +19,7 @@ from referrals.models import (
     PresenterRole,
     PrimaryTumour,
 )
+from triage.facts import SYMPTOM_FIELDS, SYMPTOMATIC_ONLY, symptomatic
 
 ANSWER_REQUIRED = _("Please answer this question; choose “Unknown” if the answer is not known.")
 FIELD_REQUIRED = _("Please fill in this field.")
@@ -56,14 +57,13 @@ class DecimalCommaField(forms.DecimalField):
 class StepForm(forms.ModelForm):
     """Base of every intake step form."""
 
-    # Fields that must be answered in strict mode, and conditional rules in `conditional`.
+    # Fields a complete step has answered, and conditional rules in `conditional`.
     required_fields: tuple = ()
     # field -> "other_field=value|other_field=value": the page hides the field (static/js/app.js)
     # while none of the conditions holds and it is empty. Without JavaScript all are shown.
     show_when: dict = {}
 
-    def __init__(self, *args, strict=False, **kwargs):
-        self.strict = strict
+    def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         for name, field in self.fields.items():
             field.required = False
@@ -101,13 +101,17 @@ class StepForm(forms.ModelForm):
     def conditional(cls, values) -> dict:
         return {}
 
-    def clean(self):
-        cleaned = super().clean()
-        if self.strict:
-            for name, message in self.missing_answers(cleaned).items():
-                if name in self.fields and name not in self.errors:
-                    self.add_error(name, message)
-        return cleaned
+    def open_questions(self) -> dict:
+        """Field name -> message for each question this bound form leaves unanswered.
+
+        Read from the values that passed validation; a field with an error already says so.
+        """
+        if not hasattr(self, "cleaned_data"):
+            self.is_valid()
+        return {
+            name: message for name, message in self.missing_answers(self.cleaned_data).items()
+            if name in self.fields and name not in self.errors
+        }
 
     def valid_values(self):
         """The fields that passed validation, for saving a draft even when others did not."""
@@ -287,8 +291,8 @@ class ClinicalForm(StepForm):
     show_when = {
         "dexamethasone_mg": "dexamethasone=yes",
         "neuro_deficit_detail": "neuro_deficit=yes",
-        "rapid_kps_improvement": "neuro_deficit=yes|epilepsy=yes",
-        "qol_improvement": "neuro_deficit=yes|epilepsy=yes",
+        # Shown while a "yes" makes the patient symptomatic (triage.facts.symptomatic).
+        **dict.fromkeys(SYMPTOMATIC_ONLY, "|".join(f"{name}=yes" for name in SYMPTOM_FIELDS)),
     }
 
     class Meta:
@@ -320,9 +324,8 @@ class ClinicalForm(StepForm):
             missing["dexamethasone_mg"] = _("Give the current dose of dexamethasone in mg/day.")
         if values.get("neuro_deficit") == Answer.YES:
             missing.update(_need(values, "neuro_deficit_detail"))
-        if Answer.YES in (values.get("neuro_deficit"), values.get("epilepsy")):
-            # Only the symptomatic flowchart asks these (Bijlage 2, footnotes 3 and 4).
-            for name in ("rapid_kps_improvement", "qol_improvement"):
+        if symptomatic(values.get(name) for name in SYMPTOM_FIELDS):
+            for name in SYMPTOMATIC_ONLY:
                 missing.update(_need(values, name, ANSWER_REQUIRED))
         return missing
 

@@ -1,63 +1,263 @@
-"""The intake as an ordered list of steps (after pretix's checkout flow).
+"""The intake as an ordered list of step objects (after pretix's checkout flow).
 
-A step knows its form and how to tell, from the stored case, which of its questions are still
-unanswered. The draft lives in the database: every "next" and "save draft" stores the step.
+Each step knows whether it applies (`is_applicable`), what it binds to a POST (`bind`: its form
+and, for some steps, the patient form or the lesion rows) and, from the stored case, which of its
+questions are still open (`missing`, `is_completed`). The draft lives in the database: every
+"next" and "save draft" stores the step.
 """
 
-from dataclasses import dataclass
+import copy
 
 from django.utils.translation import gettext_lazy as _
 
 from referrals import forms
-from referrals.models import LesionMode
+from referrals.models import Lesion, LesionMode
 
 LESIONS_REQUIRED = _("Add at least one lesion, or choose “many or very small lesions”.")
+LESION_PREFIX = "lesions"
 
 
-@dataclass(frozen=True)
 class Step:
-    key: str
-    label: str
-    form_class: type | None
-    template: str = "referrals/intake/step.html"
-    has_lesions: bool = False
+    """A page of the intake without answers of its own (the review)."""
 
-    def values(self, case, lesions=None):
+    template = "referrals/intake/step.html"
+    form_class = None
+    stores_answers = False
+    binds_patient = False
+    has_lesions = False
+
+    def __init__(self, key, label, *, template=None):
+        self.key = key
+        self.label = label
+        if template:
+            self.template = template
+
+    def __repr__(self):
+        return f"<{type(self).__name__} {self.key}>"
+
+    def is_applicable(self, case):
+        """Every step applies to a draft; before the draft exists only the first one does."""
+        return case is not None
+
+    def missing(self, case, lesions=None) -> dict:
+        return {}
+
+    def is_completed(self, case, lesions=None):
+        return not self.missing(case, lesions)
+
+
+class ReviewStep(Step):
+    template = "referrals/intake/review.html"
+
+    def is_completed(self, case, lesions=None):
+        return not open_questions(case, lesions)
+
+
+class FormStep(Step):
+    """A step with a form of case fields: it stores what is valid of a POST, whatever the button."""
+
+    stores_answers = True
+
+    def __init__(self, key, label, form_class, *, checks_date_of_birth=False, **kwargs):
+        super().__init__(key, label, **kwargs)
+        self.form_class = form_class
+        # The form checks its dates against the patient's date of birth.
+        self.checks_date_of_birth = checks_date_of_birth
+
+    @property
+    def fields(self):
+        return tuple(self.form_class._meta.fields)
+
+    def summary_fields(self, case):
+        """The fields the review shows for this step."""
+        return self.fields
+
+    def values(self, case):
         """The stored answers of this step, keyed like the form fields."""
-        if self.form_class is None:
-            return {}
-        return {name: getattr(case, name) for name in self.form_class._meta.fields}
+        return {name: getattr(case, name) for name in self.fields}
 
     def missing(self, case, lesions=None) -> dict:
         """Field name -> message for each question of this step that is still open."""
-        if self.form_class is None:
-            return {}
-        missing = dict(self.form_class.missing_answers(self.values(case)))
-        if self.has_lesions and case.lesion_mode == LesionMode.LIST:
+        return dict(self.form_class.missing_answers(self.values(case)))
+
+    def _form(self, case, data=None):
+        kwargs = {}
+        if case is not None:
+            # A bound form works on a copy: its validation must not change the case shown.
+            kwargs["instance"] = case if data is None else copy.copy(case)
+            if self.checks_date_of_birth:
+                kwargs["date_of_birth"] = case.patient.date_of_birth
+        return self.form_class(data, **kwargs)
+
+    def blank(self, case, *, hospital, query):
+        """The step's forms with the stored answers, for a GET: {context name: form}."""
+        return {"form": self._form(case), "patient_form": None, "formset": None}
+
+    def bind(self, case, data, *, hospital, action, argument):
+        return Submission(self, case, data, self._form(case, data))
+
+
+class PatientStep(FormStep):
+    """The first step: it also binds the patient's identification, and makes the draft."""
+
+    binds_patient = True
+
+    def is_applicable(self, case):
+        return True
+
+    @staticmethod
+    def _patient_form(case, data, hospital):
+        instance = None
+        if case is not None:
+            instance = case.patient if data is None else copy.copy(case.patient)
+        return forms.PatientForm(data, instance=instance, hospital=hospital)
+
+    def blank(self, case, *, hospital, query):
+        return {**super().blank(case, hospital=hospital, query=query),
+                "patient_form": self._patient_form(case, None, hospital)}
+
+    def bind(self, case, data, *, hospital, action, argument):
+        return Submission(self, case, data, self._form(case, data),
+                          patient_form=self._patient_form(case, data, hospital))
+
+
+def lesion_formset(case, data=None, extra=0):
+    formset_class = forms.LesionFormSet
+    if extra:
+        formset_class = type("LesionFormSetExtra", (forms.LesionFormSet,), {"extra": extra})
+    return formset_class(data, instance=case, prefix=LESION_PREFIX,
+                         queryset=case.lesions.order_by("position", "id"))
+
+
+class LesionStep(FormStep):
+    """The imaging step: its form and the lesion rows, which are required in list mode."""
+
+    has_lesions = True
+
+    def missing(self, case, lesions=None) -> dict:
+        missing = super().missing(case, lesions)
+        if case.lesion_mode == LesionMode.LIST:
             if lesions is None:
                 lesions = list(case.lesions.all())
             if not lesions:
                 missing["lesions"] = LESIONS_REQUIRED
         return missing
 
-    def is_completed(self, case, lesions=None):
-        return not self.missing(case, lesions)
+    def summary_fields(self, case):
+        if case.lesion_mode != LesionMode.MANY:
+            return ("mri_date", "lesion_mode")
+        return self.fields
+
+    def blank(self, case, *, hospital, query):
+        extra_rows = 1 if query.get("add") or not case.lesions.all() else 0
+        return {**super().blank(case, hospital=hospital, query=query),
+                "formset": lesion_formset(case, extra=extra_rows)}
+
+    def bind(self, case, data, *, hospital, action, argument):
+        if action == "remove_lesion":
+            data = data.copy()
+            data[f"{LESION_PREFIX}-{argument}-DELETE"] = "on"
+        return Submission(self, case, data, self._form(case, data),
+                          formset=lesion_formset(case, data))
+
+
+class Submission:
+    """One step's forms bound to one POST, each validated once.
+
+    `values`, `patient_values` and `lesions` are what may be stored (the valid part); `is_valid`
+    says whether that is everything typed, `is_complete` whether the step's questions are all
+    answered. The open questions are shown at their fields only after "next".
+    """
+
+    def __init__(self, step, case, data, form, *, patient_form=None, formset=None):
+        self.step = step
+        self.data = data
+        self.form = form
+        self.patient_form = patient_form
+        self.formset = formset
+        # Taken before an open question is marked at its field: an emptied answer is stored too.
+        self.values = form.valid_values()
+        # With "many or very small lesions" the rows are hidden and not part of the answer: they
+        # are neither checked (an error in a hidden row would block the step unseen) nor stored,
+        # and the stored rows stay, so switching back to a list brings them back.
+        stored_mode = case.lesion_mode if case is not None else ""
+        self.lesion_rows_apply = formset is not None and (
+            self.values.get("lesion_mode", stored_mode) != LesionMode.MANY
+        )
+        self.is_valid = (
+            form.is_valid()
+            and (patient_form is None or patient_form.is_valid())
+            and (not self.lesion_rows_apply or formset.is_valid())
+        )
+        self.open_questions = form.open_questions()
+        if self.is_valid and not self.open_questions:
+            self.open_questions = self._open_lesion_question(case)
+        self.is_complete = self.is_valid and not self.open_questions
+
+    def _open_lesion_question(self, case):
+        # In list mode at least one lesion is required; only the form and the rows together know.
+        if self.formset is None:
+            return {}
+        probe = copy.copy(case)
+        for name, value in self.values.items():
+            setattr(probe, name, value)
+        rows = [Lesion(**{k: v for k, v in row.items() if k != "id"}) for row in self.lesions or []]
+        missing = self.step.missing(probe, rows)
+        return {"lesions": missing["lesions"]} if "lesions" in missing else {}
+
+    @property
+    def patient_values(self):
+        if self.patient_form is not None and self.patient_form.is_valid():
+            return self.patient_form.cleaned_data
+        return None
+
+    @property
+    def lesions(self):
+        if self.lesion_rows_apply and self.formset.is_valid():
+            return self.formset.lesion_values()
+        return None
+
+    def show_open_questions(self):
+        """Mark every open question at its field (or above the form), as "next" does."""
+        for name, message in self.open_questions.items():
+            self.form.add_error(name if name in self.form.fields else None, message)
+        self.open_questions = {}
+
+    def add_error(self, error):
+        """An error of the save itself: above the patient form if there is one, else the form."""
+        (self.patient_form or self.form).add_error(None, error)
+
+    def add_lesion_row(self, case):
+        """After "add lesion" that could not be stored: the rows as typed, and one more."""
+        if self.formset is None:
+            return
+        data = self.data.copy()
+        key = f"{LESION_PREFIX}-TOTAL_FORMS"
+        try:
+            data[key] = str(int(data.get(key, "0")) + 1)
+        except ValueError:
+            pass
+        self.formset = lesion_formset(case, data)
+        self.formset.is_valid()
+
+    def forms(self):
+        return {"form": self.form, "patient_form": self.patient_form, "formset": self.formset}
 
 
 STEPS = (
-    Step("patient", _("Patient and referral"), forms.ReferralForm,
-         template="referrals/intake/step_patient.html"),
-    Step("oncology", _("Oncological history"), forms.OncologyForm),
-    Step("history", _("Other history"), forms.HistoryForm),
-    Step("extracranial", _("Extracranial disease and prognosis"), forms.ExtracranialForm),
-    Step("clinical", _("Clinical status"), forms.ClinicalForm),
-    Step("imaging", _("Imaging and lesions"), forms.ImagingForm,
-         template="referrals/intake/step_imaging.html", has_lesions=True),
-    Step("questions", _("Questions for the MDT"), forms.QuestionsForm),
-    Step("review", _("Review and submit"), None, template="referrals/intake/review.html"),
+    PatientStep("patient", _("Patient and referral"), forms.ReferralForm,
+                template="referrals/intake/step_patient.html"),
+    FormStep("oncology", _("Oncological history"), forms.OncologyForm, checks_date_of_birth=True),
+    FormStep("history", _("Other history"), forms.HistoryForm),
+    FormStep("extracranial", _("Extracranial disease and prognosis"), forms.ExtracranialForm),
+    FormStep("clinical", _("Clinical status"), forms.ClinicalForm),
+    LesionStep("imaging", _("Imaging and lesions"), forms.ImagingForm, checks_date_of_birth=True,
+               template="referrals/intake/step_imaging.html"),
+    FormStep("questions", _("Questions for the MDT"), forms.QuestionsForm),
+    ReviewStep("review", _("Review and submit")),
 )
 STEPS_BY_KEY = {step.key: step for step in STEPS}
-FORM_STEPS = tuple(step for step in STEPS if step.form_class is not None)
+FORM_STEPS = tuple(step for step in STEPS if step.stores_answers)
 
 
 def next_step(step):

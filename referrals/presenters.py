@@ -10,6 +10,7 @@ from mdo.i18n import current_lang
 from referrals.intake import FORM_STEPS
 from referrals.models import AdviceSource, Case, LesionMode
 from triage.codes import Decision
+from triage.facts import SYMPTOMATIC_ONLY, case_symptomatic
 from triage.presenters import outcome_context
 
 NOT_ANSWERED = object()
@@ -53,39 +54,50 @@ _QUIET = {
     "cerebral_response", "prognosis_unknown", "kps_unknown", "dexamethasone_mg",
     "neuro_deficit_detail", "largest_diameter_mm", "critical_location", "critical_location_site",
     "comorbidity", "patient_wish", "primary_diagnosis_date", "molecular_markers",
-    # Asked only of symptomatic patients (Bijlage 2, toelichting 3 and 4).
-    "rapid_kps_improvement", "qol_improvement",
+    *SYMPTOMATIC_ONLY,
 }
 
 
 def case_sections(case, lesions=None):
     if lesions is None:
         lesions = list(case.lesions.all())
-    patient = case.patient
     sections = []
     for step in FORM_STEPS:
-        names = list(step.form_class._meta.fields)
-        if step.key == "imaging" and case.lesion_mode != LesionMode.MANY:
-            names = [n for n in names if n in ("mri_date", "lesion_mode")]
         rows = [
-            row for row in _rows(case, names)
+            row for row in _rows(case, step.summary_fields(case))
             if row["value"] is not None or row["name"] not in _QUIET
         ]
         _merge_unknown(rows, case)
+        _mark_not_used(rows, case)
         section = {"step": step, "rows": rows}
-        if step.key == "patient":
-            section["patient"] = [
-                {"label": _("Patient"), "value": patient.display_name},
-                {"label": _("Hospital patient number"), "value": patient.patient_number},
-                {"label": _("Date of birth"),
-                 "value": formats.date_format(patient.date_of_birth, "SHORT_DATE_FORMAT")},
-                {"label": _("Sex"), "value": patient.get_sex_display()},
-                {"label": _("BSN"), "value": mask_bsn(patient.bsn) or None},
-            ]
-        if step.key == "imaging":
+        if step.binds_patient:
+            section["patient"] = _patient_rows(case.patient)
+        if step.has_lesions:
             section["lesions"] = lesions if case.lesion_mode == LesionMode.LIST else None
         sections.append(section)
     return sections
+
+
+def _patient_rows(patient):
+    return [
+        {"label": _("Patient"), "value": patient.display_name},
+        {"label": _("Hospital patient number"), "value": patient.patient_number},
+        {"label": _("Date of birth"),
+         "value": formats.date_format(patient.date_of_birth, "SHORT_DATE_FORMAT")},
+        {"label": _("Sex"), "value": patient.get_sex_display()},
+        {"label": _("BSN"), "value": mask_bsn(patient.bsn) or None},
+    ]
+
+
+def _mark_not_used(rows, case):
+    """An answer to a symptomatic-only question stays stored when the patient is later answered
+    not symptomatic (nothing typed is deleted), but the advice does not read it: say so."""
+    if case_symptomatic(case) is not False:
+        return
+    for row in rows:
+        if row["name"] in SYMPTOMATIC_ONLY and row["value"] is not None:
+            row["value"] = _("%(answer)s (not used: the patient is not symptomatic)") % {
+                "answer": row["value"]}
 
 
 def _merge_unknown(rows, case):

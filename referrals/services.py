@@ -163,9 +163,11 @@ def _apply_lesions(case, rows, actor):
 def case_save_step(*, actor, case_id, step_key, values, expected_version,
                    patient_values=None, lesions=None):
     """Store the answers of one intake step (a "next" or a "save draft")."""
-    step = STEPS_BY_KEY[step_key]
-    allowed = set(step.form_class._meta.fields) if step.form_class else set()
-    unknown = set(values) - allowed
+    step = STEPS_BY_KEY.get(step_key)
+    if step is None or not step.stores_answers:
+        raise ValueError(f"{step_key!r} is not an intake step with answers to store; "
+                         f"the steps are {[step.key for step in FORM_STEPS]}")
+    unknown = set(values) - set(step.fields)
     if unknown:
         raise ValueError(f"fields {sorted(unknown)} do not belong to step {step_key}")
 

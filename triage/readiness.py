@@ -7,6 +7,7 @@ the discussion (section 3). This is the application's reading of "complete"; pur
 """
 
 from triage.engine import FACT_LABELS
+from triage.facts import open_meeting_items
 
 # Items of guideline section 3 that the meeting needs known, beyond the facts of the flowchart:
 # code -> (label_nl, label_en)
@@ -41,8 +42,8 @@ _FACT_TO_ITEM = {
 def meeting_gaps(case, lesions, missing_facts=()):
     """Codes of what the meeting still needs, in a stable order.
 
-    `case` is read by attribute (answers "yes"/"no"/"unknown", "" when not answered),
-    `lesions` is the list of lesion rows, `missing_facts` the `missing` of the triage result.
+    `case` and `lesions` are read through triage.facts (the one mapping of a case),
+    `missing_facts` is the `missing` of the triage result.
     Codes are keys of MEETING_ITEMS, or fact names of the engine.
     """
     gaps = []
@@ -53,29 +54,8 @@ def meeting_gaps(case, lesions, missing_facts=()):
 
     for fact in missing_facts:
         add(_FACT_TO_ITEM.get(fact, fact))
-    if case.kps is None:
-        add("kps")
-    if case.prognosis_months is None:
-        add("prognosis")
-    if case.extracranial_status in ("", "unknown"):
-        add("extracranial_status")
-    if case.systemic_option in ("", "unknown"):
-        add("systemic_option")
-    # "Unknown" is one of the guideline's own grades of the response chance (high-low-unknown).
-    if case.systemic_option == "yes" and not case.cerebral_response:
-        add("cerebral_response")
-    if "" in (case.neuro_deficit, case.epilepsy) or "unknown" in (case.neuro_deficit, case.epilepsy):
-        add("symptoms")
-    if case.lesion_mode == "list" and not lesions:
-        add("lesion_sizes")
-    if case.lesion_mode == "many" and case.critical_location in ("", "unknown"):
-        add("critical_location")
-    if not case.lesion_mode:
-        add("lesion_sizes")
-    if case.treatment_wish in ("", "unknown"):
-        add("treatment_wish")
-    if case.radiotherapy_considered in ("", "unknown"):
-        add("radiotherapy_considered")
+    for code in open_meeting_items(case, lesions):
+        add(code)
     return gaps
 
 

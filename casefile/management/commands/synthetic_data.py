@@ -61,7 +61,7 @@ from referrals.models import AdviceSource, Case, CaseStatus, Lesion, LesionMode,
 from triage import meeting_advice as meeting_advice_rules
 from triage.codes import Discipline
 from triage.engine import evaluate
-from triage.facts import facts_from_case
+from triage.facts import SYMPTOM_FIELDS, facts_from_case, symptomatic
 from triage.models import Advice
 from triage.quorum import REQUIRED_DISCIPLINES
 from triage.readiness import meeting_gaps
@@ -199,9 +199,10 @@ def draw_case(rng, created):
     a["neuro_deficit_detail"] = rng.choice(["Hemiparese rechts", "Afasie", "Gezichtsvelduitval", "Ataxie"]) \
         if a["neuro_deficit"] == "yes" else ""
     a["epilepsy"] = answer(rng, 15, 83, 2)
-    symptomatic = "yes" in (a["neuro_deficit"], a["epilepsy"])
-    a["rapid_kps_improvement"] = answer(rng, 35, 55, 10) if symptomatic else ""
-    a["qol_improvement"] = answer(rng, 45, 45, 10) if symptomatic else ""
+    # The questions of triage.facts.SYMPTOMATIC_ONLY, each with its own distribution.
+    asked = bool(symptomatic(a[name] for name in SYMPTOM_FIELDS))
+    a["rapid_kps_improvement"] = answer(rng, 35, 55, 10) if asked else ""
+    a["qol_improvement"] = answer(rng, 45, 45, 10) if asked else ""
 
     a["mri_date"] = created.date() - datetime.timedelta(days=rng.randint(1, 20))
     many = rng.random() < 0.15
