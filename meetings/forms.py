@@ -192,6 +192,15 @@ class RemoveForm(forms.Form):
 
 
 class MeetingAdviceForm(forms.Form):
+    # The presence of the treating physician is a condition of the advice (guideline section 2):
+    # asked here, first, so that an advice is never refused for a field on another page.
+    present = forms.ChoiceField(
+        label=_("Treating physician present"), widget=forms.RadioSelect,
+        choices=[choice for choice in PresenceForm.base_fields["present"].choices if choice[0]],
+        help_text=_("The treating physician, or a representative who knows the history, is present when "
+                    "the patient is discussed (guideline section 2)."),
+    )
+    representative_name = forms.CharField(label=_("Name of the representative"), max_length=150, required=False)
     decisions = forms.MultipleChoiceField(label=_("Advice of the meeting"), choices=Decision.choices,
                                           widget=forms.CheckboxSelectMultiple)
     text = forms.CharField(label=_("Advice in words"), widget=TEXTAREA, max_length=4000, required=False)
@@ -203,6 +212,12 @@ class MeetingAdviceForm(forms.Form):
         label=_("First point of contact for the patient"), max_length=200,
         help_text=_("The patient must always know who to contact with complaints."),
     )
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("present") == "representative" and not cleaned.get("representative_name"):
+            self.add_error("representative_name", _("Give the name of the representative."))
+        return cleaned
 
 
 class PlanAgreedForm(forms.Form):

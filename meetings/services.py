@@ -55,6 +55,10 @@ class QuorumNotMet(ActionRefused):
         self.missing = missing
 
 
+class PresenceRefused(ActionRefused):
+    """The advice cannot be recorded for the treating physician's presence (shown at that field)."""
+
+
 class ConflictingDecisions(ActionRefused):
     """The advice combines decisions, or decisions and follow-up, that cannot be given together
     (triage.meeting_advice). ``by_field`` holds the message for each form field concerned."""
@@ -431,15 +435,27 @@ def item_set_presence(*, actor, item_id, present, representative_name=""):
     item = _lock_item(item_id)
     _refuse_if_closed(item.meeting)
     _refuse_before_the_meeting(item.meeting, _("Presence is recorded in the meeting itself, from %(date)s on."))
+    _record_presence(actor, item, present, representative_name)
+    return item
+
+
+PRESENCE_CHOICES = ("yes", "representative", "no")
+
+
+def _record_presence(actor, item, present, representative_name):
+    """Store the treating physician's presence on a locked item, with its event (no-op if unchanged)."""
+    if present not in PRESENCE_CHOICES:
+        raise PresenceRefused(_("Choose whether the treating physician was present."))
     if present == "representative":
         _require(representative_name, _("Give the name of the representative."))
-    item.treating_physician_present = present
-    item.representative_name = representative_name.strip() if present == "representative" else ""
+    name = representative_name.strip() if present == "representative" else ""
+    if (item.treating_physician_present, item.representative_name) == (present, name):
+        return
+    item.treating_physician_present, item.representative_name = present, name
     item._history_user = actor.user
     item.save()
     event_record(actor=actor, action="case.presence_recorded", case=item.case, obj=item,
                  data={"present": present})
-    return item
 
 
 ADVICE_FIELDS = ("decisions", "text", "follow_up", "follow_up_text", "carried_out_by", "first_contact")
@@ -470,9 +486,16 @@ def meeting_advice_record(*, actor, item_id, values):
     missing = missing_disciplines(present)
     if needs_quorum(values["decisions"]) and missing:
         raise QuorumNotMet(missing)
-    if not item.treating_physician_present or item.treating_physician_present == "no":
-        raise ActionRefused(_("Record first that the treating physician or a representative who knows "
-                              "the history was present for this patient (guideline section 2)."))
+    if "present" in values:
+        # Recorded with the advice, in this transaction: refused advice, unchanged presence.
+        _record_presence(actor, item, values["present"], values.get("representative_name", ""))
+    if not item.treating_physician_present:
+        raise PresenceRefused(_("Record first that the treating physician or a representative who knows "
+                                "the history was present for this patient (guideline section 2)."))
+    if item.treating_physician_present == "no":
+        raise PresenceRefused(_("The treating physician was not present, nor a representative who knows the "
+                                "history: the guideline asks for one of them when the patient is discussed "
+                                "(section 2). Record who was present, or move the case to another meeting."))
     advice = getattr(item, "advice", None) or MeetingAdvice(item=item)
     action = "correct_advice" if advice.pk is not None else "record_advice"
     if Decision.DISCUSS_AGAIN in values["decisions"]:

@@ -17,7 +17,7 @@ from meetings import services
 from meetings.models import FollowUp, MeetingAdvice
 from referrals.models import CaseStatus
 from tests.conftest import verified_login
-from tests.workflow import ADVICE, register_quorum, scheduled_case
+from tests.workflow import ADVICE, ADVICE_POST, register_quorum, scheduled_case
 from triage.codes import Decision
 from triage.meeting_advice import (
     FIELD,
@@ -201,7 +201,7 @@ class TestTheForm:
     def test_supportive_care_with_srt_is_refused_at_the_field_in_dutch_and_keeps_the_input(
             self, client, item, chair):
         verified_login(client, chair)
-        response = client.post(advice_url(item), {**ADVICE, "decisions": ["srt", "supportive"],
+        response = client.post(advice_url(item), {**ADVICE_POST, "decisions": ["srt", "supportive"],
                                                   "text": "Toch bestralen?"})
         assert response.status_code == 400
         form = response.context["form"]
@@ -215,7 +215,7 @@ class TestTheForm:
 
     def test_resection_twice_is_refused_at_the_field_in_dutch(self, client, item, chair):
         verified_login(client, chair)
-        response = client.post(advice_url(item), {**ADVICE, "decisions": ["resection", "resection_srt"]})
+        response = client.post(advice_url(item), {**ADVICE_POST, "decisions": ["resection", "resection_srt"]})
         assert response.status_code == 400
         assert response.context["form"].errors["decisions"] == [
             "Kies óf “Resectie” óf “Resectie gevolgd door stereotactische radiotherapie van de resectieholte”, "
@@ -224,7 +224,7 @@ class TestTheForm:
     def test_the_message_is_in_english_for_an_english_user(self, client, item, chair):
         verified_login(client, chair)
         client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
-        response = client.post(advice_url(item), {**ADVICE, "decisions": ["supportive", "systemic",
+        response = client.post(advice_url(item), {**ADVICE_POST, "decisions": ["supportive", "systemic",
                                                                           "watchful_waiting"]})
         assert response.context["form"].errors["decisions"] == [
             "Best supportive care cannot be advised together with an active treatment or watchful waiting "
@@ -232,7 +232,7 @@ class TestTheForm:
 
     def test_resection_without_imaging_follow_up_is_refused_at_the_follow_up_field(self, client, item, chair):
         verified_login(client, chair)
-        response = client.post(advice_url(item), {**ADVICE, "decisions": ["resection"], "follow_up": "none",
+        response = client.post(advice_url(item), {**ADVICE_POST, "decisions": ["resection"], "follow_up": "none",
                                                   "text": "Resectie links frontaal."})
         assert response.status_code == 400
         form = response.context["form"]
@@ -246,7 +246,7 @@ class TestTheForm:
     def test_best_supportive_care_with_mri_follow_up_is_refused_at_the_follow_up_field(self, client, item, chair):
         verified_login(client, chair)
         client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
-        response = client.post(advice_url(item), {**ADVICE, "decisions": ["supportive"],
+        response = client.post(advice_url(item), {**ADVICE_POST, "decisions": ["supportive"],
                                                   "follow_up": "treating_mri"})
         assert response.status_code == 400
         assert response.context["form"].errors["follow_up"] == [
@@ -255,7 +255,7 @@ class TestTheForm:
 
     def test_an_allowed_combination_is_recorded(self, client, item, chair):
         verified_login(client, chair)
-        response = client.post(advice_url(item), {**ADVICE, "decisions": ["systemic", "watchful_waiting"]})
+        response = client.post(advice_url(item), {**ADVICE_POST, "decisions": ["systemic", "watchful_waiting"]})
         assert response.status_code == 302
         assert MeetingAdvice.objects.get().decisions == ["systemic", "watchful_waiting"]
 

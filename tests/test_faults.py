@@ -38,7 +38,7 @@ from referrals.models import Case, CaseStatus, Lesion, Patient
 from tests.conftest import verified_login
 from tests.factories import CaseFactory, PatientFactory
 from tests.intake_helpers import STEP_DATA, imaging_data
-from tests.workflow import ADVICE, planned_meeting, register_quorum, scheduled_case, submitted_case
+from tests.workflow import ADVICE_POST, planned_meeting, register_quorum, scheduled_case, submitted_case
 from triage.models import Advice
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -500,7 +500,7 @@ class TestFailingQueries:
         register_quorum(item.meeting, chair)
         meeting_services.item_set_presence(actor=Actor(user=chair), item_id=item.pk, present="yes")
         client = verified_login(Client(), chair)
-        sweep(client, "post", reverse("meetings:item_advice", args=[item.pk]), ADVICE)
+        sweep(client, "post", reverse("meetings:item_advice", args=[item.pk]), ADVICE_POST)
 
     def test_taking_a_case_off_the_agenda(self, referrer, chair):
         item = scheduled_case(referrer, chair)

@@ -48,7 +48,15 @@ from tests.conftest import verified_login
 from tests.factories import CaseFactory, CentreFactory, LesionFactory, PatientFactory, UserFactory
 from tests.fuzz_strategies import ENCODINGS, form_post, hostile_json_text, raw_body
 from tests.intake_helpers import STEP_DATA, imaging_data
-from tests.workflow import ADVICE, planned_meeting, register_quorum, scheduled_case, submitted_case, time_passes
+from tests.workflow import (
+    ADVICE,
+    ADVICE_POST,
+    planned_meeting,
+    register_quorum,
+    scheduled_case,
+    submitted_case,
+    time_passes,
+)
 from triage import cli
 from triage.engine import DEFAULT_THRESHOLDS
 from triage.models import Advice
@@ -561,7 +569,7 @@ class TestAgendaItems:
     def test_recording_the_advice(self, client, chair, item):
         meeting_services.item_set_presence(actor=Actor(user=chair), item_id=item.pk, present="yes")
         verified_login(client, chair)
-        valid = {**ADVICE, "decisions": "srt"}
+        valid = {**ADVICE_POST, "decisions": "srt"}
         fuzz_form(client, "advice", "post", reverse("meetings:item_advice", args=[item.pk]), valid,
                   choices={"decisions": ["wbrt", "systemic", "x", "supportive", "resection", "resection_srt"],
                            "follow_up": ["none", "x"]},

@@ -15,6 +15,7 @@ from tests.conftest import verified_login
 from tests.factories import CentreFactory, UserFactory
 from tests.workflow import (
     ADVICE,
+    ADVICE_POST,
     mark_held,
     planned_meeting,
     record_advice,
@@ -307,14 +308,14 @@ class TestAttendanceQuorumAdvice:
         register_quorum(item.meeting, chair, disciplines=("neurosurgery", "neurology", "neuroradiology"))
         services.item_set_presence(actor=Actor(user=chair), item_id=item.pk, present="yes")
         verified_login(client, chair)
-        response = client.post(reverse("meetings:item_advice", args=[item.pk]), ADVICE)
+        response = client.post(reverse("meetings:item_advice", args=[item.pk]), ADVICE_POST)
         assert response.status_code == 400
         errors = " ".join(response.context["form"].errors["decisions"])
         assert "Ontbreekt: Radiotherapie." in errors and "Missing" not in errors
         assert not MeetingAdvice.objects.exists()
 
         register_quorum(item.meeting, chair, disciplines=("radiation_oncology",))
-        response = client.post(reverse("meetings:item_advice", args=[item.pk]), ADVICE)
+        response = client.post(reverse("meetings:item_advice", args=[item.pk]), ADVICE_POST)
         assert response.status_code == 302
         advice = MeetingAdvice.objects.get()
         assert advice.decisions == ["srt"] and advice.recorded_by == chair

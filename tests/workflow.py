@@ -75,6 +75,10 @@ ADVICE = {
 }
 
 
+# What the advice form posts: the advice and the treating physician's presence, asked with it.
+ADVICE_POST = {**ADVICE, "present": "yes"}
+
+
 def record_advice(item, chair, *, present="yes", representative_name="", **values):
     """Record that the treating physician (or a representative) was there, then the meeting's
     advice (ADVICE, with `values` instead): the meeting needs its quorum for radiotherapy."""

@@ -308,6 +308,7 @@ def item_advice(request, item_id):
     else:
         # A proposal: the follow-up spec §7 gives after the chart the triage used.
         initial = {"follow_up": proposed_follow_up(getattr(case.current_advice, "chart", None))}
+    initial.update(present=item.treating_physician_present, representative_name=item.representative_name)
     form = forms.MeetingAdviceForm(request.POST or None, initial=initial)
     present = services.present_disciplines(item.meeting)
     quorum = quorum_context(present)
@@ -327,6 +328,9 @@ def item_advice(request, item_id):
             except services.ConflictingDecisions as exc:
                 for field, message in exc.by_field.items():
                     form.add_error(field, message)
+                status = 400
+            except services.PresenceRefused as exc:
+                form.add_error("present", exc.message)
                 status = 400
             except services.ActionRefused as exc:
                 form.add_error(None, exc.message)

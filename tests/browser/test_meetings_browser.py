@@ -4,6 +4,7 @@ attendance and quorum, the meeting's advice, and the agenda PDF."""
 import subprocess
 
 import pytest
+from django.urls import reverse
 
 from meetings.models import AgendaItem, MeetingAdvice, Preconsultation
 from referrals.models import CaseStatus
@@ -187,3 +188,27 @@ def test_the_referrer_sees_the_advice_records_the_plan_and_the_timeline_has_it_a
     assert order == sorted(order)
     assert "Patiënt kiest voor SRT" in timeline
     assert not page.server_errors
+
+
+def test_the_advice_form_asks_the_presence_and_keeps_the_typed_advice(page, referrer, chair):
+    """Issue 12 item 3: a typed advice survives every refusal, and presence is on the same form."""
+    from tests.workflow import register_quorum, scheduled_case
+
+    item = scheduled_case(referrer, chair)
+    register_quorum(item.meeting, chair)
+    log_in(page, chair)
+    page.goto(reverse("meetings:item_advice", args=[item.pk]))
+    text = "SRT 1x20 Gy; controle-MRI na 3 maanden."
+    page.check("input[name=decisions][value=srt]")
+    page.fill("textarea[name=text]", text)
+    page.fill("input[name=carried_out_by]", "Radiotherapie, Centrum")
+    page.fill("input[name=first_contact]", "Longarts, Ziekenhuis Noord")
+    page.check("input[name=present][value=no]")
+    page.click("form.advice-form button[type=submit]")
+    page.wait_for_selector("text=De hoofdbehandelaar was niet aanwezig")
+    assert page.input_value("textarea[name=text]") == text
+    assert not MeetingAdvice.objects.exists()
+    page.check("input[name=present][value=yes]")
+    page.click("form.advice-form button[type=submit]")
+    page.wait_for_selector("text=Het advies van het MDO is vastgelegd.")
+    assert MeetingAdvice.objects.get().text == text
