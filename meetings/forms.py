@@ -187,6 +187,18 @@ class MoveForm(forms.Form):
         self.fields["meeting"].queryset = meetings if meetings is not None else Meeting.objects.none()
 
 
+class CancelMeetingForm(forms.Form):
+    reason = forms.CharField(label=_("Reason for cancelling"), max_length=500)
+    move_to = forms.ModelChoiceField(
+        label=_("Move its cases to"), queryset=Meeting.objects.none(), required=False,
+        empty_label=_("— none: take them off the agenda —"),
+        help_text=_("The referrers are told by e-mail, in either case."))
+
+    def __init__(self, *args, meetings=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["move_to"].queryset = meetings if meetings is not None else Meeting.objects.none()
+
+
 class RemoveForm(forms.Form):
     reason = forms.CharField(label=_("Reason for removal"), max_length=500)
 

@@ -1,5 +1,6 @@
 """Pre-consultation decisions, MDO meetings, their agenda, attendance and the meeting's advice."""
 
+import datetime
 import uuid
 
 from django.conf import settings
@@ -7,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -61,6 +63,8 @@ class MeetingStatus(models.TextChoices):
     PLANNED = "planned", _("Planned")
     HELD = "held", _("Held")
     CLOSED = "closed", _("Closed")
+    # Set only by meetings.services.meeting_cancel, which moves or releases its cases first.
+    CANCELLED = "cancelled", _("Cancelled")
 
 
 class Meeting(models.Model):
@@ -70,6 +74,7 @@ class Meeting(models.Model):
     date = models.DateField(_("date"))
     start_time = models.TimeField(_("start time"))
     location = models.CharField(_("location"), max_length=200)
+    cancel_reason = models.CharField(_("reason for cancelling"), max_length=500, blank=True)
     video_link = models.URLField(_("video link"), blank=True,
                                  help_text=_("For participants of the regional MDT who join by video."))
     capacity_cases = models.PositiveSmallIntegerField(
@@ -86,7 +91,7 @@ class Meeting(models.Model):
     )
     chair = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("chair"),
                               on_delete=models.PROTECT, null=True, blank=True, related_name="+")
-    status = models.CharField(_("status"), max_length=8, choices=MeetingStatus.choices,
+    status = models.CharField(_("status"), max_length=10, choices=MeetingStatus.choices,
                               default=MeetingStatus.PLANNED)
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -115,6 +120,15 @@ class Meeting(models.Model):
         # In the reader's language (MDO / MDT); the date in the Dutch order in both.
         return gettext("MDT %(date)s %(time)s") % {"date": f"{self.date:%d-%m-%Y}",
                                                    "time": f"{self.start_time:%H:%M}"}
+
+    @property
+    def starts_at(self):
+        """The start of the meeting, an aware datetime in the project's time zone."""
+        return timezone.make_aware(datetime.datetime.combine(self.date, self.start_time))
+
+    @property
+    def has_started(self):
+        return timezone.now() >= self.starts_at
 
     @property
     def capacity_in_cases(self):

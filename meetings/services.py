@@ -218,16 +218,20 @@ def meeting_set_status(*, actor, meeting_id, status):
     minutes of a closed meeting are the record of its advice. A meeting is held, or closed, from
     its date on, and only closed when no case on its agenda still waits for its advice."""
     meeting = Meeting.objects.select_for_update().get(pk=meeting_id)
-    if status not in MeetingStatus.values:
+    if status not in MeetingStatus.values or status == MeetingStatus.CANCELLED:
+        # Cancelling moves or releases the cases first: meeting_cancel, not a status change.
         raise ActionRefused(_("Unknown status."))
     if status == meeting.status:
         return meeting
     if meeting.status == MeetingStatus.CLOSED:
         raise ActionRefused(_("This meeting is closed: its minutes are final. A correction is discussed "
                               "and recorded in a later meeting."))
-    if status != MeetingStatus.PLANNED and meeting.date > timezone.localdate():
-        raise ActionRefused(_("This meeting has not taken place yet: it can be marked held or closed "
-                              "from %(date)s on.") % {"date": _date(meeting.date)})
+    if meeting.status == MeetingStatus.CANCELLED:
+        raise ActionRefused(_("This meeting was cancelled."))
+    if status != MeetingStatus.PLANNED and not meeting.has_started:
+        raise ActionRefused(_("This meeting has not started yet: it can be marked held or closed from "
+                              "%(date)s %(time)s on.") % {"date": _date(meeting.date),
+                                                         "time": f"{meeting.start_time:%H:%M}"})
     if status == MeetingStatus.CLOSED:
         waiting = _active_items(meeting).filter(advice__isnull=True).count()
         if waiting:
@@ -242,6 +246,38 @@ def meeting_set_status(*, actor, meeting_id, status):
     return meeting
 
 
+@transaction.atomic
+def meeting_cancel(*, actor, meeting_id, reason, move_to=None):
+    """Cancel a planned meeting in one step: every case on its agenda is moved to `move_to` (a
+    planned meeting of the same centre, with room) or, without one, taken off the agenda with the
+    reason, and its referrer is told (the mails of a move or a removal). All or nothing."""
+    _require(reason, _("Give the reason for cancelling the meeting."))
+    meeting = Meeting.objects.select_for_update().get(pk=meeting_id)
+    if meeting.status != MeetingStatus.PLANNED:
+        raise ActionRefused(_("Only a planned meeting can be cancelled."))
+    items = list(_active_items(meeting).order_by("position", "added_at"))
+    if any(AgendaItem.objects.filter(pk=item.pk, advice__isnull=False).exists() for item in items):
+        raise ActionRefused(_("Advice has been recorded in this meeting: it took place and cannot be cancelled."))
+    if move_to is not None and move_to.pk == meeting.pk:
+        raise ActionRefused(_("Choose another meeting to move the cases to."))
+    for item in items:
+        if move_to is not None:
+            agenda_move(actor=actor, item_id=item.pk, meeting_id=move_to.pk)
+        else:
+            agenda_remove(actor=actor, item_id=item.pk,
+                          reason=_("The meeting of %(date)s was cancelled: %(reason)s")
+                          % {"date": _date(meeting.date), "reason": reason})
+    meeting.status = MeetingStatus.CANCELLED
+    meeting.cancel_reason = reason
+    meeting.version += 1
+    meeting._history_user = actor.user
+    meeting.save()
+    event_record(actor=actor, action="meeting.cancelled", obj=meeting, access_action=None,
+                 data={"reason": reason, "cases": len(items),
+                       "moved_to": str(move_to.pk) if move_to is not None else None})
+    return meeting
+
+
 def _date(value):
     return formats.date_format(value, "SHORT_DATE_FORMAT")
 
@@ -249,6 +285,8 @@ def _date(value):
 def _refuse_if_closed(meeting):
     if meeting.status == MeetingStatus.CLOSED:
         raise ActionRefused(_("This meeting is closed."))
+    if meeting.status == MeetingStatus.CANCELLED:
+        raise ActionRefused(_("This meeting was cancelled."))
 
 
 def _refuse_before_the_meeting(meeting, message):
@@ -470,8 +508,7 @@ def meeting_advice_record(*, actor, item_id, values):
     item = _lock_item(item_id)
     # Lock the meeting: attendance cannot change between the quorum check and the record.
     meeting = Meeting.objects.select_for_update().get(pk=item.meeting_id)
-    if meeting.status == MeetingStatus.CLOSED:
-        raise ActionRefused(_("This meeting is closed."))
+    _refuse_if_closed(meeting)
     _refuse_before_the_meeting(meeting, _("This meeting has not taken place yet: its advice can be recorded "
                                           "from %(date)s on."))
     if not values.get("decisions"):

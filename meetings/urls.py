@@ -11,6 +11,7 @@ urlpatterns = [
     path("meetings/<uuid:meeting_id>/", meetings.meeting_detail, name="meeting_detail"),
     path("meetings/<uuid:meeting_id>/edit/", meetings.meeting_edit, name="meeting_edit"),
     path("meetings/<uuid:meeting_id>/status/", meetings.meeting_status, name="meeting_status"),
+    path("meetings/<uuid:meeting_id>/cancel/", meetings.meeting_cancel, name="meeting_cancel"),
     path("meetings/<uuid:meeting_id>/attendance/", meetings.attendance_add, name="attendance_add"),
     path("meetings/<uuid:meeting_id>/attendance/<int:attendance_id>/remove/", meetings.attendance_remove,
          name="attendance_remove"),

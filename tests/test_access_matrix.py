@@ -74,6 +74,7 @@ TABLE = {
     "meetings:meeting_edit": ("get", ("meeting",), MEETING_MANAGE | {"admin": OK}),
     # Held and closed are said of what happened in the meeting: its chair's, not the administrator's.
     "meetings:meeting_status": ("post", ("meeting",), MEETING_MANAGE),
+    "meetings:meeting_cancel": ("post", ("meeting",), MEETING_MANAGE),
     "meetings:attendance_add": ("post", ("meeting",), MDO_CASE_ACTION),
     "meetings:attendance_remove": ("post", ("meeting", "attendance"), MDO_CASE_ACTION),
     "meetings:agenda_print": ("get", ("meeting",), MEETING_READ),

@@ -48,9 +48,12 @@ def meeting_list(request):
     meetings = (meetings_listed_for(user)
                 .annotate(cases=Count("items", filter=Q(items__removed_at__isnull=True)))
                 .select_related("chair", "centre"))
+    # Upcoming: planned and not yet past. A meeting marked held (or closed, or cancelled) today
+    # is no longer upcoming.
+    upcoming = Q(date__gte=today, status=MeetingStatus.PLANNED)
     return render(request, "meetings/meeting_list.html", {
-        "upcoming": meetings.filter(date__gte=today).order_by("date", "start_time")[:60],
-        "past": meetings.filter(date__lt=today).order_by("-date", "-start_time")[:30],
+        "upcoming": meetings.filter(upcoming).order_by("date", "start_time")[:60],
+        "past": meetings.exclude(upcoming).order_by("-date", "-start_time")[:30],
         "can_create": user.has_perm("meetings.manage_meetings"),
         "show_centre": administrator,
     })
@@ -140,7 +143,7 @@ def meeting_status(request, meeting_id):
 @login_required
 def meeting_detail(request, meeting_id, bound=None, status=200):
     meeting = get_meeting_for_user(request, meeting_id, agenda=False)
-    closed = meeting.status == MeetingStatus.CLOSED
+    closed = meeting.status in (MeetingStatus.CLOSED, MeetingStatus.CANCELLED)
     if not may_see_agenda(request.user, meeting):
         # An administrator: the meeting's facts and how full it is; no patient is read or shown.
         return render(request, "meetings/meeting_summary.html", {
@@ -169,6 +172,8 @@ def meeting_detail(request, meeting_id, bound=None, status=200):
         for item in items
     ]
     bound = bound or {}
+    in_session = meeting.date <= timezone.localdate()
+    may_record = request.user.has_perm("meetings.record_meeting_advice") and not closed and in_session
     # One move form is rendered on every agenda row: read its meetings once, not once per row.
     move_form = forms.MoveForm(meetings=other_meetings)
     move_form.fields["meeting"].choices = list(move_form.fields["meeting"].choices)
@@ -187,11 +192,41 @@ def meeting_detail(request, meeting_id, bound=None, status=200):
         "bound_presence_form": bound.get("presence"),
         # A closed meeting's minutes are final: its page only shows and prints them.
         "can_manage": request.user.has_perm("meetings.manage_meetings") and not closed,
-        "can_record": request.user.has_perm("meetings.record_meeting_advice") and not closed,
+        # What happens in the meeting (attendance, presence, advice) is recorded from its date on
+        # (the services refuse it before); attendance is fixed once an advice is recorded.
+        "can_record": may_record,
+        "in_session": in_session,
+        "can_attend": may_record and not any(row["advice"] for row in rows),
         "can_schedule": request.user.has_perm("meetings.schedule_case") and not closed,
+        "can_cancel": (request.user.has_perm("meetings.manage_meetings") and meeting.status == MeetingStatus.PLANNED
+                       and not any(row["advice"] for row in rows)),
+        "cancel_form": bound.get("cancel") or forms.CancelMeetingForm(meetings=other_meetings),
         "used": len(items),
-        "statuses": MeetingStatus.choices,
+        # Only the statuses it may take now: held and closed from its start on.
+        "statuses": [(value, label) for value, label in MeetingStatus.choices
+                     if value == meeting.status or (value != MeetingStatus.CANCELLED
+                                                    and (value == MeetingStatus.PLANNED or meeting.has_started))],
     }, status=status)
+
+
+@login_required
+@permission_required("meetings.manage_meetings", raise_exception=True)
+@require_POST
+def meeting_cancel(request, meeting_id):
+    """Cancel the meeting: its cases move to the meeting chosen, or leave the agenda (with mails)."""
+    meeting = get_meeting_for_user(request, meeting_id)
+    form = forms.CancelMeetingForm(request.POST, meetings=meetings_visible_to(request.user).filter(
+        status=MeetingStatus.PLANNED, date__gte=timezone.localdate()).exclude(pk=meeting.pk))
+    if not form.is_valid():
+        return meeting_detail(request, meeting.pk, bound={"cancel": form}, status=400)
+    try:
+        services.meeting_cancel(actor=Actor.from_request(request), meeting_id=meeting.pk,
+                                reason=form.cleaned_data["reason"], move_to=form.cleaned_data["move_to"])
+    except services.ActionRefused as exc:
+        form.add_error(None, exc.message)
+        return meeting_detail(request, meeting.pk, bound={"cancel": form}, status=400)
+    messages.success(request, _("The meeting has been cancelled."))
+    return redirect("meetings:meeting_detail", meeting.pk)
 
 
 @login_required
