@@ -38,9 +38,10 @@ def print_case_page(page, case, path):
 @pytest.mark.parametrize("answers, outcome, nodes", [
     # Asymptomatic, KPS 60: restrained policy, but radiotherapy is considered: the legal rule.
     ({"kps": 60}, "NEURO_ONC_MDO_LEGAL", ["A1", "L1_RADIOTHERAPY_LEGAL"]),
-    # Symptomatic with the KPS unknown: the missing fact decides.
+    # Symptomatic with the KPS unknown: the missing fact decides (radiotherapy not considered, so
+    # one branch ends outside the neuro-oncology MDO; spec §3 as revised 2026-12).
     ({"neuro_deficit": "yes", "neuro_deficit_detail": "Hemiparese rechts", "kps": None, "kps_unknown": True,
-      "rapid_kps_improvement": "no",
+      "rapid_kps_improvement": "no", "radiotherapy_considered": "no",
       "qol_improvement": "no"}, "INCOMPLETE_PRECONSULT", ["S1"]),
 ])
 def test_the_advice_prints_legibly_on_a4(page, referrer, tmp_path, answers, outcome, nodes):
