@@ -53,8 +53,15 @@ def subscribe_all():
     }
     for action, handler in on_case.items():
         dispatch.subscribe(action, handler)
+    # The referrer is told the referral arrived (a second reaction to the same actions).
+    for action in ("case.submitted", "case.resubmitted"):
+        dispatch.subscribe(action, _confirm_submission)
     # The treating physician must be there for their patient: tell them the new where and when.
     dispatch.subscribe("meeting.changed", lambda items: [case_scheduled(item, changed=True) for item in items])
+
+
+def _confirm_submission(case, obj):
+    return submission_received(case)
 
 
 def case_submitted(case):
@@ -68,6 +75,16 @@ def case_submitted(case):
         return _send("case_submitted", case, neuro_oncologists, resubmitted=resubmitted)
     except Exception as exc:
         return _failed("case_submitted", case.pk, exc)
+
+
+def submission_received(case):
+    """To the referring physician: the referral (or the additions asked for) was received."""
+    try:
+        resubmitted = getattr(case.current_advice, "trigger", "") == AdviceTrigger.RESUBMITTED
+        return _send("submission_received", case, [case.referring_physician], resubmitted=resubmitted,
+                     centre=case.mdo_centre.name if case.mdo_centre_id else "")
+    except Exception as exc:
+        return _failed("submission_received", case.pk, exc)
 
 
 def info_requested(preconsultation):

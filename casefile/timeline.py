@@ -95,6 +95,7 @@ ACTION_LABELS = {
 
 MAIL_KINDS = {
     "case_submitted": gettext_lazy("case submitted, to the neuro-oncologists"),
+    "submission_received": gettext_lazy("confirmation of the referral, to the referring physician"),
     "info_requested": gettext_lazy("information requested, to the referring physician"),
     "case_scheduled": gettext_lazy("meeting date, to the referring physician"),
     "advice_recorded": gettext_lazy("advice recorded, to the referring physician"),

@@ -94,10 +94,28 @@ class TestCaseSubmitted:
         with django_capture_on_commit_callbacks(execute=True) as callbacks:
             case = submitted_case(referrer)
         assert len(callbacks) == 1
-        assert [m.to for m in mail.outbox] == [[neuro_oncologist.email]]
-        event = Event.objects.get(case=case, action="mail.sent")
-        assert event.user is None
-        assert event.data == {"kind": "case_submitted", "recipients": 1}
+        # The neuro-oncologist is asked for pre-consultation; the referrer gets a confirmation
+        # (issue 12 item 17: there was none).
+        assert [m.to for m in mail.outbox] == [[neuro_oncologist.email], [referrer.email]]
+        events = Event.objects.filter(case=case, action="mail.sent").order_by("pk")
+        assert all(event.user is None for event in events)
+        assert [event.data for event in events] == [{"kind": "case_submitted", "recipients": 1},
+                                                    {"kind": "submission_received", "recipients": 1}]
+
+    def test_the_referrers_confirmation_names_the_centre_and_no_patient(self, referrer, neuro_oncologist,
+                                                                        django_capture_on_commit_callbacks):
+        with django_capture_on_commit_callbacks(execute=True):
+            case = submitted_case(referrer, patient={"bsn": "999999990"})
+        message = next(m for m in mail.outbox if m.to == [referrer.email])
+        assert message.subject == f"Verwijzing {notifications.case_reference(case)} ontvangen"
+        assert case.mdo_centre.name in message.body
+        assert case.patient.family_name not in message.body and case.patient.bsn not in message.body
+
+    def test_the_neuro_oncologists_mail_does_not_promise_the_neuro_oncology_mdo(self, referrer, neuro_oncologist):
+        case = submitted_case(referrer)
+        notifications.case_submitted(case)
+        body = mail.outbox[-1].body
+        assert "neuro-oncologisch MDO" not in body and "vooroverleg" in body
 
 
 class TestInfoRequested:
@@ -180,7 +198,8 @@ class TestCaseScheduled:
         with django_capture_on_commit_callbacks(execute=True):
             item = scheduled_case(referrer, chair)
             meeting_services.agenda_move(actor=Actor(user=chair), item_id=item.pk, meeting_id=later.pk)
-        to_referrer = [m for m in mail.outbox if m.to == [referrer.email]]
+        # The two meeting mails (the confirmation of the submission is a mail of its own).
+        to_referrer = [m for m in mail.outbox if m.to == [referrer.email] and "ontvangen" not in m.subject]
         assert len(to_referrer) == 2
         kinds = list(Event.objects.filter(case=item.case, action="mail.sent").values_list("data__kind", flat=True))
         assert kinds.count("case_scheduled") == 2

@@ -180,10 +180,13 @@ class TestTimeline:
         with django_capture_on_commit_callbacks(execute=True):
             submit(referrer, case)
         with translation.override("en"):
-            entry = build_timeline(case)[-1]
+            mails = [e for e in build_timeline(case) if e.what.startswith("E-mail sent")]
+        entry = mails[0]
         assert entry.what == "E-mail sent: case submitted, to the neuro-oncologists"
         assert entry.user is None
         assert details_of(entry) == [("Recipients", None, "1")]
+        # And the referrer's confirmation (issue 12 item 17).
+        assert [e.what for e in mails[1:]] == ["E-mail sent: confirmation of the referral, to the referring physician"]
 
 
 def test_the_number_of_queries_does_not_grow_with_the_history(client, referrer, neuro_oncologist, chair):
