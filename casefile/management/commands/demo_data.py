@@ -13,6 +13,8 @@ from django.db import transaction
 
 from accounts.models import Hospital, Role, User
 from audit.actor import Actor
+from meetings import services as meeting_services
+from meetings.models import Meeting
 from referrals import services
 from referrals.models import Patient
 from triage.codes import Discipline
@@ -88,7 +90,31 @@ DEMO_CASES = [
     ("102340", "Hendriks", "W.", datetime.date(1966, 8, 8), "male", {
         "clinical": {"kps": None, "kps_unknown": False},
     }, [], False),
+    ("103118", "Verbeek", "A.", datetime.date(1958, 4, 17), "female", {
+        "oncology": {"primary_tumour": "breast", "driver_mutation": "no", "driver_mutation_detail": "",
+                     "molecular_markers": "ER-positief, HER2-negatief"},
+    }, [
+        {"region": "temporal", "side": "left", "diameter_mm": 12, "critical": False, "critical_site": ""},
+    ], True),
+    ("103522", "Dekker", "R.", datetime.date(1963, 9, 5), "male", {}, [
+        {"region": "brainstem", "side": "midline", "diameter_mm": 8, "critical": True, "critical_site": "brainstem"},
+    ], True),
+    ("104007", "Mulder", "T.", datetime.date(1952, 12, 11), "male", {
+        "oncology": {"primary_tumour": "melanoma", "driver_mutation": "yes", "driver_mutation_detail": "BRAF V600E"},
+    }, [
+        {"region": "parietal", "side": "left", "diameter_mm": 18, "critical": False, "critical_site": ""},
+        {"region": "frontal", "side": "right", "diameter_mm": 5, "critical": False, "critical_site": ""},
+    ], True),
+    ("104366", "van Dijk", "S.", datetime.date(1969, 2, 27), "female", {}, [
+        {"region": "occipital", "side": "right", "diameter_mm": 15, "critical": False, "critical_site": ""},
+    ], True),
 ]
+
+# The demo's day (issue 12 item 18), by patient number: what pre-consultation and the meetings did.
+PAST_MEETING = ("100234", "103118")       # a closed meeting a week ago: advice, minutes; one plan agreed
+TODAY_MEETING = ("103522", "104007")      # today: attendance partly recorded, no advice yet
+UPCOMING_MEETING = ("101455", "104366")   # next week: one overridden in pre-consultation, one accepted
+INFO_REQUESTED = "102012"                 # waits for the referrer's answer
 
 
 class Command(BaseCommand):
@@ -134,6 +160,7 @@ class Command(BaseCommand):
 
         actor = Actor(user=users["verwijzer"], ip="127.0.0.1")
         today = datetime.date.today()
+        cases = {}
         for number, family, given, dob, sex, overrides, lesions, submit in DEMO_CASES:
             patient_values = {"patient_number": number, "family_name": family, "given_names": given,
                               "date_of_birth": dob, "sex": sex, "bsn": ""}
@@ -152,11 +179,73 @@ class Command(BaseCommand):
                     expected_version=case.version, lesions=lesions if key == "imaging" else None,
                 )
             if submit:
-                services.case_submit(actor=actor, case_id=case.pk, expected_version=case.version)
+                case = services.case_submit(actor=actor, case_id=case.pk, expected_version=case.version)
+            cases[number] = case
+        self._day(users, centre, cases, today)
         self.stdout.write(self.style.SUCCESS(
             f"Created {Hospital.objects.count()} hospitals, {len(users)} users, "
             f"{Patient.objects.count()} patients."
         ))
+
+    def _day(self, users, centre, cases, today):
+        """Pre-consultation and three meetings, through the services: what every role sees on an
+        ordinary day. The services refuse to write the past (a meeting a week ago), so the past
+        meeting is held today and then moved back a week: the one write outside a service, like
+        the clock turning, and said so here."""
+        neuro = Actor(user=users["neuroonc"], ip="127.0.0.1")
+        chair = Actor(user=users["voorzitter"], ip="127.0.0.1")
+        referrer = Actor(user=users["verwijzer"], ip="127.0.0.1")
+        meeting_values = {"location": "Vergaderzaal Neuro-oncologie, C3", "video_link": "https://video.example.org/mdo",
+                          "capacity_cases": 12, "minutes_per_case": 10, "chair": users["voorzitter"]}
+
+        meeting_services.case_request_info(
+            actor=neuro, case_id=cases[INFO_REQUESTED].pk,
+            message="Graag de actuele KPS (zonder dexamethason) en de verwachte prognose.")
+        overridden, accepted = UPCOMING_MEETING
+        meeting_services.case_override_advice(
+            actor=neuro, case_id=cases[overridden].pk, outcome="NEURO_ONC_MDO_QOL",
+            reason="Hemiparese door de grote frontale laesie; resectie kan de kwaliteit van leven verbeteren.")
+        for number in (accepted, *TODAY_MEETING, *PAST_MEETING):
+            meeting_services.case_accept_advice(actor=neuro, case_id=cases[number].pk)
+
+        # A week ago: held, advice recorded, closed; one plan agreed with the patient since.
+        past = meeting_services.meeting_create(actor=chair, centre=centre, values={
+            **meeting_values, "date": today, "start_time": datetime.time(0, 0)})
+        for discipline, name in (("neurosurgery", "Dr. K. de Wit"), ("radiation_oncology", "Dr. L. Peeters"),
+                                 ("neurology", "Dr. M. Claes"), ("neuroradiology", "Dr. N. Janssens")):
+            meeting_services.attendance_add(actor=chair, meeting_id=past.pk, discipline=discipline,
+                                            mode="on_site", name=name)
+        advices = []
+        for number, decisions in zip(PAST_MEETING, (["srt"], ["srt", "systemic"]), strict=True):
+            item = meeting_services.case_schedule(actor=chair, case_id=cases[number].pk, meeting_id=past.pk)
+            advices.append(meeting_services.meeting_advice_record(actor=chair, item_id=item.pk, values={
+                "present": "yes", "decisions": decisions,
+                "text": "Stereotactische radiotherapie van de laesie(s); systeemtherapie voortzetten.",
+                "follow_up": "treating_mri", "follow_up_text": "",
+                "carried_out_by": "Radiotherapie, Neuro-oncologisch Centrum Zuid",
+                "first_contact": "Longarts, Ziekenhuis Noordoever"}))
+        meeting_services.meeting_set_status(actor=chair, meeting_id=past.pk, status="held")
+        meeting_services.meeting_set_status(actor=chair, meeting_id=past.pk, status="closed")
+        Meeting.objects.filter(pk=past.pk).update(date=today - datetime.timedelta(days=7))
+        meeting_services.plan_agreed_record(
+            actor=referrer, advice_id=advices[0].pk, agreed_on=today - datetime.timedelta(days=5),
+            agreed="Patiënt kiest voor stereotactische radiotherapie; start volgende week.")
+
+        # Today: the agenda set, attendance partly recorded (the quorum not yet complete).
+        current = meeting_services.meeting_create(actor=chair, centre=centre, values={
+            **meeting_values, "date": today, "start_time": datetime.time(16, 0)})
+        for number in TODAY_MEETING:
+            meeting_services.case_schedule(actor=chair, case_id=cases[number].pk, meeting_id=current.pk)
+        meeting_services.attendance_add(actor=chair, meeting_id=current.pk, discipline="neurosurgery",
+                                        mode="on_site", user=users["voorzitter"])
+        meeting_services.attendance_add(actor=chair, meeting_id=current.pk, discipline="neurology",
+                                        mode="video", user=users["neuroonc"])
+
+        # Next week: the overridden case and an accepted one on the agenda.
+        upcoming = meeting_services.meeting_create(actor=chair, centre=centre, values={
+            **meeting_values, "date": today + datetime.timedelta(days=7), "start_time": datetime.time(16, 0)})
+        for number in UPCOMING_MEETING:
+            meeting_services.case_schedule(actor=chair, case_id=cases[number].pk, meeting_id=upcoming.pk)
 
     def _print_credentials(self):
         self.stdout.write("\nDemo accounts (development only), password for all: " + DEMO_PASSWORD)

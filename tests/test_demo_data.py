@@ -1,0 +1,55 @@
+"""The demo shows every role a real day (issue 12 item 18), made through the services."""
+
+import datetime
+
+import pytest
+from django.core.management import call_command
+from django.test import override_settings
+from django.urls import reverse
+from django.utils import timezone
+
+from meetings.models import Meeting, MeetingAdvice, MeetingStatus
+from referrals.models import AdviceSource, Case, CaseStatus
+from tests.conftest import verified_login
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def demo():
+    with override_settings(DEBUG=True):
+        call_command("demo_data", "--quiet")
+
+
+def test_the_demo_has_a_day_for_every_role(demo):
+    today = timezone.localdate()
+    meetings = {m.date: m for m in Meeting.objects.all()}
+    past = meetings[today - datetime.timedelta(days=7)]
+    current = meetings[today]
+    upcoming = meetings[today + datetime.timedelta(days=7)]
+    assert past.status == MeetingStatus.CLOSED
+    assert MeetingAdvice.objects.filter(item__meeting=past).count() == 2
+    assert MeetingAdvice.objects.filter(item__meeting=past).exclude(plan_agreed_on=None).count() == 1
+    assert current.status == MeetingStatus.PLANNED and current.items.count() == 2
+    assert 0 < current.attendances.count() < 4, "attendance partly recorded"
+    cases_next_week = [item.case for item in upcoming.items.all()]
+    assert len(cases_next_week) == 2
+    assert any(case.advice_source == AdviceSource.OVERRIDDEN for case in cases_next_week)
+    assert Case.objects.filter(status=CaseStatus.INFO_REQUESTED).count() == 1
+    assert Case.objects.filter(status=CaseStatus.PLAN_AGREED).count() == 1
+    assert Case.objects.filter(status=CaseStatus.DRAFT).count() == 1
+
+
+def test_the_chair_opens_a_meetings_page_with_all_three(client, demo):
+    from accounts.models import User
+
+    verified_login(client, User.objects.get(username="voorzitter"))
+    response = client.get(reverse("meetings:meeting_list"))
+    assert len(response.context["upcoming"]) == 2 and len(response.context["past"]) == 1
+
+
+def test_running_it_twice_changes_nothing(demo):
+    counts = (Case.objects.count(), Meeting.objects.count())
+    with override_settings(DEBUG=True):
+        call_command("demo_data", "--quiet")
+    assert (Case.objects.count(), Meeting.objects.count()) == counts
