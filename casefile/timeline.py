@@ -183,6 +183,8 @@ def _event_details(action, data):
     # Most events are explained by the records they carry; these hold facts of their own.
     if action == "case.advice_overridden":
         return [Detail(_("Triage advice"), _outcome(data.get("from")), _outcome(data.get("to")))]
+    if action == "case.resubmitted" and data.get("answer"):
+        return [Detail(_("Answer of the referrer"), new=data["answer"])]
     if action == "case.unscheduled":
         return [Detail(_("Reason"), new=data.get("reason", ""))]
     if action == "mail.sent":

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Hospital, Role, User
 from meetings.models import AttendanceMode, ClosedForum, Decision, FollowUp, Meeting
 from referrals.forms import DateInput
+from referrals.intake import FORM_STEPS
 from referrals.models import CaseStatus
 from triage.codes import Discipline
 from triage.engine import OUTCOMES
@@ -60,6 +61,10 @@ class AcceptForm(forms.Form):
 
 class RequestInfoForm(forms.Form):
     message = forms.CharField(label=_("Which information is needed"), widget=TEXTAREA, max_length=4000)
+    steps = forms.MultipleChoiceField(
+        label=_("Steps of the intake it concerns"), required=False, widget=forms.CheckboxSelectMultiple,
+        choices=[(step.key, step.label) for step in FORM_STEPS],
+        help_text=_("Marked for the referrer in the intake, until they save those steps again."))
 
 
 class CloseForm(forms.Form):

@@ -28,6 +28,7 @@ from meetings.models import (
     PreconsultAction,
     Preconsultation,
 )
+from referrals.intake import FORM_STEPS
 from referrals.lifecycle import CaseStatus
 from referrals.models import AdviceSource
 from referrals.transition import ActionRefused, Applied, case_transition
@@ -129,12 +130,22 @@ def case_override_advice(*, actor, case_id, outcome, reason):
     return case_transition(actor=actor, case_id=case_id, action="override_advice", apply=apply)[1].obj
 
 
-def case_request_info(*, actor, case_id, message):
-    """Send the case back to the referrer, who can edit and resubmit it (a new advice follows)."""
+def case_request_info(*, actor, case_id, message, steps=()):
+    """Send the case back to the referrer, who can edit and resubmit it (a new advice follows).
+
+    `steps`: the intake steps the question concerns; they lose their tick in the intake until the
+    referrer saves them again, and the question is shown at the top of every step."""
     _require(message, _("Write which information is needed."))
+    steps = list(dict.fromkeys(steps))
+    if any(key not in {step.key for step in FORM_STEPS} for key in steps):
+        raise ActionRefused(_("Choose steps of the intake."))
 
     def apply(case, transition):
-        return Applied(_preconsult(actor, case, PreconsultAction.REQUEST_INFO, message=message))
+        record = _preconsult(actor, case, PreconsultAction.REQUEST_INFO, message=message)
+        case.info_request = {"message": message, "by": str(actor.user), "at": timezone.now().isoformat(),
+                             "steps": steps, "answer": "", "answered_at": None}
+        case.completed_steps = [key for key in case.completed_steps if key not in steps]
+        return Applied(record, {"steps": steps})
 
     return case_transition(actor=actor, case_id=case_id, action="request_info", apply=apply)[1].obj
 

@@ -211,6 +211,10 @@ class Case(models.Model):
     outcome_in_force = models.CharField(_("advice in force"), max_length=40, blank=True)
     advice_source = models.CharField(_("advice from"), max_length=12, choices=AdviceSource.choices, blank=True)
     meeting_decisions = models.JSONField(_("decisions of the MDT"), default=list, blank=True)
+    # The latest request for information of pre-consultation, kept with the case so the intake can
+    # show it: {"message", "by", "at", "steps": [intake step keys], "answer", "answered_at"}. Set by
+    # request_info, answered by the resubmission; the pre-consultation record keeps the message too.
+    info_request = models.JSONField(_("request for information"), default=dict, blank=True)
 
     # Step 1: presenter
     presenter_role = models.CharField(
@@ -345,7 +349,8 @@ class Case(models.Model):
     patient_wish = models.TextField(_("the patient's wish"), blank=True, max_length=2000)
     question_to_mdo = models.TextField(_("question to the MDT"), blank=True, max_length=2000)
 
-    history = HistoricalRecords(excluded_fields=["completed_steps", "current_advice", "intake_token", "meeting_gaps"])
+    history = HistoricalRecords(excluded_fields=["completed_steps", "current_advice", "intake_token", "meeting_gaps",
+                                                 "info_request"])
 
     class Meta:
         verbose_name = _("case")

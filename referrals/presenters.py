@@ -1,5 +1,7 @@
 """A case's answers grouped as in the guideline (section 3), for the review step and case page."""
 
+import datetime
+
 from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.html import format_html
@@ -8,6 +10,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Role
 from mdo.i18n import current_lang
 from referrals.intake import FORM_STEPS
+from referrals.lifecycle import CaseStatus
 from referrals.models import AdviceSource, Case, LesionMode
 from triage.codes import Decision
 from triage.facts import SYMPTOMATIC_ONLY, case_symptomatic
@@ -108,6 +111,19 @@ def _merge_unknown(rows, case):
         if row["name"] == "prognosis_months" and case.prognosis_unknown:
             row["value"] = _("unknown")
     rows[:] = [r for r in rows if r["name"] not in ("kps_unknown", "prognosis_unknown")]
+
+
+def open_request(case):
+    """The question of pre-consultation the referrer still has to answer ({} when none): while the
+    case waits for the referrer, its latest request for information, with the steps it concerns
+    (their labels too) and its date as a datetime."""
+    if case is None or case.status != CaseStatus.INFO_REQUESTED or not case.info_request:
+        return {}
+    request = dict(case.info_request)
+    labels = {step.key: step.label for step in FORM_STEPS}
+    request["step_labels"] = [labels[key] for key in request.get("steps", ()) if key in labels]
+    request["at"] = datetime.datetime.fromisoformat(request["at"]) if request.get("at") else None
+    return request
 
 
 def advice_in_force_short(case, lang=None):

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from audit.models import AccessAction
 from audit.services import event_record
 from referrals.intake import FORM_STEPS, STEPS_BY_KEY, open_questions
+from referrals.lifecycle import CaseStatus
 from referrals.models import AdviceSource, Case, Lesion, LesionMode, Patient
 from referrals.transition import Applied, StaleEdit, TransitionRefused, case_start, case_transition
 from triage.readiness import meeting_gaps
@@ -38,7 +39,12 @@ LESION_FIELDS = ("region", "side", "diameter_mm", "critical", "critical_site")
 
 
 def _mark_completed_steps(case, lesions=None):
-    case.completed_steps = [step.key for step in FORM_STEPS if step.is_completed(case, lesions)]
+    # A step pre-consultation asked about stays unticked until the referrer saved it since.
+    asked = set()
+    if case.status == CaseStatus.INFO_REQUESTED and case.info_request:
+        asked = set(case.info_request.get("steps", ())) - set(case.info_request.get("revisited", ()))
+    case.completed_steps = [step.key for step in FORM_STEPS
+                            if step.key not in asked and step.is_completed(case, lesions)]
 
 
 def _apply_patient(patient, values, actor):
@@ -187,6 +193,9 @@ def case_save_step(*, actor, case_id, step_key, values, expected_version,
         if lesions is not None and case.lesion_mode != LesionMode.MANY:
             if _apply_lesions(case, lesions, actor):
                 changed.append("lesions")
+        if case.status == CaseStatus.INFO_REQUESTED and step_key in case.info_request.get("steps", ()):
+            revisited = case.info_request.get("revisited", [])
+            case.info_request = {**case.info_request, "revisited": sorted({*revisited, step_key})}
         _mark_completed_steps(case)
         return Applied(data={"step": step_key, "fields": changed})
 
@@ -194,13 +203,22 @@ def case_save_step(*, actor, case_id, step_key, values, expected_version,
                            expected_version=expected_version)[0]
 
 
-def case_submit(*, actor, case_id, expected_version):
+def case_submit(*, actor, case_id, expected_version, answer=""):
     """Submit the referral: validate, store the triage advice, set the status, write history.
 
     A replayed or double-clicked submit finds the case no longer editable and changes nothing.
+    `answer`: on a resubmission, the referrer's words to the question of pre-consultation, kept
+    with that request (case.info_request) and in the event.
     """
+    answer = (answer or "").strip()
 
     def apply(case, transition):
+        answered = {}
+        if transition.action == "resubmit" and case.info_request:
+            case.info_request = {**case.info_request, "answer": answer,
+                                 "answered_at": timezone.now().isoformat()}
+            if answer:
+                answered = {"answer": answer}
         lesions = list(case.lesions.all())
         open_steps = open_questions(case, lesions)
         if open_steps:
@@ -215,7 +233,7 @@ def case_submit(*, actor, case_id, expected_version):
         if case.submitted_at is None:
             case.submitted_at = timezone.now()
         _mark_completed_steps(case, lesions)
-        return Applied(data={"advice": advice.outcome, "rule_set_version": advice.rule_set_version})
+        return Applied(data={"advice": advice.outcome, "rule_set_version": advice.rule_set_version, **answered})
 
     return case_transition(actor=actor, case_id=case_id, action=("submit", "resubmit"), apply=apply,
                            expected_version=expected_version)[0]

@@ -9,7 +9,7 @@ from audit.services import access_record
 from casefile.panels import case_panels
 from referrals.access import can_edit_intake, get_case_for_user
 from referrals.models import Lesion
-from referrals.presenters import case_sections
+from referrals.presenters import case_sections, open_request
 from triage.models import Advice
 from triage.presenters import advice_context
 
@@ -38,6 +38,7 @@ def case_detail_page(request, case, forms=None, status=200, *, log_read=False):
         "sections": case_sections(case, lesions),
         "advice": advice_context(case.current_advice) if case.current_advice else None,
         "can_edit": can_edit_intake(request.user, case),
+        "open_request": open_request(case),
         **case_panels(request, case, forms),
     }
     return render(request, "casefile/case_detail.html", context, status=status)

@@ -28,7 +28,7 @@ from referrals import services
 from referrals.access import can_edit_intake, get_case_for_user
 from referrals.intake import STEPS, STEPS_BY_KEY, next_step, open_questions, previous_step
 from referrals.models import Case, Lesion
-from referrals.presenters import case_sections
+from referrals.presenters import case_sections, open_request
 from triage.presenters import result_context
 from triage.services import advice_preview
 
@@ -58,12 +58,15 @@ def _step_url(case, step):
 
 def _progress(case, current, lesions):
     completed = set(case.completed_steps) if case else set()
+    requested = set(open_request(case).get("steps", ())) - completed
     return [
         {
             "step": step,
             "number": index,
             "current": step is current,
             "completed": step.key in completed,
+            # Asked for by pre-consultation and not saved since.
+            "requested": step.key in requested,
             "available": case is not None,
         }
         for index, step in enumerate(STEPS, start=1)
@@ -207,6 +210,7 @@ def _render_step(request, case, step, forms, stale=None, token=None):
         "case": case,
         **forms,
         "progress": _progress(case, step, None),
+        "open_request": open_request(case),
         "previous": previous_step(step),
         "stale": stale,
         # The first save of a new referral sends it back: a double click makes one draft.
@@ -232,6 +236,7 @@ def intake_review(request, case, step):
                        for open_step, missing in open_questions(case, lesions)],
         "advice": result_context(result),
         "progress": _progress(case, step, lesions),
+        "open_request": open_request(case),
         "previous": previous_step(step),
     })
 
@@ -244,7 +249,7 @@ def intake_submit(request, case_id):
     try:
         case = services.case_submit(
             actor=Actor.from_request(request), case_id=case.pk,
-            expected_version=_posted_version(request.POST),
+            expected_version=_posted_version(request.POST), answer=request.POST.get("answer", "")[:4000],
         )
     except services.CaseNotEditable:
         messages.info(request, _("This case has already been submitted; nothing was changed."))

@@ -51,6 +51,7 @@ def test_request_for_information_returns_with_a_new_advice(page, browser, live_s
     page.goto(f"/cases/{case.pk}/")
     open_action(page, "request_info")
     page.fill("details.preconsult-request_info textarea[name=message]", "Graag de actuele KPS.")
+    page.check("details.preconsult-request_info input[name=steps][value=clinical]")
     page.click("details.preconsult-request_info button[type=submit]")
     page.wait_for_selector(".alert-success")
 
@@ -61,13 +62,23 @@ def test_request_for_information_returns_with_a_new_advice(page, browser, live_s
     referrer_page.goto(f"/cases/{case.pk}/")
     assert referrer_page.is_visible("text=Graag de actuele KPS.")
     referrer_page.click("text=Aanvullende informatie toevoegen")
+    # The question is at the top of the intake, and the step it concerns is marked, not ticked
+    # (issue 12 item 5).
+    assert "Graag de actuele KPS." in referrer_page.inner_text(".open-request")
+    assert "Klinische toestand" in referrer_page.inner_text(".open-request")
+    clinical = referrer_page.locator(".intake-progress li", has_text="Klinische toestand")
+    assert "requested" in clinical.get_attribute("class") and "completed" not in clinical.get_attribute("class")
     referrer_page.click(".step-link:has-text('Klinische toestand')")
     referrer_page.uncheck("input[name=kps_unknown]")
     referrer_page.fill("input[name=kps]", "80")
     referrer_page.click("button[name=next]:not(.visually-hidden)")
     referrer_page.goto(f"/cases/{case.pk}/intake/review/")
+    clinical = referrer_page.locator(".intake-progress li", has_text="Klinische toestand")
+    assert "completed" in clinical.get_attribute("class"), "saved since the request: ticked again"
+    referrer_page.fill("textarea[name=answer]", "KPS 80 zonder dexamethason, gemeten op 1 december.")
     referrer_page.click("button:has-text('Verwijzing indienen')")
     referrer_page.wait_for_selector("text=De casus is ingediend.")
+    assert "KPS 80 zonder dexamethason" in referrer_page.inner_text(".request-answer")
     context.close()
 
     case.refresh_from_db()
