@@ -187,6 +187,10 @@ def case_summary(case, lesions):
             _labelled(_("neurological deficit"), _answer(case, "neuro_deficit", case.neuro_deficit_detail)),
             _labelled(_("epilepsy"), _answer(case, "epilepsy")))),
         (_("Imaging"), _imaging(case, lesions)),
+        (_("Mass effect, oedema, CSF obstruction"), _parts(
+            _labelled(_("mass effect"), _choice(case, "mass_effect")),
+            _labelled(_("relevant oedema"), _choice(case, "oedema")),
+            _labelled(_("risk of CSF obstruction"), _choice(case, "csf_obstruction_risk")))),
         (_("Radiotherapy considered"), _choice(case, "radiotherapy_considered")),
         (_("Radiation necrosis, recurrence"), _parts(
             _labelled(_("suspected radiation necrosis"), _choice(case, "suspected_radionecrosis")),

@@ -342,7 +342,7 @@ class ImagingForm(StepForm):
         model = Case
         fields = [
             "mri_date", "lesion_mode", "largest_diameter_mm", "critical_location",
-            "critical_location_site",
+            "critical_location_site", "mass_effect", "oedema", "csf_obstruction_risk",
         ]
         widgets = {"mri_date": DateInput(), "largest_diameter_mm": NumberText()}
 
@@ -433,6 +433,11 @@ class QuestionsForm(StepForm):
         model = Case
         fields = [
             "radiotherapy_considered", "suspected_radionecrosis", "recurrence", "treatment_wish",
-            "patient_wish", "question_to_mdo",
+            "patient_wish", "question_to_mdo", "urgent", "urgent_reason",
         ]
         widgets = {"patient_wish": TEXTAREA, "question_to_mdo": TEXTAREA}
+
+    @classmethod
+    def conditional(cls, values) -> dict:
+        # An urgent case says why: the neuro-oncologist decides on it first.
+        return _need(values, "urgent_reason") if values.get("urgent") else {}

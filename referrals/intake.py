@@ -143,9 +143,12 @@ class LesionStep(FormStep):
                 missing["lesions"] = LESIONS_REQUIRED
         return missing
 
+    # Shown in either lesion mode: what the meeting weighs besides the lesions themselves.
+    MEETING_ITEMS = ("mass_effect", "oedema", "csf_obstruction_risk")
+
     def summary_fields(self, case):
         if case.lesion_mode != LesionMode.MANY:
-            return ("mri_date", "lesion_mode")
+            return ("mri_date", "lesion_mode", *self.MEETING_ITEMS)
         return self.fields
 
     def blank(self, case, *, hospital, query):

@@ -101,7 +101,7 @@ CASE_LIST_FIELDS = (
     "patient__family_name", "patient__given_names", "patient__patient_number",
     "referring_hospital__name", "referring_physician__username",
     "referring_physician__first_name", "referring_physician__last_name",
-    "current_advice__outcome", "outcome_in_force", "advice_source", "meeting_decisions",
+    "current_advice__outcome", "outcome_in_force", "advice_source", "meeting_decisions", "urgent",
 )
 
 class PresenterRole(models.TextChoices):
@@ -335,6 +335,15 @@ class Case(models.Model):
     critical_location_site = models.CharField(
         _("which critical location"), max_length=30, choices=CriticalSite.choices, blank=True
     )
+    # What the guideline's notes ask the meeting to weigh (Appendix 1 notes 2 and 3, Appendix 2
+    # note 3): information for the discussion, not questions of the flowcharts.
+    mass_effect = answer_field(
+        _("mass effect"), _("Local pressure or mass effect, which a resection may relieve (Appendix 2, note 3)."))
+    oedema = answer_field(
+        _("relevant oedema"), _("The amount of oedema weighs in the choice of local treatment (Appendix 1, note 3)."))
+    csf_obstruction_risk = answer_field(
+        _("risk of CSF obstruction (hydrocephalus)"),
+        _("Near the ventricular system, especially the third or fourth ventricle (Appendix 1, note 2)."))
 
     # Step 7: questions for the MDO
     radiotherapy_considered = answer_field(
@@ -348,6 +357,12 @@ class Case(models.Model):
     treatment_wish = answer_field(_("the patient wishes treatment"))
     patient_wish = models.TextField(_("the patient's wish"), blank=True, max_length=2000)
     question_to_mdo = models.TextField(_("question to the MDT"), blank=True, max_length=2000)
+    # Urgency ("met spoed of electief", guideline section 1): first in the queue, marked on the agenda.
+    urgent = models.BooleanField(
+        _("urgent"), default=False,
+        help_text=_("For example threatening neurological deterioration or hydrocephalus: the case comes "
+                    "first in the pre-consultation queue and is marked on the agenda."))
+    urgent_reason = models.CharField(_("reason for urgency"), max_length=300, blank=True)
 
     history = HistoricalRecords(excluded_fields=["completed_steps", "current_advice", "intake_token", "meeting_gaps",
                                                  "info_request"])

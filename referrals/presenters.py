@@ -57,6 +57,7 @@ _QUIET = {
     "cerebral_response", "prognosis_unknown", "kps_unknown", "dexamethasone_mg",
     "neuro_deficit_detail", "largest_diameter_mm", "critical_location", "critical_location_site",
     "comorbidity", "patient_wish", "primary_diagnosis_date", "molecular_markers",
+    "mass_effect", "oedema", "csf_obstruction_risk", "urgent_reason",
     *SYMPTOMATIC_ONLY,
 }
 
@@ -192,5 +193,6 @@ def case_rows(cases, user, today=None):
             "in_force": in_force,
             "in_force_cell": advice_in_force_cell(in_force),
             "meeting_ready": case.meeting_ready,
+            "urgent": case.urgent,
         })
     return rows

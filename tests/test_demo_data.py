@@ -35,6 +35,7 @@ def test_the_demo_has_a_day_for_every_role(demo):
     cases_next_week = [item.case for item in upcoming.items.all()]
     assert len(cases_next_week) == 2
     assert any(case.advice_source == AdviceSource.OVERRIDDEN for case in cases_next_week)
+    assert any(case.urgent and case.urgent_reason for case in cases_next_week)
     assert Case.objects.filter(status=CaseStatus.INFO_REQUESTED).count() == 1
     assert Case.objects.filter(status=CaseStatus.PLAN_AGREED).count() == 1
     assert Case.objects.filter(status=CaseStatus.DRAFT).count() == 1

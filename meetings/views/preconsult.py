@@ -18,12 +18,13 @@ from referrals.presenters import case_rows
 PAGE_SIZE = 25
 # The filter form's fields and their width in the Bootstrap grid (12 columns).
 FILTER_WIDTHS = (("q", 3), ("outcome", 2), ("hospital", 2), ("status", 2), ("complete", 1), ("sort", 2))
+# Urgent cases first in every order: the neuro-oncologist decides on them first.
 SORTS = {
-    "waiting": ("submitted_at", "pk"),
-    "recent": ("-submitted_at", "pk"),
-    "patient": ("patient__family_name", "patient__given_names", "pk"),
-    "hospital": ("referring_hospital__name", "submitted_at", "pk"),
-    "outcome": ("outcome_in_force", "submitted_at", "pk"),
+    "waiting": ("-urgent", "submitted_at", "pk"),
+    "recent": ("-urgent", "-submitted_at", "pk"),
+    "patient": ("-urgent", "patient__family_name", "patient__given_names", "pk"),
+    "hospital": ("-urgent", "referring_hospital__name", "submitted_at", "pk"),
+    "outcome": ("-urgent", "outcome_in_force", "submitted_at", "pk"),
 }
 
 

@@ -105,7 +105,11 @@ DEMO_CASES = [
         {"region": "parietal", "side": "left", "diameter_mm": 18, "critical": False, "critical_site": ""},
         {"region": "frontal", "side": "right", "diameter_mm": 5, "critical": False, "critical_site": ""},
     ], True),
-    ("104366", "van Dijk", "S.", datetime.date(1969, 2, 27), "female", {}, [
+    ("104366", "van Dijk", "S.", datetime.date(1969, 2, 27), "female", {
+        "imaging": {"mass_effect": "yes", "oedema": "yes", "csf_obstruction_risk": "yes"},
+        "questions": {"urgent": True, "urgent_reason": "Toenemende hoofdpijn en braken; dreigende hydrocefalus.",
+                      "question_to_mdo": "Resectie of stereotactische radiotherapie, met spoed?"},
+    }, [
         {"region": "occipital", "side": "right", "diameter_mm": 15, "critical": False, "critical_site": ""},
     ], True),
 ]
@@ -113,7 +117,7 @@ DEMO_CASES = [
 # The demo's day (issue 12 item 18), by patient number: what pre-consultation and the meetings did.
 PAST_MEETING = ("100234", "103118")       # a closed meeting a week ago: advice, minutes; one plan agreed
 TODAY_MEETING = ("103522", "104007")      # today: attendance partly recorded, no advice yet
-UPCOMING_MEETING = ("101455", "104366")   # next week: one overridden in pre-consultation, one accepted
+UPCOMING_MEETING = ("101455", "104366")   # next week: one overridden in pre-consultation, one urgent
 INFO_REQUESTED = "102012"                 # waits for the referrer's answer
 
 
