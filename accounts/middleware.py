@@ -11,6 +11,7 @@ import time
 
 from django.conf import settings
 from django.contrib.auth import logout
+from django.utils import translation
 from django.utils.cache import add_never_cache_headers
 
 LOGIN_AT = "mdo_login_at"
@@ -91,3 +92,20 @@ class TwoFactorMiddleware:
         from django.utils.http import urlencode
 
         return redirect(f"{reverse('accounts:2fa_verify')}?{urlencode({'next': request.get_full_path()})}")
+
+
+class UserLanguageMiddleware:
+    """A logged-in user's interface language is their profile's (User.language), not the
+    browser's Accept-Language or an old cookie: many clinical PCs run an English operating system.
+    The NL/EN switch (mdo.views.set_language) changes the profile. Runs after authentication."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        language = getattr(user, "language", "") if user is not None and user.is_authenticated else ""
+        if language in dict(settings.LANGUAGES):
+            translation.activate(language)
+            request.LANGUAGE_CODE = language
+        return self.get_response(request)

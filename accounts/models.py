@@ -84,7 +84,8 @@ class User(AbstractUser):
         _("discipline"), max_length=30, choices=Discipline.choices, blank=True
     )
     language = models.CharField(
-        _("language for e-mail"),
+        _("language"),
+        help_text=_("Of the interface and of e-mail; the NL/EN switch changes it."),
         max_length=5,
         choices=[("nl", _("Dutch")), ("en", _("English"))],
         default="nl",

@@ -58,6 +58,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    "accounts.middleware.UserLanguageMiddleware",
     "accounts.middleware.SessionPolicyMiddleware",
     "accounts.middleware.NoStoreMiddleware",
     "accounts.middleware.TwoFactorMiddleware",

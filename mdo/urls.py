@@ -11,7 +11,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("health/", views.health, name="health"),
     path("accounts/", include("accounts.urls")),
-    path("i18n/", include("django.conf.urls.i18n")),
+    path("i18n/setlang/", views.set_language, name="set_language"),
     path("", include("casefile.urls")),
     path("cases/", include("referrals.urls")),
     path("mdo/", include("meetings.urls")),

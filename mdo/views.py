@@ -1,10 +1,15 @@
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+from django.views.i18n import set_language as django_set_language
 
 from accounts.models import Role
+from accounts.services import user_set_language
+from audit.actor import Actor
 
 
 @login_required
@@ -52,3 +57,13 @@ def server_error(request):
 def csrf_failure(request, reason=""):
     """A form sent without a valid security token: usually an expired session or an old tab."""
     return render(request, "errors/csrf.html", status=403)
+
+
+@require_POST
+def set_language(request):
+    """The NL/EN switch: Django's set_language (cookie, redirect to `next`), and for a logged-in
+    user their profile's language too, which wins over the browser from then on."""
+    language = request.POST.get("language", "")
+    if request.user.is_authenticated and language in dict(settings.LANGUAGES):
+        user_set_language(actor=Actor.from_request(request), language=language)
+    return django_set_language(request)

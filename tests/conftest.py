@@ -21,6 +21,20 @@ def verified_login(client, user):
     return client
 
 
+def speak(client, language):
+    """The client's interface language: the logged-in user's profile (which wins for a logged-in
+    user, accounts.middleware.UserLanguageMiddleware) and the cookie (for anonymous pages)."""
+    from django.conf import settings
+
+    from accounts.models import User
+
+    user_id = client.session.get("_auth_user_id")
+    if user_id:
+        User.objects.filter(pk=user_id).update(language=language)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    return client
+
+
 @pytest.fixture
 def centre(db):
     return CentreFactory(name="Neuro-oncologisch Centrum", code="centrum")

@@ -8,7 +8,6 @@ meetings.services.meeting_advice_record and shown at the advice field of the for
 """
 
 import pytest
-from django.conf import settings
 from django.urls import reverse
 
 from audit.actor import Actor
@@ -16,7 +15,7 @@ from audit.models import Event
 from meetings import services
 from meetings.models import FollowUp, MeetingAdvice
 from referrals.models import CaseStatus
-from tests.conftest import verified_login
+from tests.conftest import speak, verified_login
 from tests.workflow import ADVICE, ADVICE_POST, register_quorum, scheduled_case
 from triage.codes import Decision
 from triage.meeting_advice import (
@@ -223,7 +222,7 @@ class TestTheForm:
 
     def test_the_message_is_in_english_for_an_english_user(self, client, item, chair):
         verified_login(client, chair)
-        client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+        speak(client, "en")
         response = client.post(advice_url(item), {**ADVICE_POST, "decisions": ["supportive", "systemic",
                                                                           "watchful_waiting"]})
         assert response.context["form"].errors["decisions"] == [
@@ -245,7 +244,7 @@ class TestTheForm:
 
     def test_best_supportive_care_with_mri_follow_up_is_refused_at_the_follow_up_field(self, client, item, chair):
         verified_login(client, chair)
-        client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+        speak(client, "en")
         response = client.post(advice_url(item), {**ADVICE_POST, "decisions": ["supportive"],
                                                   "follow_up": "treating_mri"})
         assert response.status_code == 400

@@ -9,12 +9,11 @@ MDO or Bijlage (the glossary).
 import re
 
 import pytest
-from django.conf import settings
 from django.urls import reverse
 
 from audit.actor import Actor
 from meetings import services
-from tests.conftest import verified_login
+from tests.conftest import speak, verified_login
 from tests.workflow import planned_meeting, record_advice, register_quorum, submitted_case
 from triage.presenters import rule_set_words
 
@@ -57,7 +56,7 @@ def test_no_internal_code_is_visible_on_a_clinical_page(client, pages, lang):
     for user, name, args in pages:
         client.logout()
         verified_login(client, user)
-        client.cookies[settings.LANGUAGE_COOKIE_NAME] = lang
+        speak(client, lang)
         text = visible(client.get(reverse(name, args=args)).content.decode())
         assert CODE.findall(text) == [], (name, lang)
         assert "lwno-" not in text, (name, lang)
@@ -67,7 +66,7 @@ def test_the_english_interface_says_mdt_and_appendix(client, pages):
     for user, name, args in pages:
         client.logout()
         verified_login(client, user)
-        client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+        speak(client, "en")
         html = client.get(reverse(name, args=args)).content.decode()
         # The guideline is quoted word for word, in Dutch (marked lang="nl"), with its translation.
         text = visible(re.sub(r'<blockquote[^>]*lang="nl"[^>]*>.*?</blockquote>', " ", html, flags=re.S))

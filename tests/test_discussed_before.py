@@ -8,13 +8,12 @@ the print view and the agenda PDF, the chair finds the date of each earlier meet
 import datetime
 
 import pytest
-from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
 from audit.actor import Actor
 from meetings import services
-from tests.conftest import verified_login
+from tests.conftest import speak, verified_login
 from tests.test_meetings_print import read_pdf
 from tests.workflow import planned_meeting, record_advice, register_quorum, scheduled_case, time_passes
 
@@ -87,7 +86,7 @@ class TestTheMeetingPage:
 
 class TestThePrintedAgenda:
     def test_the_print_view_shows_it_in_english_too(self, chair_client, agenda):
-        chair_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+        speak(chair_client, "en")
         content = chair_client.get(reverse("meetings:agenda_print", args=[agenda["later"].pk])).content.decode()
         assert content.count('<section class="earlier">') == 1
         assert f"MDT of {short(14)}" in content and f"MDT of {short(7)}" in content

@@ -9,7 +9,6 @@ many cases against the capacity, status. Not the agenda, attendance, advice or p
 import datetime
 
 import pytest
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
@@ -20,7 +19,7 @@ from audit.models import AccessLog, Event
 from meetings import services
 from meetings.forms import MeetingForm
 from meetings.models import Meeting
-from tests.conftest import verified_login
+from tests.conftest import speak, verified_login
 from tests.factories import CentreFactory, UserFactory
 from tests.workflow import ADVICE, planned_meeting, register_quorum, scheduled_case
 
@@ -96,7 +95,7 @@ class TestTheAdministratorCreatesMeetings:
         assert not Meeting.objects.exists()
 
     def test_the_refusal_is_in_english_for_an_english_user(self, admin_client, hospital):
-        admin_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+        speak(admin_client, "en")
         response = admin_client.post(CREATE, meeting_data(centre=hospital.pk))
         assert response.context["form"].errors["centre"] == ["Choose one of the MDT centres in the list."]
 

@@ -23,7 +23,7 @@ from meetings import printing
 from meetings import services as meeting_services
 from meetings.printing import attendance_sheet, case_summary, page_labels
 from referrals.models import Case
-from tests.conftest import verified_login
+from tests.conftest import speak, verified_login
 from tests.factories import COMPLETE_ANSWERS, CentreFactory, UserFactory
 from tests.workflow import mark_held, planned_meeting, record_advice, register_quorum, scheduled_case, time_passes
 
@@ -68,7 +68,7 @@ def url(name, meeting):
 
 
 def in_english(client):
-    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    speak(client, "en")
     return client
 
 
@@ -166,7 +166,7 @@ class TestAgendaPdf:
         response = in_english(chair_client).get(url("agenda_pdf", meeting))
         assert response.status_code == 200
         assert response["Content-Type"] == "application/pdf"
-        assert response["Content-Disposition"] == 'attachment; filename="mdo-agenda-2026-12-03.pdf"'
+        assert response["Content-Disposition"] == 'attachment; filename="mdt-agenda-2026-12-03.pdf"'
         assert "no-store" in response["Cache-Control"]
         pages, text = read_pdf(response, tmp_path)
         # The first page with the meeting and the attendance sheet; then a page per case.
@@ -318,7 +318,7 @@ class TestMinutes:
     def test_its_pdf_has_the_patients_and_advice(self, chair_client, held_meeting, tmp_path):
         response = in_english(chair_client).get(url("minutes_pdf", held_meeting))
         assert response["Content-Type"] == "application/pdf"
-        assert response["Content-Disposition"] == 'attachment; filename="mdo-minutes-2026-12-03.pdf"'
+        assert response["Content-Disposition"] == 'attachment; filename="mdt-minutes-2026-12-03.pdf"'
         assert "no-store" in response["Cache-Control"]
         pages, text = read_pdf(response, tmp_path)
         # The minutes run on (no page per case): the footer's count must match the file's.

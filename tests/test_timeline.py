@@ -1,7 +1,6 @@
 """The case timeline: every action and change in order, who did it, old → new, no BSN, no outsiders."""
 
 import pytest
-from django.conf import settings
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -14,7 +13,7 @@ from meetings import services as meeting_services
 from referrals import services as referral_services
 from referrals.models import CaseStatus
 from referrals.presenters import mask_bsn
-from tests.conftest import verified_login
+from tests.conftest import speak, verified_login
 from tests.factories import CaseFactory, PatientFactory
 from tests.workflow import ADVICE, planned_meeting, register_quorum
 
@@ -30,7 +29,7 @@ def timeline_url(case):
 
 
 def english(client):
-    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    speak(client, "en")
     return client
 
 

@@ -1,5 +1,6 @@
 """An engine result in the words of the user's language, for the templates."""
 
+from django.utils import translation
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
@@ -89,8 +90,9 @@ def rule_set_words(version, lang=None):
                 values[key] = part[len(key + op):].replace(".", ",") if lang == "nl" else part[len(key + op):]
     if name.lower() != "lwno" or set(values) != {"kps", "prog", "diam", "band"}:
         return version
-    return _("LWNO guideline, rules %(number)s: KPS ≥ %(kps)s, prognosis > %(prog)s months, largest "
-             "metastasis > %(diam)s mm (note up to %(band)s mm)") % {"number": number, **values}
+    with translation.override(lang):
+        return _("LWNO guideline, rules %(number)s: KPS ≥ %(kps)s, prognosis > %(prog)s months, largest "
+                 "metastasis > %(diam)s mm (note up to %(band)s mm)") % {"number": number, **values}
 
 
 def one_line_reason(result, lang):

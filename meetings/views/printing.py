@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
 from audit.actor import Actor
@@ -24,6 +25,11 @@ MINUTES_TEMPLATE = "meetings/print/minutes.html"
 def _log(request, context, action, object_type):
     access_record_many(actor=Actor.from_request(request), action=action, object_type=object_type,
                        cases=[row["case"] for row in context["cases"]])
+
+
+def _file_name(word, meeting):
+    """E.g. "mdo-agenda-2026-12-03.pdf": the word in the user's language, the date only."""
+    return f"{word}-{meeting.date:%Y-%m-%d}.pdf"
 
 
 def _pdf_response(request, template_name, context, *, filename, print_url, object_type):
@@ -56,7 +62,7 @@ def agenda_print(request, meeting_id):
 def agenda_pdf(request, meeting_id):
     meeting = get_meeting_for_user(request, meeting_id)
     context = printing.agenda_context(meeting, user=request.user)
-    return _pdf_response(request, AGENDA_TEMPLATE, context, filename=f"mdo-agenda-{meeting.date:%Y-%m-%d}.pdf",
+    return _pdf_response(request, AGENDA_TEMPLATE, context, filename=_file_name(_("mdt-agenda"), meeting),
                          print_url=reverse("meetings:agenda_print", args=[meeting.pk]),
                          object_type="meeting_agenda_pdf")
 
@@ -75,6 +81,6 @@ def minutes_print(request, meeting_id):
 def minutes_pdf(request, meeting_id):
     meeting = get_meeting_for_user(request, meeting_id)
     context = printing.minutes_context(meeting, user=request.user)
-    return _pdf_response(request, MINUTES_TEMPLATE, context, filename=f"mdo-minutes-{meeting.date:%Y-%m-%d}.pdf",
+    return _pdf_response(request, MINUTES_TEMPLATE, context, filename=_file_name(_("mdt-minutes"), meeting),
                          print_url=reverse("meetings:minutes_print", args=[meeting.pk]),
                          object_type="meeting_minutes_pdf")
