@@ -211,6 +211,9 @@ class Case(models.Model):
     outcome_in_force = models.CharField(_("advice in force"), max_length=40, blank=True)
     advice_source = models.CharField(_("advice from"), max_length=12, choices=AdviceSource.choices, blank=True)
     meeting_decisions = models.JSONField(_("decisions of the MDT"), default=list, blank=True)
+    # Set by the withdrawal (meetings.services.case_withdraw), shown on the case page.
+    withdrawn_at = models.DateTimeField(_("withdrawn"), null=True, blank=True)
+    withdrawn_reason = models.TextField(_("reason for withdrawal"), blank=True, max_length=2000)
 
     # Step 1: presenter
     presenter_role = models.CharField(
