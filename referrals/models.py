@@ -407,6 +407,16 @@ class Case(models.Model):
 
 
 
+def reference_id_range(text):
+    """The (lowest, highest) case id whose reference (Case.reference) is `text` ("MDO-1A2B3C4D",
+    with or without "MDO-", any case), or None if it is no reference. A range, so the search uses
+    the primary key's index on every database."""
+    text = text.strip().upper().removeprefix("MDO-")
+    if len(text) != 8 or any(char not in "0123456789ABCDEF" for char in text):
+        return None
+    return uuid.UUID(text + "0" * 24), uuid.UUID(text + "F" * 24)
+
+
 class LesionRegion(models.TextChoices):
     FRONTAL = "frontal", _("Frontal lobe")
     PARIETAL = "parietal", _("Parietal lobe")
