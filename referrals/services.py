@@ -113,14 +113,18 @@ def patient_for_referral(*, actor, hospital, values):
     return _apply_patient(Patient(hospital=hospital), values, actor), True
 
 
-def patient_earlier_cases(*, hospital, patient_values):
+def patient_earlier_cases(*, hospital, patient_values, intake_token=None):
     """The cases of the hospital's patient these values identify (by patient number, or by BSN
-    if given), newest first; empty for a patient not known yet. Deleted drafts are left out."""
+    if given), newest first; empty for a patient not known yet. Deleted drafts are left out, and
+    so is the draft this intake's token made already (a double click is not a second referral)."""
     number = Q(patient_number__iexact=patient_values.get("patient_number") or "")
     bsn = (patient_values.get("bsn") or "").strip()
     patients = Patient.objects.filter(number | Q(bsn=bsn) if bsn else number, hospital=hospital)
-    return list(Case.objects.filter(patient__in=patients, referring_hospital=hospital)
-                .exclude(status=CaseStatus.DELETED).select_related("patient").order_by("-created_at"))
+    cases = (Case.objects.filter(patient__in=patients, referring_hospital=hospital)
+             .exclude(status=CaseStatus.DELETED).select_related("patient").order_by("-created_at"))
+    if intake_token is not None:
+        cases = cases.exclude(intake_token=intake_token)
+    return list(cases)
 
 
 @transaction.atomic
