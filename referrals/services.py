@@ -99,11 +99,7 @@ def patient_for_referral(*, actor, hospital, values):
         hospital=hospital, patient_number__iexact=values["patient_number"]
     ).first()
     if existing is not None:
-        same_person = (
-            existing.family_name.strip().lower() == values["family_name"].strip().lower()
-            and existing.date_of_birth == values["date_of_birth"]
-        )
-        if not same_person:
+        if not _same_person(existing, values):
             raise ValidationError({"patient_number": _(
                 "This patient number already belongs to another patient of your hospital "
                 "(family name or date of birth differ). Check the number."
@@ -113,13 +109,23 @@ def patient_for_referral(*, actor, hospital, values):
     return _apply_patient(Patient(hospital=hospital), values, actor), True
 
 
+def _same_person(patient, values):
+    return (patient.family_name.strip().lower() == values["family_name"].strip().lower()
+            and patient.date_of_birth == values["date_of_birth"])
+
+
 def patient_earlier_cases(*, hospital, patient_values, intake_token=None):
     """The cases of the hospital's patient these values identify (by patient number, or by BSN
-    if given), newest first; empty for a patient not known yet. Deleted drafts are left out, and
+    if given, and the same family name and date of birth: patient_for_referral refuses the
+    others), newest first; empty for a patient not known yet. Deleted drafts are left out, and
     so is the draft this intake's token made already (a double click is not a second referral)."""
     number = Q(patient_number__iexact=patient_values.get("patient_number") or "")
     bsn = (patient_values.get("bsn") or "").strip()
-    patients = Patient.objects.filter(number | Q(bsn=bsn) if bsn else number, hospital=hospital)
+    patients = [patient for patient in Patient.objects.filter(number | Q(bsn=bsn) if bsn else number,
+                                                              hospital=hospital)
+                if _same_person(patient, patient_values)]
+    if not patients:
+        return []
     cases = (Case.objects.filter(patient__in=patients, referring_hospital=hospital)
              .exclude(status=CaseStatus.DELETED).select_related("patient").order_by("-created_at"))
     if intake_token is not None:
