@@ -154,6 +154,9 @@ class TestDeleteADraft:
     def test_the_referrer_confirms_and_the_draft_is_gone_but_logged(self, referrer_client, referrer):
         draft = self._draft(referrer)
         assert "delete-draft" in case_page(referrer_client, draft).content.decode()
+        for step in ("oncology", "review"):
+            page = referrer_client.get(reverse("referrals:intake_step", args=[draft.pk, step])).content.decode()
+            assert reverse("referrals:case_delete", args=[draft.pk]) in page, step
         url = reverse("referrals:case_delete", args=[draft.pk])
         confirm = referrer_client.get(url)
         assert confirm.status_code == 200 and draft.reference in confirm.content.decode()
@@ -188,6 +191,12 @@ class TestDeleteADraft:
         with pytest.raises(TransitionRefused):
             services.case_delete_draft(actor=Actor(user=referrer), case_id=case.pk, expected_version=case.version)
         assert not Event.objects.filter(action="case.deleted").exists()
+
+    def test_a_case_sent_back_for_information_offers_no_delete(self, referrer_client, referrer, neuro_oncologist):
+        case = submitted_case(referrer)
+        request_info(case, neuro_oncologist)
+        page = referrer_client.get(reverse("referrals:intake_step", args=[case.pk, "review"])).content.decode()
+        assert reverse("referrals:case_delete", args=[case.pk]) not in page
 
     def test_another_hospitals_referrer_gets_404(self, client, referrer, outsider):
         draft = self._draft(referrer)

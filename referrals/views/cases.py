@@ -46,7 +46,8 @@ def case_list(request):
         "rows": case_rows(page.object_list, request.user),
         "status": status,
         "query": query,
-        "statuses": CaseStatus.choices,
+        # A deleted draft is in no list (cases_visible_to): no filter for it either.
+        "statuses": [choice for choice in CaseStatus.choices if choice[0] != CaseStatus.DELETED],
     })
 
 
