@@ -50,6 +50,7 @@ def subscribe_all():
         "case.unscheduled": lambda case, obj: case_unscheduled(obj),
         "case.advice_recorded": lambda case, obj: advice_recorded(obj),
         "case.advice_corrected": lambda case, obj: advice_recorded(obj),
+        "case.withdrawn": lambda case, obj: case_withdrawn(case),
     }
     for action, handler in on_case.items():
         dispatch.subscribe(action, handler)
@@ -85,6 +86,18 @@ def submission_received(case):
                      centre=case.mdo_centre.name if case.mdo_centre_id else "")
     except Exception as exc:
         return _failed("submission_received", case.pk, exc)
+
+
+def case_withdrawn(case):
+    """To the neuro-oncologists of the case's MDO centre: the referrer withdrew the case."""
+    try:
+        neuro_oncologists = User.objects.filter(
+            role=Role.NEURO_ONCOLOGIST, hospital_id=case.mdo_centre_id
+        ).order_by("pk")
+        # The reason may hold clinical content: the mail only says where to read it.
+        return _send("case_withdrawn", case, neuro_oncologists)
+    except Exception as exc:
+        return _failed("case_withdrawn", case.pk, exc)
 
 
 def info_requested(preconsultation):

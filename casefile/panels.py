@@ -75,6 +75,9 @@ def case_panels(request, case, bound_forms=None):
         ]
         context["proposed_meeting"] = proposal
         context["may_schedule"] = True
+    if "withdraw" in actions:
+        context["withdraw_form"] = bound_forms.get("withdraw") or forms.WithdrawForm()
+    context["may_delete_draft"] = "delete_draft" in actions
     if advice is not None and "agree_plan" in actions:
         context["plan_form"] = bound_forms.get("plan") or forms.PlanAgreedForm(initial={
             "agreed_on": advice.plan_agreed_on or timezone.localdate(), "agreed": advice.plan_agreed})

@@ -90,6 +90,8 @@ ACTION_LABELS = {
     "case.advice_recorded": gettext_lazy("Advice of the meeting recorded"),
     "case.advice_corrected": gettext_lazy("Advice of the meeting corrected"),
     "case.plan_agreed": gettext_lazy("Plan agreed with the patient recorded"),
+    "case.withdrawn": gettext_lazy("Referral withdrawn by the referrer"),
+    "case.deleted": gettext_lazy("Draft deleted"),
     "mail.sent": gettext_lazy("E-mail sent: %(kind)s"),
 }
 
@@ -101,6 +103,7 @@ MAIL_KINDS = {
     "advice_recorded": gettext_lazy("advice recorded, to the referring physician"),
     "case_closed": gettext_lazy("case closed, to the referring physician"),
     "case_unscheduled": gettext_lazy("taken off the agenda, to the referring physician"),
+    "case_withdrawn": gettext_lazy("referral withdrawn, to the neuro-oncologists"),
 }
 
 
@@ -187,6 +190,8 @@ def _event_details(action, data):
         return [Detail(_("Answer of the referrer"), new=data["answer"])]
     if action == "case.unscheduled":
         return [Detail(_("Reason"), new=data.get("reason", ""))]
+    if action == "case.created" and data.get("copied_from"):
+        return [Detail(_("Started from the previous case"), new=data["copied_from"])]
     if action == "mail.sent":
         return [Detail(_("Recipients"), new=str(data.get("recipients", "")))]
     return []

@@ -11,4 +11,5 @@ urlpatterns = [
     path("mdo/cases/<uuid:case_id>/preconsult/<slug:action>/", actions.preconsult_action, name="preconsult"),
     path("mdo/cases/<uuid:case_id>/schedule/", actions.schedule, name="schedule"),
     path("mdo/cases/<uuid:case_id>/plan/", actions.plan_agreed, name="plan_agreed"),
+    path("cases/<uuid:case_id>/withdraw/", actions.withdraw, name="withdraw"),
 ]

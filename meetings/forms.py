@@ -72,6 +72,11 @@ class CloseForm(forms.Form):
     reason = forms.CharField(label=_("Reason"), widget=TEXTAREA, max_length=2000)
 
 
+class WithdrawForm(forms.Form):
+    reason = forms.CharField(label=_("Reason for withdrawal"), widget=TEXTAREA, max_length=2000,
+                             help_text=_("Shown on the case page to the neuro-oncologists."))
+
+
 class ScheduleForm(forms.Form):
     meeting = forms.ModelChoiceField(label=_("Meeting"), queryset=Meeting.objects.none())
 

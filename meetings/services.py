@@ -162,6 +162,36 @@ def case_close(*, actor, case_id, reason, closed_forum):
     return case_transition(actor=actor, case_id=case_id, action="close", apply=apply)[1].obj
 
 
+# --- Withdrawal by the referrer -----------------------------------------------------------------
+
+def case_withdraw(*, actor, case_id, reason, expected_version=None):
+    """The referrer takes the referral back, with a reason: the case leaves the pre-consultation
+    queue and, if it is on an agenda, the agenda (also of a closed meeting: the advice was not
+    recorded, so the case was not discussed). Here, not in referrals, because of the agenda.
+
+    Possible until the meeting's advice (referrals.lifecycle). The neuro-oncologists are told
+    (casefile.notifications)."""
+    _require(reason, _("Give the reason for withdrawing the referral."))
+
+    def apply(case, transition):
+        data = {"from": case.status}
+        if case.status == CaseStatus.SCHEDULED:
+            item = (AgendaItem.objects.select_for_update(of=("self",))
+                    .filter(case=case, removed_at__isnull=True, advice__isnull=True).first())
+            if item is not None:
+                item.removed_at = timezone.now()
+                item.removed_reason = reason.strip()[:500]
+                item._history_user = actor.user
+                item.save()
+                data["meeting"] = str(item.meeting_id)
+        case.withdrawn_at = timezone.now()
+        case.withdrawn_reason = reason.strip()
+        return Applied(data=data)
+
+    return case_transition(actor=actor, case_id=case_id, action="withdraw", apply=apply,
+                           expected_version=expected_version)[0]
+
+
 # --- Meetings -----------------------------------------------------------------------------------
 
 # What the referrers of the cases on the agenda were told when their case was placed.

@@ -2,6 +2,7 @@
 
 Referring physicians see their own hospital's cases. Neuro-oncologists and MDO chairs see the
 cases referred to their MDO centre once submitted (a draft belongs to the referring hospital).
+A deleted draft is nobody's: its row stays for the audit log only.
 Anybody else gets 404 — not 403, and not the data — and the refused attempt is logged.
 """
 
@@ -16,7 +17,7 @@ from referrals.models import Case, CaseStatus
 
 def cases_visible_to(user):
     """The cases `user` may see, as a queryset (empty for roles without case access)."""
-    cases = Case.objects.all()
+    cases = Case.objects.exclude(status=CaseStatus.DELETED)
     if not user.is_authenticated or not user.is_active or user.hospital_id is None:
         return cases.none()
     if user.role == Role.REFERRER:

@@ -10,7 +10,13 @@ way here.
 
 Room for what comes next (issue "after the advice"): a state is a row in CaseStatus, an action a
 row in TRANSITIONS; nothing else needs to know. Foreseen: the advice being implemented, in
-follow-up, awaiting re-evaluation, withdrawn.
+follow-up, awaiting re-evaluation.
+
+Withdrawn (issue 12): the referrer takes a submitted referral back, with a reason, until the
+meeting has given its advice; a case already on an agenda leaves it (meetings.services.
+case_withdraw). Deleted: a draft the referrer threw away. It is a state, not a removed row: the
+audit log refers to every case it saw (on_delete=PROTECT), so the row stays and every page and
+list leaves it out (referrals.access.cases_visible_to).
 
 Pure Python apart from Django's TextChoices and gettext: no model, no query.
 """
@@ -30,6 +36,8 @@ class CaseStatus(models.TextChoices):
     DISCUSSED = "discussed", _("Discussed, advice recorded")
     CLOSED = "closed", _("Closed: not for the neuro-oncology MDT")
     PLAN_AGREED = "plan_agreed", _("Plan agreed with the patient")
+    WITHDRAWN = "withdrawn", _("Withdrawn by the referrer")
+    DELETED = "deleted", _("Draft deleted")
 
 
 S = CaseStatus
@@ -66,6 +74,10 @@ TRANSITIONS = {t.action: t for t in (
     _t("save_step", (S.DRAFT, S.INFO_REQUESTED), None, "case.step_saved", REFER),
     _t("submit", (S.DRAFT,), S.SUBMITTED, "case.submitted", REFER),
     _t("resubmit", (S.INFO_REQUESTED,), S.SUBMITTED, "case.resubmitted", REFER),
+    _t("delete_draft", (S.DRAFT,), S.DELETED, "case.deleted", REFER),
+    # Until the meeting's advice: a scheduled case leaves the agenda as well.
+    _t("withdraw", (S.SUBMITTED, S.INFO_REQUESTED, S.ACCEPTED, S.SCHEDULED), S.WITHDRAWN,
+       "case.withdrawn", REFER),
     # Pre-consultation (meetings).
     _t("accept_advice", (S.SUBMITTED,), S.ACCEPTED, "case.advice_accepted", PRECONSULT),
     _t("override_advice", (S.SUBMITTED, S.ACCEPTED), S.ACCEPTED, "case.advice_overridden", PRECONSULT),
@@ -91,6 +103,10 @@ EDITABLE_STATUSES = TRANSITIONS["save_step"].sources
 # The pre-consultation queue: from submission until the case is on an agenda or closed, including
 # the cases waiting for the referrer's answer.
 PRECONSULT_QUEUE = (S.SUBMITTED, S.INFO_REQUESTED, S.ACCEPTED)
+# A case that is over: a new referral of its patient needs no warning. Every other state is an
+# open case (a discussed case waits for the plan agreed with the patient).
+FINISHED_STATUSES = frozenset({S.CLOSED, S.WITHDRAWN, S.PLAN_AGREED, S.DELETED})
+OPEN_STATUSES = frozenset(S.values) - FINISHED_STATUSES
 
 
 def transition_for(action, status):

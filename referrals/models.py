@@ -215,6 +215,9 @@ class Case(models.Model):
     # show it: {"message", "by", "at", "steps": [intake step keys], "answer", "answered_at"}. Set by
     # request_info, answered by the resubmission; the pre-consultation record keeps the message too.
     info_request = models.JSONField(_("request for information"), default=dict, blank=True)
+    # Set by the withdrawal (meetings.services.case_withdraw), shown on the case page.
+    withdrawn_at = models.DateTimeField(_("withdrawn"), null=True, blank=True)
+    withdrawn_reason = models.TextField(_("reason for withdrawal"), blank=True, max_length=2000)
 
     # Step 1: presenter
     presenter_role = models.CharField(
@@ -422,6 +425,16 @@ class Case(models.Model):
         # get_status_display() builds a dict of all choices on every call; lists show 25-30.
         return CaseStatus(self.status).label
 
+
+
+def reference_id_range(text):
+    """The (lowest, highest) case id whose reference (Case.reference) is `text` ("MDO-1A2B3C4D",
+    with or without "MDO-", any case), or None if it is no reference. A range, so the search uses
+    the primary key's index on every database."""
+    text = text.strip().upper().removeprefix("MDO-")
+    if len(text) != 8 or any(char not in "0123456789ABCDEF" for char in text):
+        return None
+    return uuid.UUID(text + "0" * 24), uuid.UUID(text + "F" * 24)
 
 
 class LesionRegion(models.TextChoices):

@@ -9,6 +9,7 @@ audit records (Event + AccessLog) in the same transaction.
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -16,7 +17,7 @@ from audit.models import AccessAction
 from audit.services import event_record
 from referrals.intake import FORM_STEPS, STEPS_BY_KEY, open_questions
 from referrals.lifecycle import CaseStatus
-from referrals.models import AdviceSource, Case, Lesion, LesionMode, Patient
+from referrals.models import AdviceSource, Answer, Case, Lesion, LesionMode, Patient
 from referrals.transition import Applied, StaleEdit, TransitionRefused, case_start, case_transition
 from triage.readiness import meeting_gaps
 from triage.services import advice_store
@@ -25,8 +26,8 @@ from triage.services import advice_store
 # intake's actions. The name the intake's views catch.
 CaseNotEditable = TransitionRefused
 
-__all__ = ["CaseIncomplete", "CaseNotEditable", "StaleEdit", "case_create", "case_save_step", "case_submit",
-           "patient_for_referral"]
+__all__ = ["CaseIncomplete", "CaseNotEditable", "StaleEdit", "case_create", "case_delete_draft",
+           "case_save_step", "case_submit", "patient_earlier_cases", "patient_for_referral"]
 
 
 class CaseIncomplete(Exception):
@@ -36,6 +37,38 @@ class CaseIncomplete(Exception):
 
 
 LESION_FIELDS = ("region", "side", "diameter_mm", "critical", "critical_site")
+
+# A new referral started from the patient's previous case ("start from the previous case"). Every
+# field of Case is in exactly one of these three (tests/test_rereferral.py checks it), so a new
+# field forces a decision.
+# What stays true of the patient: the oncological and the other history.
+COPIED_FROM_PREVIOUS_CASE = (
+    "primary_tumour", "primary_tumour_other", "primary_diagnosis_date", "molecular_markers",
+    "driver_mutation", "driver_mutation_detail", "prior_treatment_lines", "prior_bm_treatment",
+    "prior_bm_effect", "prior_radiation_fields",
+    "comorbidity_relevant", "comorbidity", "anticoagulation", "anticoagulation_detail",
+)
+# The previous case was about brain metastases: this one is a recurrence of them.
+SET_ON_FOLLOW_UP = {"prior_brain_metastases": Answer.YES, "recurrence": Answer.YES}
+NOT_COPIED = frozenset({
+    # The record itself, its workflow and its advice: the new case's own.
+    "id", "patient", "referring_hospital", "mdo_centre", "referring_physician", "status",
+    "intake_token", "version", "completed_steps", "created_at", "updated_at", "submitted_at",
+    "meeting_gaps", "meeting_ready", "current_advice", "outcome_in_force", "advice_source",
+    "meeting_decisions", "withdrawn_at", "withdrawn_reason", "info_request",
+    # Asked on the first step of the new referral.
+    "presenter_role", "presenter_name", "systemic_activity_discussed",
+    # The situation now, asked afresh: extracranial disease and prognosis, clinical status,
+    # imaging (the lesions are not copied either), the questions and the patient's wish.
+    "extracranial_status", "systemic_option", "systemic_line", "cerebral_response",
+    "prognosis_months", "prognosis_unknown",
+    "kps", "kps_unknown", "dexamethasone", "dexamethasone_mg", "neuro_deficit",
+    "neuro_deficit_detail", "epilepsy", "rapid_kps_improvement", "qol_improvement",
+    "mri_date", "lesion_mode", "largest_diameter_mm", "critical_location", "critical_location_site",
+    "mass_effect", "oedema", "csf_obstruction_risk",
+    "radiotherapy_considered", "suspected_radionecrosis", "treatment_wish", "patient_wish",
+    "question_to_mdo", "urgent", "urgent_reason",
+})
 
 
 def _mark_completed_steps(case, lesions=None):
@@ -72,11 +105,7 @@ def patient_for_referral(*, actor, hospital, values):
         hospital=hospital, patient_number__iexact=values["patient_number"]
     ).first()
     if existing is not None:
-        same_person = (
-            existing.family_name.strip().lower() == values["family_name"].strip().lower()
-            and existing.date_of_birth == values["date_of_birth"]
-        )
-        if not same_person:
+        if not _same_person(existing, values):
             raise ValidationError({"patient_number": _(
                 "This patient number already belongs to another patient of your hospital "
                 "(family name or date of birth differ). Check the number."
@@ -86,12 +115,37 @@ def patient_for_referral(*, actor, hospital, values):
     return _apply_patient(Patient(hospital=hospital), values, actor), True
 
 
+def _same_person(patient, values):
+    return (patient.family_name.strip().lower() == values["family_name"].strip().lower()
+            and patient.date_of_birth == values["date_of_birth"])
+
+
+def patient_earlier_cases(*, hospital, patient_values, intake_token=None):
+    """The cases of the hospital's patient these values identify (by patient number, or by BSN
+    if given, and the same family name and date of birth: patient_for_referral refuses the
+    others), newest first; empty for a patient not known yet. Deleted drafts are left out, and
+    so is the draft this intake's token made already (a double click is not a second referral)."""
+    number = Q(patient_number__iexact=patient_values.get("patient_number") or "")
+    bsn = (patient_values.get("bsn") or "").strip()
+    patients = [patient for patient in Patient.objects.filter(number | Q(bsn=bsn) if bsn else number,
+                                                              hospital=hospital)
+                if _same_person(patient, patient_values)]
+    if not patients:
+        return []
+    cases = (Case.objects.filter(patient__in=patients, referring_hospital=hospital)
+             .exclude(status=CaseStatus.DELETED).select_related("patient").order_by("-created_at"))
+    if intake_token is not None:
+        cases = cases.exclude(intake_token=intake_token)
+    return list(cases)
+
+
 @transaction.atomic
-def case_create(*, actor, patient_values, case_values, intake_token=None):
+def case_create(*, actor, patient_values, case_values, intake_token=None, copy_from=None):
     """Start a draft referral: the first "next" or "save draft" of the intake.
 
     Returns (case, created). The same `intake_token` sent twice (a double click, a reload)
-    returns the draft made the first time instead of a second one.
+    returns the draft made the first time instead of a second one. `copy_from`: the id of the
+    patient's previous case, whose history the new draft starts from (COPIED_FROM_PREVIOUS_CASE).
     """
     hospital = actor.user.hospital
     if intake_token is not None:
@@ -103,7 +157,8 @@ def case_create(*, actor, patient_values, case_values, intake_token=None):
             intake_token = None
     try:
         with transaction.atomic():
-            return _draft_create(actor, hospital, patient_values, case_values, intake_token), True
+            return _draft_create(actor, hospital, patient_values, case_values, intake_token,
+                                 copy_from), True
     except (IntegrityError, ValidationError):
         # The same token sent in parallel by the other click: its new patient or its draft
         # collided with ours, and all of ours is rolled back. That one made the draft.
@@ -117,16 +172,26 @@ def _draft_with_token(intake_token, hospital):
     return Case.objects.filter(intake_token=intake_token, referring_hospital=hospital).first()
 
 
-def _draft_create(actor, hospital, patient_values, case_values, intake_token):
+def _previous_values(source_id, patient):
+    source = (Case.objects.filter(pk=source_id, patient=patient, referring_hospital=patient.hospital)
+              .exclude(status=CaseStatus.DELETED).first())
+    if source is None:
+        raise ValidationError(_("The previous case to start from is not a case of this patient."))
+    values = {name: getattr(source, name) for name in COPIED_FROM_PREVIOUS_CASE}
+    return {**values, **SET_ON_FOLLOW_UP}, {"copied_from": source.reference}
+
+
+def _draft_create(actor, hospital, patient_values, case_values, intake_token, copy_from=None):
     user = actor.user
     patient, created = patient_for_referral(actor=actor, hospital=hospital, values=patient_values)
+    copied, data = ({}, {}) if copy_from is None else _previous_values(copy_from, patient)
     case = Case(
         patient=patient,
         referring_hospital=hospital,
         mdo_centre=hospital.centre,
         referring_physician=user,
         intake_token=intake_token,
-        **case_values,
+        **{**copied, **case_values},
     )
     _mark_completed_steps(case, [])
 
@@ -135,7 +200,7 @@ def _draft_create(actor, hospital, patient_values, case_values, intake_token):
             event_record(actor=actor, action="patient.created", case=case, obj=patient,
                          access_action=AccessAction.CREATE)
 
-    return case_start(actor=actor, case=case, before_event=patient_event, data={"step": "patient"})
+    return case_start(actor=actor, case=case, before_event=patient_event, data={"step": "patient", **data})
 
 
 def _apply_lesions(case, rows, actor):
@@ -236,4 +301,19 @@ def case_submit(*, actor, case_id, expected_version, answer=""):
         return Applied(data={"advice": advice.outcome, "rule_set_version": advice.rule_set_version, **answered})
 
     return case_transition(actor=actor, case_id=case_id, action=("submit", "resubmit"), apply=apply,
+                           expected_version=expected_version)[0]
+
+
+def case_delete_draft(*, actor, case_id, expected_version):
+    """Delete a draft: it becomes DELETED and leaves every page and list.
+
+    A soft delete: the audit log refers to the case (and to its patient) and keeps that it
+    existed; the event names only its reference. The patient stays whatever other cases it has.
+    A submitted case cannot be deleted (the lifecycle refuses); it can be withdrawn.
+    """
+
+    def apply(case, transition):
+        return Applied(data={"reference": case.reference})
+
+    return case_transition(actor=actor, case_id=case_id, action="delete_draft", apply=apply,
                            expected_version=expected_version)[0]

@@ -64,6 +64,8 @@ TABLE = {
     "casefile:preconsult": ("post", ("case", "action"), MDO_CASE_ACTION),
     "casefile:schedule": ("post", ("case",), MDO_CASE_ACTION),
     "casefile:plan_agreed": ("post", ("case",), REFERRER_ACTION),
+    "casefile:withdraw": ("post", ("case",), REFERRER_ACTION),
+    "referrals:case_delete": ("get", ("case",), REFERRER_ACTION),
     "meetings:meeting_list": ("get", (), MDO_PAGE | {"admin": OK}),
     # The chair of another region creates meetings for that region's centre; an administrator
     # for the centre chosen in the form.
@@ -184,8 +186,8 @@ def test_route(name, scenario):
 NO_CASE_ACCESS = {"anonymous", "outsider", "admin", "privacy_officer", "far_mdo"}
 # Pages shown by GET in the table that also take a POST: the POST must be refused to the same
 # roles, and change nothing for them.
-GET_AND_POST = ["referrals:intake_new", "referrals:intake_step", "meetings:meeting_create",
-                "meetings:meeting_edit", "meetings:item_advice"]
+GET_AND_POST = ["referrals:intake_new", "referrals:intake_step", "referrals:case_delete",
+                "meetings:meeting_create", "meetings:meeting_edit", "meetings:item_advice"]
 
 
 @pytest.mark.parametrize("name", GET_AND_POST)
@@ -210,7 +212,8 @@ def test_the_post_of_a_page_is_refused_to_the_same_roles(name, scenario):
 POST_ROUTES = sorted({name for name, (method, _, _) in TABLE.items() if method == "post"}
                      | {"accounts:login", "accounts:password_change", "accounts:2fa_verify",
                         "accounts:2fa_setup", "referrals:intake_new", "referrals:intake_step",
-                        "meetings:meeting_create", "meetings:meeting_edit", "meetings:item_advice"})
+                        "referrals:case_delete", "meetings:meeting_create", "meetings:meeting_edit",
+                        "meetings:item_advice"})
 
 
 @pytest.mark.parametrize("name", POST_ROUTES)

@@ -70,6 +70,11 @@ class TestTheTable:
         (S.PLAN_AGREED, "agree_plan", S.PLAN_AGREED),
         (S.DRAFT, "save_step", S.DRAFT),
         (S.INFO_REQUESTED, "save_step", S.INFO_REQUESTED),
+        (S.DRAFT, "delete_draft", S.DELETED),
+        (S.SUBMITTED, "withdraw", S.WITHDRAWN),
+        (S.INFO_REQUESTED, "withdraw", S.WITHDRAWN),
+        (S.ACCEPTED, "withdraw", S.WITHDRAWN),
+        (S.SCHEDULED, "withdraw", S.WITHDRAWN),
     ])
     def test_an_action_leads_where_the_table_says(self, status, action, target):
         assert transition_for(action, status).leads_to(status) == target
@@ -78,6 +83,8 @@ class TestTheTable:
         (S.ACCEPTED, "accept_advice"), (S.SCHEDULED, "close"), (S.CLOSED, "schedule"),
         (S.SUBMITTED, "save_step"), (S.DISCUSSED, "record_advice"), (S.PLAN_AGREED, "correct_advice"),
         (S.SUBMITTED, "submit"), (S.DRAFT, "resubmit"), (S.ACCEPTED, "agree_plan"),
+        (S.DRAFT, "withdraw"), (S.DISCUSSED, "withdraw"), (S.CLOSED, "withdraw"), (S.WITHDRAWN, "withdraw"),
+        (S.SUBMITTED, "delete_draft"), (S.DELETED, "delete_draft"), (S.WITHDRAWN, "resubmit"),
     ])
     def test_an_action_cannot_start_from_another_state(self, status, action):
         assert transition_for(action, status) is None
@@ -88,6 +95,9 @@ class TestTheTable:
 
     def test_the_state_groups_come_from_the_table(self):
         assert lifecycle.EDITABLE_STATUSES == {S.DRAFT, S.INFO_REQUESTED}
+        assert S.WITHDRAWN not in lifecycle.PRECONSULT_QUEUE
+        assert lifecycle.OPEN_STATUSES == {S.DRAFT, S.SUBMITTED, S.INFO_REQUESTED, S.ACCEPTED, S.SCHEDULED,
+                                           S.DISCUSSED}
 
     def test_a_replay_counts_one_version_per_action_and_refuses_a_wrong_walk(self):
         status, version, done = replay(["create", "save_step", "submit", "accept_advice", "schedule"])
@@ -101,9 +111,13 @@ class TestTheTable:
 
 class TestWhoMayDoWhatNow:
     @pytest.mark.parametrize(("status", "perms", "expected"), [
-        (S.DRAFT, ("referrals.refer_case",), {"save_step", "submit"}),
-        (S.INFO_REQUESTED, ("referrals.refer_case",), {"save_step", "resubmit"}),
-        (S.SUBMITTED, ("referrals.refer_case",), set()),
+        # Issue 12: a draft can also be deleted, a submitted referral withdrawn by its referrer.
+        (S.DRAFT, ("referrals.refer_case",), {"save_step", "submit", "delete_draft"}),
+        (S.INFO_REQUESTED, ("referrals.refer_case",), {"save_step", "resubmit", "withdraw"}),
+        (S.SUBMITTED, ("referrals.refer_case",), {"withdraw"}),
+        (S.SCHEDULED, ("referrals.refer_case",), {"withdraw"}),
+        (S.WITHDRAWN, ("referrals.refer_case", "referrals.preconsult_case", "meetings.schedule_case"), set()),
+        (S.DELETED, ("referrals.refer_case", "referrals.preconsult_case", "meetings.schedule_case"), set()),
         (S.SUBMITTED, ("referrals.preconsult_case", "meetings.schedule_case"),
          {"accept_advice", "override_advice", "request_info", "close", "schedule"}),
         (S.ACCEPTED, ("referrals.preconsult_case", "meetings.schedule_case"),
@@ -169,6 +183,7 @@ class TestThePrimitive:
         assert {"case.submitted", "case.resubmitted", "case.info_requested", "case.closed", "case.scheduled",
                 "case.moved", "case.unscheduled", "case.advice_recorded", "case.advice_corrected",
                 "meeting.changed"} <= subscribed
+        assert "case.withdrawn" in subscribed
 
 
 @pytest.mark.django_db

@@ -1,4 +1,5 @@
-"""The actions taken on the case page: pre-consultation, placing on an agenda, the agreed plan.
+"""The actions taken on the case page: pre-consultation, placing on an agenda, the agreed plan,
+the referrer's withdrawal.
 
 Each validates its form, calls one service and goes back to the case page; a form with errors
 shows the case page again with what was typed.
@@ -11,11 +12,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from audit.actor import Actor
-from casefile.views.cases import case_detail_page
+from casefile.views.cases import CASE_PAGE_SELECT, case_detail_page
 from meetings import forms, services
 from meetings.access import meetings_visible_to
 from meetings.models import MeetingAdvice
 from referrals.access import get_case_for_user
+from referrals.transition import StaleEdit
 
 ACTIONS = {
     "accept": (forms.AcceptForm, services.case_accept_advice, _("The advice is accepted.")),
@@ -93,3 +95,32 @@ def plan_agreed(request, case_id):
     else:
         messages.success(request, _("The plan agreed with the patient has been recorded."))
     return redirect("casefile:case_detail", case.pk)
+
+
+@login_required
+@permission_required("referrals.refer_case", raise_exception=True)
+@require_POST
+def withdraw(request, case_id):
+    case = get_case_for_user(request, case_id, action=None, part="withdrawal", select=CASE_PAGE_SELECT)
+    form = forms.WithdrawForm(request.POST)
+    if not form.is_valid():
+        return case_detail_page(request, case, forms={"withdraw": form}, status=400, log_read=True)
+    try:
+        services.case_withdraw(actor=Actor.from_request(request), case_id=case.pk,
+                               reason=form.cleaned_data["reason"],
+                               expected_version=_posted_version(request.POST))
+    except StaleEdit:
+        messages.warning(request, _("The case was changed after you opened it; nothing was withdrawn. "
+                                    "Check the case and withdraw again if you still want to."))
+    except services.ActionRefused as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("The referral has been withdrawn. The neuro-oncologists are told."))
+    return redirect("casefile:case_detail", case.pk)
+
+
+def _posted_version(post):
+    try:
+        return int(post.get("version", ""))
+    except ValueError:
+        return -1

@@ -6,7 +6,8 @@ Buttons: "next" (store, then move on if every question of the step is answered),
 never written; everything else typed is kept.
 
 What a step binds and when it is complete is the step's own business (referrals.intake): this
-view handles a new referral and an existing draft alike, and names no step.
+view handles a new referral and an existing draft alike, and names no step. A new referral of a
+patient with earlier cases asks first whether to start from the previous case (EarlierCases).
 """
 
 import uuid
@@ -27,7 +28,8 @@ from audit.models import AccessAction
 from referrals import services
 from referrals.access import can_edit_intake, get_case_for_user
 from referrals.intake import STEPS, STEPS_BY_KEY, next_step, open_questions, previous_step
-from referrals.models import Case, Lesion
+from referrals.lifecycle import OPEN_STATUSES
+from referrals.models import Case, CaseStatus, Lesion
 from referrals.presenters import case_sections, open_request
 from triage.presenters import result_context
 from triage.services import advice_preview
@@ -156,8 +158,14 @@ def _intake(request, case, step):
             "and the fields marked below must be corrected."
         ))
         return page(None)
+    copy_from = None
+    if not existed:
+        earlier = _earlier_cases(request, hospital, submission, token)
+        if earlier is not None and not earlier.chosen:
+            return _render_step(request, None, step, submission.forms(), token=token, earlier=earlier)
+        copy_from = earlier.copy_from if earlier is not None else None
     try:
-        case, stored = _store(request, case, step, submission, token)
+        case, stored = _store(request, case, step, submission, token, copy_from)
     except services.StaleEdit as exc:
         _stale_message(request, exc)
         return page(exc.case, stale=exc)
@@ -189,13 +197,44 @@ def _intake(request, case, step):
     return _after_save(request, case, step, action, argument, submission.is_complete)
 
 
-def _store(request, case, step, submission, token):
+class EarlierCases:
+    """A new referral of a patient who has cases already: the referrer must choose to start from
+    the previous case or from scratch (which is also the confirmation asked while a case is open)."""
+
+    NEW = "new"
+
+    def __init__(self, cases, choice):
+        self.cases = cases
+        self.open = [case for case in cases if case.status in OPEN_STATUSES]
+        # The newest case that was submitted: a draft holds nothing the meeting saw.
+        self.previous = next((case for case in cases if case.status != CaseStatus.DRAFT), None)
+        choices = {self.NEW} | ({str(self.previous.pk)} if self.previous else set())
+        self.choice = choice
+        self.chosen = choice in choices
+        self.copy_from = self.previous.pk if self.chosen and choice != self.NEW else None
+
+
+def _earlier_cases(request, hospital, submission, token):
+    cases = services.patient_earlier_cases(hospital=hospital, patient_values=submission.patient_values,
+                                           intake_token=token)
+    if not cases:
+        return None
+    earlier = EarlierCases(cases, request.POST.get("previous_case", ""))
+    if not earlier.chosen:
+        messages.warning(request, _(
+            "This patient has been referred before. Choose below how to start this referral; "
+            "nothing has been saved yet."
+        ))
+    return earlier
+
+
+def _store(request, case, step, submission, token, copy_from=None):
     """(case, stored): a new draft from the first step, or this step saved on the draft."""
     actor = Actor.from_request(request)
     if case is None:
         return services.case_create(
             actor=actor, patient_values=submission.patient_values, case_values=submission.values,
-            intake_token=token,
+            intake_token=token, copy_from=copy_from,
         )
     return services.case_save_step(
         actor=actor, case_id=case.pk, step_key=step.key, values=submission.values,
@@ -204,8 +243,9 @@ def _store(request, case, step, submission, token):
     ), True
 
 
-def _render_step(request, case, step, forms, stale=None, token=None):
+def _render_step(request, case, step, forms, stale=None, token=None, earlier=None):
     return render(request, step.template, {
+        "earlier": earlier,
         "step": step,
         "case": case,
         **forms,
