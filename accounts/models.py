@@ -2,6 +2,7 @@ from django.contrib.auth.models import AbstractUser, Group
 from django.contrib.auth.models import UserManager as DjangoUserManager
 from django.db import models
 from django.db.models import Q
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
 from triage.codes import Discipline
@@ -90,8 +91,15 @@ class User(AbstractUser):
         choices=[("nl", _("Dutch")), ("en", _("English"))],
         default="nl",
     )
+    # Raised whenever every session of the user must end: deactivation, a change of role, hospital
+    # or password, "log out everywhere". It is part of the session hash (_get_session_auth_hash),
+    # so a session made before stops working, also after a reactivation (issue 16 item 3).
+    session_epoch = models.PositiveIntegerField(default=0, editable=False)
 
     objects = UserManager()
+
+    # A change of these ends the user's sessions (deactivation: is_active going False).
+    SESSION_FIELDS = ("is_active", "role", "hospital_id", "password")
 
     class Meta:
         verbose_name = _("user")
@@ -109,11 +117,37 @@ class User(AbstractUser):
         return self.get_full_name() or self.username
 
     def save(self, *args, **kwargs):
-        super().save(*args, **kwargs)
         update_fields = kwargs.get("update_fields")
+        if self.pk is not None and self._ends_sessions(update_fields):
+            self.session_epoch += 1
+            if update_fields is not None:
+                kwargs["update_fields"] = [*update_fields, "session_epoch"]
+        super().save(*args, **kwargs)
         if update_fields is None or "role" in update_fields:
             # The role decides the user's group, and with it the Django permissions.
             self.groups.set(Group.objects.filter(name=ROLE_GROUPS[self.role]))
+
+    def _ends_sessions(self, update_fields):
+        names = {"hospital" if f == "hospital_id" else f for f in self.SESSION_FIELDS}
+        if update_fields is not None and not names & set(update_fields):
+            return False
+        before = type(self).objects.filter(pk=self.pk).values(*self.SESSION_FIELDS).first()
+        if before is None:
+            return False
+        if before["is_active"] and not self.is_active:
+            return True
+        return any(before[name] != getattr(self, name) for name in ("role", "hospital_id", "password"))
+
+    def end_sessions(self):
+        """End every session of this user ("log out everywhere")."""
+        type(self).objects.filter(pk=self.pk).update(session_epoch=models.F("session_epoch") + 1)
+        self.refresh_from_db(fields=["session_epoch"])
+
+    def _get_session_auth_hash(self, secret=None):
+        # Django's hash of the password, with the session epoch: raising it ends every session.
+        key_salt = "accounts.User.get_session_auth_hash"
+        return salted_hmac(key_salt, f"{self.password}:{self.session_epoch}", secret=secret,
+                           algorithm="sha256").hexdigest()
 
     @property
     def is_referrer(self):

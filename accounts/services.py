@@ -21,3 +21,10 @@ def user_set_language(*, actor, language):
     event_record(actor=actor, action="user.language_changed", obj=user, access_action=None,
                  data={"language": language})
     return user
+
+
+@transaction.atomic
+def user_end_sessions(*, actor):
+    """End every session of the acting user, on every computer ("log out everywhere")."""
+    actor.user.end_sessions()
+    event_record(actor=actor, action="user.sessions_ended", obj=actor.user, access_action=None)

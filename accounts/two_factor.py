@@ -63,6 +63,9 @@ def verify(request):
         device = next((d for d in devices if d.verify_token(token)), None)
         if device is not None:
             otp_login(request, device)
+            # A new session id once the second factor is verified (ASVS 3.2.1): an id seen before
+            # the code (e.g. fixed by an attacker) is worth nothing after it.
+            request.session.cycle_key()
             return redirect(_next_url(request))
         form.add_error("token", _("This code is not correct or has expired. Try the current code."))
     return render(request, "accounts/2fa_verify.html", {"form": form, "next": _next_url(request)})
@@ -81,6 +84,7 @@ def setup(request):
             device.confirmed = True
             device.save(update_fields=["confirmed"])
             otp_login(request, device)
+            request.session.cycle_key()
             event_record(actor=Actor.from_request(request), action="user.2fa_enrolled",
                          obj=request.user, access_action=None)
             messages.success(request, _("Two-factor login is set up."))

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
-from accounts import two_factor
+from accounts import two_factor, views
 from accounts.forms import LoginForm
 
 app_name = "accounts"
@@ -12,6 +12,7 @@ urlpatterns = [
         redirect_authenticated_user=True,
     ), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("logout/everywhere/", views.logout_everywhere, name="logout_everywhere"),
     path("password/", auth_views.PasswordChangeView.as_view(
         template_name="accounts/password_change.html",
         success_url=reverse_lazy("accounts:password_change_done"),

@@ -49,6 +49,7 @@ TABLE = {
     "set_language": ("post", (), row(OK, OK, OK, OK, OK, OK, OK, OK)),
     "accounts:login": ("get", (), row(OK, OK, OK, OK, OK, OK, OK, OK)),
     "accounts:logout": ("post", (), row(LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN)),
+    "accounts:logout_everywhere": ("post", (), row(LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN)),
     "accounts:password_change": ("get", (), ALL_LOGGED_IN),
     "accounts:password_change_done": ("get", (), ALL_LOGGED_IN),
     "accounts:2fa_verify": ("get", (), ALL_LOGGED_IN),
