@@ -64,8 +64,53 @@ def describe(exc):
             if value]
     elif isinstance(driver_error, sqlite3.Error):
         facts.append(getattr(driver_error, "sqlite_errorname", ""))
+    facts.append(connection_cause(driver_error))
     facts = [fact for fact in facts if fact]
     return "[details removed" + (": " + ", ".join(facts) if facts else "") + "]"
+
+
+# What a failed connection says, in words an operator acts on (the driver's text is not logged:
+# only which of these it matched, and the address the application tried, from its own settings).
+_CONNECTION_CAUSES = (
+    ("connection refused", "connection refused"),
+    ("timeout expired", "connection timed out"),
+    ("timed out", "connection timed out"),
+    ("could not translate host name", "unknown host"),
+    ("name or service not known", "unknown host"),
+    ("no route to host", "no route to host"),
+    ("password authentication failed", "authentication failed"),
+    ("no password supplied", "authentication failed"),
+    ("does not exist", "database or role does not exist"),
+    ("too many connections", "too many connections"),
+    ("the database system is starting up", "database starting up"),
+    ("the database system is shutting down", "database shutting down"),
+    ("server closed the connection unexpectedly", "server closed the connection"),
+    ("unable to open database file", "database file cannot be opened"),
+)
+
+
+def connection_cause(driver_error):
+    """For an error of connecting to the database: "connection refused to 127.0.0.1:5432 (database
+    mdo)"; '' for any other error. Built from the settings and a fixed list of causes, so it holds
+    no patient data."""
+    if driver_error is None:
+        return ""
+    operational = (psycopg and isinstance(driver_error, psycopg.OperationalError)) or isinstance(
+        driver_error, sqlite3.OperationalError)
+    sqlstate = getattr(driver_error, "sqlstate", None) or ""
+    if not operational or (sqlstate and not sqlstate.startswith(("08", "28", "3D", "53", "57P"))):
+        return ""
+    text = str(driver_error).lower()
+    cause = next((words for needle, words in _CONNECTION_CAUSES if needle in text), "")
+    if not cause:
+        return ""
+    from django.conf import settings
+
+    database = settings.DATABASES.get("default", {})
+    if database.get("ENGINE", "").endswith("sqlite3"):
+        return f"{cause} ({database.get('NAME')})"
+    return f"{cause} to {database.get('HOST') or 'localhost'}:{database.get('PORT') or 5432} " \
+           f"(database {database.get('NAME')})"
 
 
 def database_errors(exc):
