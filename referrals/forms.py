@@ -402,18 +402,38 @@ class LesionForm(forms.ModelForm):
 
 class BaseLesionFormSet(forms.BaseInlineFormSet):
     def lesion_values(self):
-        """The lesions as they should be after saving: dicts, with `id` for existing rows."""
+        """The lesions as they should be after saving: dicts, with `id` for existing rows.
+
+        A row with an error never holds back its neighbours: a stored one keeps its stored
+        values, a new one is not stored yet; the valid rows (and removals) are stored.
+        """
+        return [values for form, values in self.stored_rows()]
+
+    def stored_rows(self):
+        """[(form, values)] in the order the rows are stored; see `lesion_values`."""
         rows = []
         for form in self.forms:
             if not form.has_changed() and not form.instance.pk:
                 continue
             if self.can_delete and self._should_delete_form(form):
                 continue
-            values = {name: form.cleaned_data.get(name) for name in LesionForm._meta.fields}
+            if form.errors:
+                if not form.instance.pk:
+                    continue
+                source = form.initial
+            else:
+                source = form.cleaned_data
+            values = {name: source.get(name) for name in LesionForm._meta.fields}
+            values["critical"] = bool(values["critical"])
             values["critical_site"] = values["critical_site"] or ""
             values["id"] = form.instance.pk
-            rows.append(values)
+            rows.append((form, values))
         return rows
+
+    def rows_with_errors(self):
+        """The rows not stored as typed: [(form, stored)], `stored` False for a new row."""
+        return [(form, bool(form.instance.pk)) for form in self.forms
+                if form.errors and not (self.can_delete and self._should_delete_form(form))]
 
 
 LesionFormSet = forms.inlineformset_factory(

@@ -8,6 +8,7 @@ questions are still open (`missing`, `is_completed`). The draft lives in the dat
 
 import copy
 
+from django.core.exceptions import NON_FIELD_ERRORS
 from django.utils.translation import gettext_lazy as _
 
 from referrals import forms
@@ -15,6 +16,7 @@ from referrals.models import Lesion, LesionMode
 
 LESIONS_REQUIRED = _("Add at least one lesion, or choose “many or very small lesions”.")
 LESION_PREFIX = "lesions"
+LESION_FIELDS_POSTED = ("region", "side", "diameter_mm", "critical", "critical_site")
 
 
 class Step:
@@ -171,6 +173,7 @@ class Submission:
 
     def __init__(self, step, case, data, form, *, patient_form=None, formset=None):
         self.step = step
+        self.case = case
         self.data = data
         self.form = form
         self.patient_form = patient_form
@@ -207,15 +210,72 @@ class Submission:
 
     @property
     def patient_values(self):
-        if self.patient_form is not None and self.patient_form.is_valid():
-            return self.patient_form.cleaned_data
-        return None
+        """The valid part of the patient's identification; all of it for a new draft."""
+        form = self.patient_form
+        if form is None:
+            return None
+        if form.is_valid():
+            return form.cleaned_data
+        if self.case is None:
+            return None
+        values = {name: value for name, value in form.cleaned_data.items()
+                  if name in form.fields and name not in form.errors}
+        return values or None
 
     @property
     def lesions(self):
-        if self.lesion_rows_apply and self.formset.is_valid():
+        """The rows to store: the valid ones as typed, a stored one with an error as it was."""
+        if self.lesion_rows_apply and not self.formset.non_form_errors():
             return self.formset.lesion_values()
         return None
+
+    def not_stored(self):
+        """What of this POST was not stored, in words, for the banner: field labels and rows."""
+        items = []
+        if self.patient_form is not None and self.patient_form.errors:
+            if self.case is None or NON_FIELD_ERRORS in self.patient_form.errors:
+                items.append(str(_("the patient's identification")))
+            items += [str(self.patient_form.fields[name].label) for name in self.patient_form.errors
+                      if name in self.patient_form.fields]
+        items += [str(self.form.fields[name].label) for name in self.form.errors
+                  if name in self.form.fields]
+        if self.lesion_rows_apply:
+            if self.formset.non_form_errors():
+                items.append(str(_("the lesion rows")))
+            for number, stored in self._numbered_error_rows():
+                template = (_("lesion %(number)s (its stored values are kept)") if stored
+                            else _("lesion %(number)s (new, not stored yet)"))
+                items.append(str(template % {"number": number}))
+        return items
+
+    def _numbered_error_rows(self):
+        shown = [form for form in self.formset.forms
+                 if not (self.formset.can_delete and self.formset._should_delete_form(form))]
+        return [(shown.index(form) + 1, stored) for form, stored in self.formset.rows_with_errors()]
+
+    def rows_stored(self, case):
+        """After a partial save: the rows as stored (with their ids) and, after them, the new
+        rows still to correct, each as typed, so the page matches the database."""
+        if self.lesions is None:
+            return
+        stored = list(case.lesions.order_by("position", "id"))
+        data = self.data.copy()
+        for key in [key for key in data if key.startswith(f"{LESION_PREFIX}-")]:
+            del data[key]
+        pending = [form for form, stored_row in self.formset.rows_with_errors() if not stored_row]
+        sources = [form for form, _values in self.formset.stored_rows()] + pending
+        ids = [lesion.pk for lesion in stored] + [None] * len(pending)
+        for index, (form, pk) in enumerate(zip(sources, ids, strict=False)):
+            for name in LESION_FIELDS_POSTED:
+                key = form.add_prefix(name)
+                if key in self.data:
+                    data.setlist(f"{LESION_PREFIX}-{index}-{name}", self.data.getlist(key))
+            data[f"{LESION_PREFIX}-{index}-id"] = "" if pk is None else str(pk)
+        data[f"{LESION_PREFIX}-TOTAL_FORMS"] = str(len(sources))
+        data[f"{LESION_PREFIX}-INITIAL_FORMS"] = str(len(stored))
+        self.data = data
+        self.formset = lesion_formset(case, data)
+        self.formset.is_valid()
 
     def show_open_questions(self):
         """Mark every open question at its field (or above the form), as "next" does."""

@@ -303,6 +303,8 @@ def intake_check(case, step_key):
     step = STEPS_BY_KEY[step_key]
     stored = Case.objects.select_related("patient").get(pk=case.pk)
     lesions = list(stored.lesions.values_list("region", "side", "diameter_mm", "critical", "critical_site"))
+    stored_rows = {row[0]: row[1:] for row in stored.lesions.values_list(
+        "pk", "region", "side", "diameter_mm", "critical", "critical_site")}
     events = Event.objects.filter(case=case).count()
 
     def check(response, before, after):
@@ -326,14 +328,24 @@ def intake_check(case, step_key):
 
             patient = PatientForm(posted, instance=copy.copy(stored.patient), hospital=stored.patient.hospital)
             if not patient.is_valid():
+                # Issue 12 item 1: a field with an error no longer holds back the valid ones.
                 fresh = Patient.objects.get(pk=stored.patient.pk)
-                for field in PatientForm._meta.fields:
-                    assert getattr(fresh, field) == getattr(stored.patient, field), f"invalid patient {field}"
+                for field in patient.errors:
+                    if field in PatientForm._meta.fields:
+                        assert getattr(fresh, field) == getattr(stored.patient, field), f"invalid patient {field}"
         if step.has_lesions and response.context is not None and response.context.get("formset") is not None:
             formset = response.context["formset"]
             if formset.is_bound and not formset.is_valid():
-                assert list(now.lesions.values_list("region", "side", "diameter_mm", "critical",
-                                                    "critical_site")) == lesions
+                # Issue 12 item 1: a row with an error keeps its stored values; its neighbours
+                # are stored (and a formset error of its own stores no row).
+                if formset.non_form_errors():
+                    assert list(now.lesions.values_list("region", "side", "diameter_mm", "critical",
+                                                        "critical_site")) == lesions
+                fields = ("region", "side", "diameter_mm", "critical", "critical_site")
+                for row in formset.forms:
+                    if row.errors and row.instance.pk and row.instance.pk in stored_rows:
+                        fresh = now.lesions.filter(pk=row.instance.pk).values_list(*fields).first()
+                        assert fresh == stored_rows[row.instance.pk], "an invalid lesion row was stored"
         if response.status_code == 200:
             # Sent back: an error at a field, a message, or the stale-edit notice.
             assert said(response) or any(form_has_errors(f) for f in bound_forms(response))

@@ -322,25 +322,85 @@ class TestLesions:
         assert response.status_code == 302
         assert list(case.lesions.values_list("diameter_mm", flat=True)) == [22]
 
-    def test_removing_a_lesion_while_another_row_is_invalid_removes_it_on_the_next_save(
+    def test_removing_a_lesion_while_another_row_is_invalid_removes_it_at_once(
             self, referrer_client, referrer):
+        # Issue 12 item 1 changed this: the removal used to wait for the next save.
         case, rows = self._two_lesions(referrer, 999)
         response = referrer_client.post(step_url(case, "imaging"), {
             **imaging_data(rows, initial=2), "version": case.version, "remove_lesion": "0"})
 
         assert response.status_code == 200  # the second row's diameter is refused
+        assert list(case.lesions.values_list("diameter_mm", flat=True)) == [22]
         page = response.content.decode()
-        assert 'class="lesion-row lesion-removed" hidden' in page
-        assert 'name="lesions-0-DELETE" value="on"' in page
+        assert "lesion-removed" not in page
         assert page.count('name="remove_lesion"') == 1  # only the row still shown can be removed
-        assert "Removed, but" not in page
+        formset = response.context["formset"]
+        assert [form["diameter_mm"].value() for form in formset.forms] == ["999"]
+        assert formset.forms[0].errors["diameter_mm"]
 
         case.refresh_from_db()
-        rows[1]["diameter_mm"] = 22
-        data = {**imaging_data(rows, initial=2), "version": case.version, "lesions-0-DELETE": "on"}
-        response = referrer_client.post(step_url(case, "imaging"), {**data, "save": "1"})
+        rows = [{**rows[1], "diameter_mm": 23}]
+        response = post_step(referrer_client, case, "imaging", imaging_data(rows, initial=1),
+                             button="save")
         assert response.status_code == 302
-        assert list(case.lesions.values_list("diameter_mm", flat=True)) == [22]
+        assert list(case.lesions.values_list("diameter_mm", flat=True)) == [23]
+
+    def test_an_invalid_new_row_does_not_discard_the_valid_ones(self, referrer_client, referrer):
+        case = draft_of(referrer, with_lesion=False)
+        rows = [
+            {"region": "frontal", "side": "left", "diameter_mm": 14, "critical": False, "critical_site": ""},
+            {"region": "temporal", "side": "right", "diameter_mm": "0", "critical": False, "critical_site": ""},
+            {"region": "cerebellum", "side": "left", "diameter_mm": 6, "critical": False, "critical_site": ""},
+        ]
+        response = post_step(referrer_client, case, "imaging", imaging_data(rows))
+
+        assert response.status_code == 200
+        assert [(le.region, le.diameter_mm) for le in case.lesions.order_by("position")] == [
+            ("frontal", 14), ("cerebellum", 6)]
+        # On the page: the stored rows (with their ids), then the row still to correct, as typed.
+        formset = response.context["formset"]
+        assert [form["diameter_mm"].value() for form in formset.forms] == ["14", "6", "0"]
+        assert [bool(form.instance.pk) for form in formset.forms] == [True, True, False]
+        assert formset.forms[2].errors["diameter_mm"]
+        banner = [str(m) for m in response.context["messages"]]
+        assert banner == ["Uw overige antwoorden zijn opgeslagen. Niet opgeslagen: laesie 3 "
+                          "(nieuw, nog niet opgeslagen). Deze zijn hieronder gemarkeerd: verbeter "
+                          "ze en sla opnieuw op."]
+
+        # Correcting the row and saving again stores it, once.
+        case.refresh_from_db()
+        data = {**imaging_data(rows, initial=2), "version": case.version, "save": "1"}
+        for index, form in enumerate(formset.forms[:2]):
+            data[f"lesions-{index}-id"] = str(form.instance.pk)
+        data.update({"lesions-0-region": "frontal", "lesions-0-diameter_mm": "14",
+                     "lesions-1-region": "cerebellum", "lesions-1-side": "left",
+                     "lesions-1-diameter_mm": "6", "lesions-2-region": "temporal",
+                     "lesions-2-side": "right", "lesions-2-diameter_mm": "9"})
+        response = referrer_client.post(step_url(case, "imaging"), data)
+        assert response.status_code == 302
+        assert list(case.lesions.order_by("position").values_list("diameter_mm", flat=True)) == [
+            14, 6, 9]
+
+    def test_an_invalid_stored_row_keeps_its_values_and_its_neighbours_are_stored(
+            self, referrer_client, referrer):
+        case, rows = self._two_lesions(referrer, "151")
+        rows[0]["diameter_mm"] = 12
+        response = post_step(referrer_client, case, "imaging", imaging_data(rows, initial=2))
+        assert response.status_code == 200
+        assert list(case.lesions.order_by("position").values_list("diameter_mm", flat=True)) == [
+            12, 22]
+        formset = response.context["formset"]
+        assert [form["diameter_mm"].value() for form in formset.forms] == ["12", "151"]
+        banner = str(list(response.context["messages"])[0])
+        assert "laesie 2 (de opgeslagen waarden blijven staan)" in banner
+
+    def test_the_banner_names_the_fields_not_stored(self, referrer_client, referrer):
+        case = draft_of(referrer)
+        response = post_step(referrer_client, case, "clinical", {**STEP_DATA["clinical"], "kps": "75"})
+        banner = str(list(response.context["messages"])[0])
+        assert "Niet opgeslagen: KPS." in banner
+        case.refresh_from_db()
+        assert case.dexamethasone_mg == Decimal("4")
 
     @pytest.mark.parametrize("diameter", ["0", "151", "-5", "abc"])
     def test_an_invalid_diameter_is_refused_and_nothing_is_lost(self, referrer_client, referrer, diameter):

@@ -166,9 +166,11 @@ def _intake(request, case, step):
         return page(case)
 
     if not submission.is_valid:
+        submission.rows_stored(case)
         messages.warning(request, _(
-            "Your answers were saved, except the fields marked below. Correct them and save again."
-        ))
+            "Your other answers were saved. Not saved: %(items)s. These are marked below: "
+            "correct them and save again."
+        ) % {"items": "; ".join(submission.not_stored())})
         if action == "add_lesion":
             submission.add_lesion_row(case)
         return page(case)
