@@ -225,7 +225,7 @@ class Submission:
     @property
     def lesions(self):
         """The rows to store: the valid ones as typed, a stored one with an error as it was."""
-        if self.lesion_rows_apply and not self.formset.non_form_errors():
+        if self.lesion_rows_apply and self.formset.rows_can_be_stored():
             return self.formset.lesion_values()
         return None
 
@@ -240,8 +240,9 @@ class Submission:
         items += [str(self.form.fields[name].label) for name in self.form.errors
                   if name in self.form.fields]
         if self.lesion_rows_apply:
-            if self.formset.non_form_errors():
+            if not self.formset.rows_can_be_stored():
                 items.append(str(_("the lesion rows")))
+                return items
             for number, stored in self._numbered_error_rows():
                 template = (_("lesion %(number)s (its stored values are kept)") if stored
                             else _("lesion %(number)s (new, not stored yet)"))

@@ -1,5 +1,6 @@
 """A case's answers grouped as in the guideline (section 3), for the review step and case page."""
 
+from django.template.defaultfilters import floatformat
 from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.html import format_html
@@ -32,6 +33,8 @@ def _display(case, name):
         return _("yes")
     if field.get_internal_type() == "DateField":
         return formats.date_format(value, "SHORT_DATE_FORMAT")
+    if field.get_internal_type() == "DecimalField":
+        return floatformat(value, -1)
     return value
 
 
@@ -51,7 +54,7 @@ def _rows(case, names):
 _QUIET = {
     "presenter_name", "primary_tumour_other", "driver_mutation_detail", "prior_bm_treatment",
     "prior_bm_effect", "prior_radiation_fields", "anticoagulation_detail", "systemic_line",
-    "cerebral_response", "prognosis_unknown", "kps_unknown", "dexamethasone_mg",
+    "cerebral_response", "prognosis_unknown", "prognosis_over_3_months", "kps_unknown", "dexamethasone_mg",
     "neuro_deficit_detail", "largest_diameter_mm", "critical_location", "critical_location_site",
     "comorbidity", "patient_wish", "primary_diagnosis_date", "molecular_markers",
     *SYMPTOMATIC_ONLY,

@@ -338,7 +338,7 @@ def intake_check(case, step_key):
             if formset.is_bound and not formset.is_valid():
                 # Issue 12 item 1: a row with an error keeps its stored values; its neighbours
                 # are stored (and a formset error of its own stores no row).
-                if formset.non_form_errors():
+                if not formset.rows_can_be_stored():
                     assert list(now.lesions.values_list("region", "side", "diameter_mm", "critical",
                                                         "critical_site")) == lesions
                 fields = ("region", "side", "diameter_mm", "critical", "critical_site")
@@ -364,8 +364,9 @@ INTAKE_CHOICES = {
     "extracranial_status": ["progressive", "none", "unknown"],
     "systemic_option": ["yes", "unknown"],
     "cerebral_response": ["high", "low", "unknown"],
-    "prognosis_months": ["", "0", "240"],
+    "prognosis_months": ["", "0", "240", "4,5", "2.5", "4,55", "> 3"],
     "prognosis_unknown": ["on", ""],
+    "prognosis_over_3_months": ["yes", "no", "unknown", ""],
     "kps": ["", "0", "100", "70"],
     "kps_unknown": ["on"],
     "dexamethasone": ["no", "unknown"],
@@ -376,7 +377,7 @@ INTAKE_CHOICES = {
     "lesion_mode": ["many", ""],
     "critical_location": ["yes", "no", "unknown"],
     "critical_location_site": ["brainstem", "other"],
-    "largest_diameter_mm": ["1", "150", "12"],
+    "largest_diameter_mm": ["1", "150", "12", "7,5", "0,5", "7.55"],
     "lesions-0-critical": ["on"],
     "lesions-0-critical_site": ["brainstem", "optic_chiasm_nerve"],
     "lesions-0-region": ["brainstem", "dura", "other"],
@@ -430,7 +431,7 @@ class TestIntake:
                  "critical_site": ""}]
         valid = {**imaging_data(rows, initial=1), "version": str(case.version), "next": "1"}
         choices = {**INTAKE_CHOICES, "lesions-0-id": ["", str(other.pk), "0", "x"],
-                   "lesions-0-DELETE": ["on"], "lesions-1-diameter_mm": ["0", "151", "-5"]}
+                   "lesions-0-DELETE": ["on"], "lesions-1-diameter_mm": ["0", "151", "-5", "7,5", "7.55"]}
         fuzz_form(referrer_client, "intake_imaging", "post",
                   reverse("referrals:intake_step", args=[case.pk, "imaging"]), valid, choices=choices,
                   extra=BUTTONS + ["lesions-2-region", "lesions-0-DELETE"], check=intake_check(case, "imaging"),

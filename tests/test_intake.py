@@ -13,6 +13,7 @@ from tests.conftest import verified_login
 from tests.factories import CaseFactory, LesionFactory, PatientFactory, UserFactory
 from tests.intake_helpers import PATIENT, STEP_DATA, imaging_data
 from tests.workflow import submitted_case
+from triage.facts import facts_from_case
 
 pytestmark = pytest.mark.django_db
 
@@ -254,14 +255,74 @@ class TestSteps:
         content = referrer_client.get(step_url(case, "clinical")).content.decode()
         assert 'inputmode="decimal"' in content and 'inputmode="numeric"' in content
 
-    def test_a_typed_fraction_in_a_whole_number_is_refused_not_rounded(self, referrer_client, referrer):
+    def test_a_second_decimal_in_a_diameter_is_refused_not_rounded(self, referrer_client, referrer):
+        # Issue 12 item 10 changed this: "12,5" used to be refused; one decimal is accepted now.
         case = draft_of(referrer, with_lesion=False)
-        rows = [{"region": "frontal", "side": "left", "diameter_mm": "12,5", "critical": False,
+        rows = [{"region": "frontal", "side": "left", "diameter_mm": "12,55", "critical": False,
                  "critical_site": ""}]
         response = post_step(referrer_client, case, "imaging", imaging_data(rows))
         assert response.status_code == 200
         assert response.context["formset"].forms[0].errors["diameter_mm"]
         assert case.lesions.count() == 0
+
+    @pytest.mark.parametrize("typed", ["7,5", "7.5"])
+    def test_a_diameter_takes_one_decimal_with_comma_or_point(self, referrer_client, referrer, typed):
+        case = draft_of(referrer, with_lesion=False)
+        rows = [{"region": "frontal", "side": "left", "diameter_mm": typed, "critical": False,
+                 "critical_site": ""}]
+        response = post_step(referrer_client, case, "imaging",
+                             imaging_data(rows, largest_diameter_mm="4,5"))
+        assert response.status_code == 302
+        assert list(case.lesions.values_list("diameter_mm", flat=True)) == [Decimal("7.5")]
+        page = referrer_client.get(step_url(case, "imaging")).content.decode()
+        assert 'value="7,5"' in page
+        review = referrer_client.get(step_url(case, "review")).content.decode()
+        assert "<td>7,5</td>" in review
+
+    def test_a_many_lesions_diameter_takes_one_decimal(self, referrer_client, referrer):
+        case = draft_of(referrer, with_lesion=False)
+        data = imaging_data(rows=[], lesion_mode="many", critical_location="no", largest_diameter_mm="4,5")
+        assert post_step(referrer_client, case, "imaging", data).status_code == 302
+        case.refresh_from_db()
+        assert case.largest_diameter_mm == Decimal("4.5")
+
+    @pytest.mark.parametrize("typed", ["4,5", "4.5"])
+    def test_a_prognosis_takes_one_decimal(self, referrer_client, referrer, typed):
+        case = draft_of(referrer)
+        response = post_step(referrer_client, case, "extracranial",
+                             {**STEP_DATA["extracranial"], "prognosis_months": typed})
+        assert response.status_code == 302
+        case.refresh_from_db()
+        assert case.prognosis_months == Decimal("4.5")
+        review = referrer_client.get(step_url(case, "review")).content.decode()
+        assert "4,5" in review
+
+    @pytest.mark.parametrize("answer, fact", [("yes", True), ("no", False), ("unknown", None)])
+    def test_the_prognosis_can_be_answered_as_the_guideline_asks(
+            self, referrer_client, referrer, answer, fact):
+        case = draft_of(referrer)
+        response = post_step(referrer_client, case, "extracranial", {
+            **STEP_DATA["extracranial"], "prognosis_months": "", "prognosis_over_3_months": answer})
+        assert response.status_code == 302
+        case.refresh_from_db()
+        assert case.prognosis_months is None and case.prognosis_over_3_months == answer
+        assert "extracranial" in case.completed_steps
+        assert facts_from_case(case).prognosis_over_3_months is fact
+
+    def test_a_prognosis_in_months_and_more_than_3_months_together_are_refused(
+            self, referrer_client, referrer):
+        case = draft_of(referrer)
+        response = post_step(referrer_client, case, "extracranial", {
+            **STEP_DATA["extracranial"], "prognosis_months": "2", "prognosis_over_3_months": "yes"})
+        assert "prognosis_over_3_months" in response.context["form"].errors
+
+    @pytest.mark.parametrize("typed", ["> 3", "4,55"])
+    def test_a_prognosis_that_is_not_a_number_of_one_decimal_is_refused(
+            self, referrer_client, referrer, typed):
+        case = draft_of(referrer)
+        response = post_step(referrer_client, case, "extracranial",
+                             {**STEP_DATA["extracranial"], "prognosis_months": typed})
+        assert "prognosis_months" in response.context["form"].errors
 
     def test_kps_and_kps_unknown_together_are_refused(self, referrer_client, referrer):
         case = draft_of(referrer)
