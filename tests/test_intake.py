@@ -534,6 +534,47 @@ class TestLesions:
         assert "mri_date" in response.context["form"].errors
 
 
+class TestLeavingKeepsTheInput:
+    """Issue 12 item 2: the language switch sends the step's form; changed forms warn."""
+
+    def test_the_language_switch_stores_the_step_and_answers_in_the_other_language(
+            self, referrer_client, referrer):
+        case = draft_of(referrer)
+        response = referrer_client.post(step_url(case, "extracranial"), {
+            **STEP_DATA["extracranial"], "prognosis_months": "8", "version": case.version,
+            "language": "en"})
+        assert response.status_code == 302 and response["Location"] == step_url(case, "extracranial")
+        assert response.cookies["django_language"].value == "en"
+        case.refresh_from_db()
+        assert case.prognosis_months == 8
+        page = referrer_client.get(response["Location"]).content.decode()
+        assert "Extracranial disease and prognosis" in page
+
+    def test_a_new_referral_not_yet_stored_comes_back_as_typed_in_the_other_language(
+            self, referrer_client):
+        response = referrer_client.post(reverse("referrals:intake_new"), {
+            **STEP_DATA["patient"], "patient_number": "", "language": "en"})
+        assert response.status_code == 200
+        assert response.cookies["django_language"].value == "en"
+        assert response.context["patient_form"]["family_name"].value() == "Bakker"
+        assert "Patient and referral" in response.content.decode()
+        assert not Case.objects.exists()
+
+    def test_the_intake_language_switch_sends_the_step_form(self, referrer_client, referrer):
+        case = draft_of(referrer)
+        page = referrer_client.get(step_url(case, "oncology")).content.decode()
+        assert 'id="intake-form" data-warn-unsaved' in page
+        assert page.count('name="language"') == page.count('form="intake-form" formnovalidate')
+        assert "js/unsaved.js" in page
+
+    def test_the_case_page_forms_warn_before_leaving(self, client, referrer, neuro_oncologist):
+        case = submitted_case(referrer)
+        page = verified_login(client, neuro_oncologist).get(
+            reverse("casefile:case_detail", args=[case.pk])).content.decode()
+        assert page.count("data-warn-unsaved") >= 4  # one per pre-consultation action
+        assert 'form="intake-form"' not in page
+
+
 class TestDrafts:
     def test_the_case_list_offers_to_resume_a_draft(self, referrer_client, referrer):
         case = draft_of(referrer)

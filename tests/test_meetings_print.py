@@ -5,10 +5,10 @@ patients' names, the page numbers and the confidentiality footer must be in them
 """
 
 import datetime
-from decimal import Decimal
 import re
 import socket
 import subprocess
+from decimal import Decimal
 
 import pytest
 from django.conf import settings

@@ -2,8 +2,9 @@
 
 Buttons: "next" (store, then move on if every question of the step is answered), "save"
 (store and stay), "goto" (store, then open another step), "add_lesion" / "remove_lesion"
-(store and change the number of lesion rows). Invalid values are shown at their field and are
-never written; everything else typed is kept.
+(store and change the number of lesion rows), "language" (the language switch: store, and
+stay in the other language). Invalid values are shown at their field and are never written;
+everything else typed is kept, and a field or lesion row with an error holds back nothing else.
 
 What a step binds and when it is complete is the step's own business (referrals.intake): this
 view handles a new referral and an existing draft alike, and names no step.
@@ -11,6 +12,7 @@ view handles a new referral and an existing draft alike, and names no step.
 
 import uuid
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
@@ -18,6 +20,7 @@ from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import translation
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -37,6 +40,8 @@ def _action(post):
     """(action, argument) from the button that was pressed."""
     if "goto" in post:
         return "goto", post["goto"]
+    if "language" in post:
+        return "language", post["language"]
     if "remove_lesion" in post:
         return "remove_lesion", post["remove_lesion"]
     for action in ("next", "save", "add_lesion"):
@@ -137,6 +142,24 @@ def _intake(request, case, step):
         return _render_step(request, case, step, forms)
 
     action, argument = _action(request.POST)
+    language = argument if action == "language" and argument in dict(settings.LANGUAGES) else None
+    if language is None:
+        return _intake_post(request, case, step, action, argument)
+    # The language switch sent this form: store it like "save draft", answer in the new language.
+    translation.activate(language)
+    request.LANGUAGE_CODE = language
+    response = _intake_post(request, case, step, "save", None)
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME, language, max_age=settings.LANGUAGE_COOKIE_AGE,
+        path=settings.LANGUAGE_COOKIE_PATH, domain=settings.LANGUAGE_COOKIE_DOMAIN,
+        secure=settings.LANGUAGE_COOKIE_SECURE, httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+        samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+    )
+    return response
+
+
+def _intake_post(request, case, step, action, argument):
+    hospital = case.patient.hospital if case is not None else request.user.hospital
     submission = step.bind(case, request.POST, hospital=hospital, action=action, argument=argument)
     token = _token(request.POST.get("intake_token")) if case is None else None
 
@@ -213,6 +236,8 @@ def _render_step(request, case, step, forms, stale=None, token=None):
         "stale": stale,
         # The first save of a new referral sends it back: a double click makes one draft.
         "intake_token": (token or uuid.uuid4()) if case is None else None,
+        # The language switch sends this form, so nothing typed is lost (base.html).
+        "keep_form": "intake-form",
     })
 
 
