@@ -7,12 +7,14 @@ import pytest
 from django.urls import reverse
 
 from accounts.models import Role
+from audit.actor import Actor
 from audit.models import AccessLog, Event
+from meetings import services as meeting_services
 from referrals.models import Case, CaseStatus, Lesion, Patient
 from tests.conftest import verified_login
 from tests.factories import CaseFactory, LesionFactory, PatientFactory, UserFactory
 from tests.intake_helpers import PATIENT, STEP_DATA, imaging_data
-from tests.workflow import submitted_case
+from tests.workflow import scheduled_case, submitted_case
 from triage.facts import facts_from_case
 
 pytestmark = pytest.mark.django_db
@@ -308,6 +310,14 @@ class TestSteps:
         assert case.prognosis_months is None and case.prognosis_over_3_months == answer
         assert "extracranial" in case.completed_steps
         assert facts_from_case(case).prognosis_over_3_months is fact
+        review = referrer_client.get(step_url(case, "review")).content.decode()
+        assert "Verwachte prognose meer dan 3 maanden" in review
+
+    def test_the_case_page_shows_a_diameter_and_prognosis_with_one_decimal(self, referrer_client, referrer):
+        case = submitted_case(referrer, lesions=[{"diameter_mm": Decimal("7.5")}],
+                              prognosis_months=Decimal("4.5"))
+        page = referrer_client.get(reverse("casefile:case_detail", args=[case.pk])).content.decode()
+        assert "<td>7,5</td>" in page and "4,5" in page
 
     def test_a_prognosis_in_months_and_more_than_3_months_together_are_refused(
             self, referrer_client, referrer):
@@ -573,6 +583,13 @@ class TestLeavingKeepsTheInput:
             reverse("casefile:case_detail", args=[case.pk])).content.decode()
         assert page.count("data-warn-unsaved") >= 4  # one per pre-consultation action
         assert 'form="intake-form"' not in page
+
+    def test_the_meeting_advice_form_warns_before_leaving(self, client, referrer, chair):
+        item = scheduled_case(referrer, chair)
+        meeting_services.item_set_presence(actor=Actor(user=chair), item_id=item.pk, present="yes")
+        page = verified_login(client, chair).get(
+            reverse("meetings:item_advice", args=[item.pk])).content.decode()
+        assert 'class="main-form advice-form" data-warn-unsaved' in page
 
 
 class TestDrafts:
