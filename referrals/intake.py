@@ -16,7 +16,6 @@ from referrals.models import Lesion, LesionMode
 
 LESIONS_REQUIRED = _("Add at least one lesion, or choose “many or very small lesions”.")
 LESION_PREFIX = "lesions"
-LESION_FIELDS_POSTED = ("region", "side", "diameter_mm", "critical", "critical_site")
 
 
 class Step:
@@ -267,7 +266,7 @@ class Submission:
         sources = [form for form, _values in self.formset.stored_rows()] + pending
         ids = [lesion.pk for lesion in stored] + [None] * len(pending)
         for index, (form, pk) in enumerate(zip(sources, ids, strict=False)):
-            for name in LESION_FIELDS_POSTED:
+            for name in forms.LesionForm._meta.fields:
                 key = form.add_prefix(name)
                 if key in self.data:
                     data.setlist(f"{LESION_PREFIX}-{index}-{name}", self.data.getlist(key))
