@@ -215,7 +215,9 @@ class Submission:
             return None
         if form.is_valid():
             return form.cleaned_data
-        if self.case is None:
+        # A clash of the identification as a whole (the hospital's patient number or BSN taken)
+        # stores none of it: storing its other fields would fail the whole step.
+        if self.case is None or NON_FIELD_ERRORS in form.errors:
             return None
         values = {name: value for name, value in form.cleaned_data.items()
                   if name in form.fields and name not in form.errors}

@@ -131,3 +131,17 @@ def test_a_changed_pre_consultation_form_asks_before_leaving(page, referrer, neu
     page.wait_for_timeout(300)
     assert dialogs == ["beforeunload"]
     assert page.input_value("details.preconsult-request_info textarea[name=message]") == "Graag de actuele KPS."
+
+
+def test_without_a_number_of_months_the_guidelines_question_is_asked(page, referrer):
+    case = draft(referrer)
+    log_in(page, referrer)
+    page.goto(f"/cases/{case.pk}/intake/extracranial/")
+    assert page.is_hidden("input[name=prognosis_over_3_months][value=yes]")
+    page.fill("input[name=prognosis_months]", "")
+    assert page.is_visible("input[name=prognosis_over_3_months][value=yes]")
+    page.check("input[name=prognosis_over_3_months][value=yes]")
+    page.click("button[name=next]:not(.visually-hidden)")
+    page.wait_for_selector("h2:has-text('Klinische toestand')")
+    case.refresh_from_db()
+    assert case.prognosis_months is None and case.prognosis_over_3_months == "yes"
