@@ -16,6 +16,7 @@ short one.
 import datetime
 from dataclasses import dataclass, field
 
+from django.template.defaultfilters import floatformat
 from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.text import capfirst
@@ -290,7 +291,7 @@ def _value(record, name):
 
 
 def _lesion_name(record):
-    name = f"{record.get_region_display()}, {record.get_side_display()}, {record.diameter_mm} mm"
+    name = f"{record.get_region_display()}, {record.get_side_display()}, {floatformat(record.diameter_mm, -1)} mm"
     if record.critical:
         site = record.get_critical_site_display() or _("critical location")
         name = f"{name} ({site})"

@@ -202,9 +202,12 @@ def case_summary(case, lesions):
 
 
 def _prognosis(case):
-    if case.prognosis_unknown:
-        return _("unknown")
-    return "" if case.prognosis_months is None else str(case.prognosis_months)
+    if case.prognosis_months is not None and not case.prognosis_unknown:
+        return floatformat(case.prognosis_months, -1)
+    over_3 = _choice(case, "prognosis_over_3_months")
+    if over_3:
+        return _("more than 3 months: %(answer)s") % {"answer": over_3.lower()}
+    return _("unknown") if case.prognosis_unknown else ""
 
 
 def _kps(case):
@@ -220,16 +223,21 @@ def _dexamethasone(case):
     return text
 
 
+def _mm(value):
+    """12 -> "12 mm", 7.5 -> "7,5 mm" (in Dutch); nothing when not measured."""
+    return f"{floatformat(value, -1)} mm" if value else ""
+
+
 def _imaging(case, lesions):
     if case.lesion_mode == LesionMode.MANY:
         extent = _parts(
             _choice(case, "lesion_mode"),
-            _labelled(_("largest diameter"), f"{case.largest_diameter_mm} mm" if case.largest_diameter_mm else ""),
+            _labelled(_("largest diameter"), _mm(case.largest_diameter_mm)),
             _labelled(_("critical location"),
                       _answer(case, "critical_location", _choice(case, "critical_location_site"))))
     elif lesions:
         extent = _parts(_labelled(_("lesions"), len(lesions)),
-                        _labelled(_("largest diameter"), f"{max(lesion.diameter_mm for lesion in lesions)} mm"))
+                        _labelled(_("largest diameter"), _mm(max(lesion.diameter_mm for lesion in lesions))))
     else:
         extent = ""
     return _parts(_labelled(_("MRI"), _date(case.mri_date)), extent)

@@ -6,6 +6,8 @@ not — is a second reading of the same cleaned values: `missing_answers` holds 
 for the bound form (`open_questions`) and for the completeness check of a stored case.
 """
 
+from decimal import Decimal
+
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
@@ -46,12 +48,23 @@ class NumberText(forms.TextInput):
 
 
 class DecimalCommaField(forms.DecimalField):
-    """A decimal that accepts the Dutch comma as well as a point, in either language."""
+    """A decimal that accepts the Dutch comma as well as a point, in either language; a whole
+    number is shown without its ".0"."""
 
     def to_python(self, value):
         if isinstance(value, str):
             value = value.strip().replace(",", ".")
         return super().to_python(value)
+
+    def prepare_value(self, value):
+        if isinstance(value, Decimal) and value.is_finite() and value == value.to_integral_value():
+            return int(value)
+        return super().prepare_value(value)
+
+
+def _decimal(attrs=None):
+    """Form options for a decimal of one place typed as text: see NumberText."""
+    return NumberText(attrs, decimal=True)
 
 
 class StepForm(forms.ModelForm):
@@ -255,15 +268,19 @@ class HistoryForm(StepForm):
 
 class ExtracranialForm(StepForm):
     required_fields = ("extracranial_status", "systemic_option")
-    show_when = {"systemic_line": "systemic_option=yes", "cerebral_response": "systemic_option=yes"}
+    show_when = {"systemic_line": "systemic_option=yes", "cerebral_response": "systemic_option=yes",
+                 # Without a number of months, the guideline's own question.
+                 "prognosis_over_3_months": "prognosis_months="}
 
     class Meta:
         model = Case
         fields = [
             "extracranial_status", "systemic_option", "systemic_line", "cerebral_response",
-            "prognosis_months", "prognosis_unknown",
+            "prognosis_months", "prognosis_unknown", "prognosis_over_3_months",
         ]
-        widgets = {"prognosis_months": NumberText()}
+        widgets = {"prognosis_months": _decimal()}
+        field_classes = {"prognosis_months": DecimalCommaField}
+        localized_fields = ("prognosis_months",)
 
     def clean(self):
         cleaned = super().clean()
@@ -272,6 +289,11 @@ class ExtracranialForm(StepForm):
                 "prognosis_months",
                 _("Give a prognosis in months, or tick “prognosis unknown” — not both."),
             )
+        if cleaned.get("prognosis_months") is not None and cleaned.get("prognosis_over_3_months"):
+            self.add_error(
+                "prognosis_over_3_months",
+                _("A prognosis in months is given: answer “more than 3 months” only without it."),
+            )
         return cleaned
 
     @classmethod
@@ -279,9 +301,11 @@ class ExtracranialForm(StepForm):
         missing = {}
         if values.get("systemic_option") == Answer.YES:
             missing.update(_need(values, "cerebral_response", CHOICE_REQUIRED))
-        if values.get("prognosis_months") is None and not values.get("prognosis_unknown"):
+        if (values.get("prognosis_months") is None and not values.get("prognosis_unknown")
+                and not values.get("prognosis_over_3_months")):
             missing["prognosis_months"] = _(
-                "Give the expected prognosis in months, or tick “prognosis unknown”."
+                "Give the expected prognosis in months, or answer whether it is more than 3 "
+                "months, or tick “prognosis unknown”."
             )
         return missing
 
@@ -301,7 +325,7 @@ class ClinicalForm(StepForm):
             "kps", "kps_unknown", "dexamethasone", "dexamethasone_mg", "neuro_deficit",
             "neuro_deficit_detail", "epilepsy", "rapid_kps_improvement", "qol_improvement",
         ]
-        widgets = {"kps": NumberText(), "dexamethasone_mg": NumberText(decimal=True)}
+        widgets = {"kps": NumberText(), "dexamethasone_mg": _decimal()}
         field_classes = {"dexamethasone_mg": DecimalCommaField}
         localized_fields = ("dexamethasone_mg",)
 
@@ -344,7 +368,9 @@ class ImagingForm(StepForm):
             "mri_date", "lesion_mode", "largest_diameter_mm", "critical_location",
             "critical_location_site", "mass_effect", "oedema", "csf_obstruction_risk",
         ]
-        widgets = {"mri_date": DateInput(), "largest_diameter_mm": NumberText()}
+        widgets = {"mri_date": DateInput(), "largest_diameter_mm": _decimal()}
+        field_classes = {"largest_diameter_mm": DecimalCommaField}
+        localized_fields = ("largest_diameter_mm",)
 
     select_fields = ("critical_location_site",)
 
@@ -384,10 +410,12 @@ class LesionForm(forms.ModelForm):
         widgets = {
             "region": forms.Select(attrs={"class": "form-select form-select-sm"}),
             "side": forms.Select(attrs={"class": "form-select form-select-sm"}),
-            "diameter_mm": NumberText(attrs={"class": "form-control form-control-sm"}),
+            "diameter_mm": _decimal({"class": "form-control form-control-sm"}),
             "critical": forms.CheckboxInput(attrs={"class": "form-check-input"}),
             "critical_site": forms.Select(attrs={"class": "form-select form-select-sm"}),
         }
+        field_classes = {"diameter_mm": DecimalCommaField}
+        localized_fields = ("diameter_mm",)
 
     def clean(self):
         cleaned = super().clean()
@@ -402,18 +430,43 @@ class LesionForm(forms.ModelForm):
 
 class BaseLesionFormSet(forms.BaseInlineFormSet):
     def lesion_values(self):
-        """The lesions as they should be after saving: dicts, with `id` for existing rows."""
+        """The lesions as they should be after saving: dicts, with `id` for existing rows.
+
+        A row with an error never holds back its neighbours: a stored one keeps its stored
+        values, a new one is not stored yet; the valid rows (and removals) are stored.
+        """
+        return [values for form, values in self.stored_rows()]
+
+    def stored_rows(self):
+        """[(form, values)] in the order the rows are stored; see `lesion_values`."""
         rows = []
         for form in self.forms:
             if not form.has_changed() and not form.instance.pk:
                 continue
             if self.can_delete and self._should_delete_form(form):
                 continue
-            values = {name: form.cleaned_data.get(name) for name in LesionForm._meta.fields}
+            if form.errors:
+                if not form.instance.pk:
+                    continue
+                source = form.initial
+            else:
+                source = form.cleaned_data
+            values = {name: source.get(name) for name in LesionForm._meta.fields}
+            values["critical"] = bool(values["critical"])
             values["critical_site"] = values["critical_site"] or ""
             values["id"] = form.instance.pk
-            rows.append(values)
+            rows.append((form, values))
         return rows
+
+    def rows_can_be_stored(self):
+        """False when the rows as a whole are in doubt: too many, or a row that names a stored
+        lesion that is not there (stale or forged); then none is stored, none removed."""
+        return not self.non_form_errors() and not any("id" in form.errors for form in self.forms)
+
+    def rows_with_errors(self):
+        """The rows not stored as typed: [(form, stored)], `stored` False for a new row."""
+        return [(form, bool(form.instance.pk)) for form in self.forms
+                if form.errors and not (self.can_delete and self._should_delete_form(form))]
 
 
 LesionFormSet = forms.inlineformset_factory(

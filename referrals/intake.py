@@ -8,6 +8,7 @@ questions are still open (`missing`, `is_completed`). The draft lives in the dat
 
 import copy
 
+from django.core.exceptions import NON_FIELD_ERRORS
 from django.utils.translation import gettext_lazy as _
 
 from referrals import forms
@@ -174,6 +175,7 @@ class Submission:
 
     def __init__(self, step, case, data, form, *, patient_form=None, formset=None):
         self.step = step
+        self.case = case
         self.data = data
         self.form = form
         self.patient_form = patient_form
@@ -210,15 +212,75 @@ class Submission:
 
     @property
     def patient_values(self):
-        if self.patient_form is not None and self.patient_form.is_valid():
-            return self.patient_form.cleaned_data
-        return None
+        """The valid part of the patient's identification; all of it for a new draft."""
+        form = self.patient_form
+        if form is None:
+            return None
+        if form.is_valid():
+            return form.cleaned_data
+        # A clash of the identification as a whole (the hospital's patient number or BSN taken)
+        # stores none of it: storing its other fields would fail the whole step.
+        if self.case is None or NON_FIELD_ERRORS in form.errors:
+            return None
+        values = {name: value for name, value in form.cleaned_data.items()
+                  if name in form.fields and name not in form.errors}
+        return values or None
 
     @property
     def lesions(self):
-        if self.lesion_rows_apply and self.formset.is_valid():
+        """The rows to store: the valid ones as typed, a stored one with an error as it was."""
+        if self.lesion_rows_apply and self.formset.rows_can_be_stored():
             return self.formset.lesion_values()
         return None
+
+    def not_stored(self):
+        """What of this POST was not stored, in words, for the banner: field labels and rows."""
+        items = []
+        if self.patient_form is not None and self.patient_form.errors:
+            if self.case is None or NON_FIELD_ERRORS in self.patient_form.errors:
+                items.append(str(_("the patient's identification")))
+            items += [str(self.patient_form.fields[name].label) for name in self.patient_form.errors
+                      if name in self.patient_form.fields]
+        items += [str(self.form.fields[name].label) for name in self.form.errors
+                  if name in self.form.fields]
+        if self.lesion_rows_apply:
+            if not self.formset.rows_can_be_stored():
+                items.append(str(_("the lesion rows")))
+                return items
+            for number, stored in self._numbered_error_rows():
+                template = (_("lesion %(number)s (its stored values are kept)") if stored
+                            else _("lesion %(number)s (new, not stored yet)"))
+                items.append(str(template % {"number": number}))
+        return items
+
+    def _numbered_error_rows(self):
+        shown = [form for form in self.formset.forms
+                 if not (self.formset.can_delete and self.formset._should_delete_form(form))]
+        return [(shown.index(form) + 1, stored) for form, stored in self.formset.rows_with_errors()]
+
+    def rows_stored(self, case):
+        """After a partial save: the rows as stored (with their ids) and, after them, the new
+        rows still to correct, each as typed, so the page matches the database."""
+        if self.lesions is None:
+            return
+        stored = list(case.lesions.order_by("position", "id"))
+        data = self.data.copy()
+        for key in [key for key in data if key.startswith(f"{LESION_PREFIX}-")]:
+            del data[key]
+        pending = [form for form, stored_row in self.formset.rows_with_errors() if not stored_row]
+        sources = [form for form, _values in self.formset.stored_rows()] + pending
+        ids = [lesion.pk for lesion in stored] + [None] * len(pending)
+        for index, (form, pk) in enumerate(zip(sources, ids, strict=False)):
+            for name in forms.LesionForm._meta.fields:
+                key = form.add_prefix(name)
+                if key in self.data:
+                    data.setlist(f"{LESION_PREFIX}-{index}-{name}", self.data.getlist(key))
+            data[f"{LESION_PREFIX}-{index}-id"] = "" if pk is None else str(pk)
+        data[f"{LESION_PREFIX}-TOTAL_FORMS"] = str(len(sources))
+        data[f"{LESION_PREFIX}-INITIAL_FORMS"] = str(len(stored))
+        self.data = data
+        self.formset = lesion_formset(case, data)
+        self.formset.is_valid()
 
     def show_open_questions(self):
         """Mark every open question at its field (or above the form), as "next" does."""

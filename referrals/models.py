@@ -12,6 +12,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator, RegexVa
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Upper
+from django.template.defaultfilters import floatformat
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -287,12 +288,17 @@ class Case(models.Model):
         _("expected chance of cerebral response"), max_length=7,
         choices=ResponseChance.choices, blank=True,
     )
-    prognosis_months = models.PositiveSmallIntegerField(
-        _("expected prognosis (months)"), null=True, blank=True,
-        validators=[MaxValueValidator(240)],
+    prognosis_months = models.DecimalField(
+        _("expected prognosis (months)"), max_digits=4, decimal_places=1, null=True, blank=True,
+        validators=[MinValueValidator(0), MaxValueValidator(240)],
         help_text=_("Based on the extracranial disease, as estimated by the treating physician."),
     )
     prognosis_unknown = models.BooleanField(_("prognosis unknown"), default=False)
+    # The guideline's own question (spec §4), for when no number of months is known.
+    prognosis_over_3_months = answer_field(
+        _("expected prognosis more than 3 months"),
+        _("When no number of months can be given."),
+    )
 
     # Step 5: clinical status
     kps = models.PositiveSmallIntegerField(
@@ -325,8 +331,8 @@ class Case(models.Model):
     lesion_mode = models.CharField(
         _("lesions"), max_length=4, choices=LesionMode.choices, blank=True
     )
-    largest_diameter_mm = models.PositiveSmallIntegerField(
-        _("largest diameter (mm), if known"), null=True, blank=True,
+    largest_diameter_mm = models.DecimalField(
+        _("largest diameter (mm), if known"), max_digits=4, decimal_places=1, null=True, blank=True,
         help_text=_("With many or very small lesions: the largest one, if measured."),
         validators=[MinValueValidator(1), MaxValueValidator(150)],
     )
@@ -463,8 +469,8 @@ class Lesion(models.Model):
     position = models.PositiveSmallIntegerField(default=0)
     region = models.CharField(_("location"), max_length=20, choices=LesionRegion.choices)
     side = models.CharField(_("side"), max_length=7, choices=Side.choices)
-    diameter_mm = models.PositiveSmallIntegerField(
-        _("largest diameter (mm)"),
+    diameter_mm = models.DecimalField(
+        _("largest diameter (mm)"), max_digits=4, decimal_places=1,
         validators=[MinValueValidator(1), MaxValueValidator(150)],
     )
     critical = models.BooleanField(_("critical location"), default=False)
@@ -490,4 +496,4 @@ class Lesion(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.get_region_display()} {self.get_side_display()} {self.diameter_mm} mm"
+        return f"{self.get_region_display()} {self.get_side_display()} {floatformat(self.diameter_mm, -1)} mm"

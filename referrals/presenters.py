@@ -2,6 +2,7 @@
 
 import datetime
 
+from django.template.defaultfilters import floatformat
 from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.html import format_html
@@ -35,6 +36,8 @@ def _display(case, name):
         return _("yes")
     if field.get_internal_type() == "DateField":
         return formats.date_format(value, "SHORT_DATE_FORMAT")
+    if field.get_internal_type() == "DecimalField":
+        return floatformat(value, -1)
     return value
 
 
@@ -54,7 +57,7 @@ def _rows(case, names):
 _QUIET = {
     "presenter_name", "primary_tumour_other", "driver_mutation_detail", "prior_bm_treatment",
     "prior_bm_effect", "prior_radiation_fields", "anticoagulation_detail", "systemic_line",
-    "cerebral_response", "prognosis_unknown", "kps_unknown", "dexamethasone_mg",
+    "cerebral_response", "prognosis_unknown", "prognosis_over_3_months", "kps_unknown", "dexamethasone_mg",
     "neuro_deficit_detail", "largest_diameter_mm", "critical_location", "critical_location_site",
     "comorbidity", "patient_wish", "primary_diagnosis_date", "molecular_markers",
     "mass_effect", "oedema", "csf_obstruction_risk", "urgent_reason",

@@ -61,7 +61,7 @@ NOT_COPIED = frozenset({
     # The situation now, asked afresh: extracranial disease and prognosis, clinical status,
     # imaging (the lesions are not copied either), the questions and the patient's wish.
     "extracranial_status", "systemic_option", "systemic_line", "cerebral_response",
-    "prognosis_months", "prognosis_unknown",
+    "prognosis_months", "prognosis_unknown", "prognosis_over_3_months",
     "kps", "kps_unknown", "dexamethasone", "dexamethasone_mg", "neuro_deficit",
     "neuro_deficit_detail", "epilepsy", "rapid_kps_improvement", "qol_improvement",
     "mri_date", "lesion_mode", "largest_diameter_mm", "critical_location", "critical_location_site",

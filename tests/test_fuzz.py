@@ -311,6 +311,8 @@ def intake_check(case, step_key):
     step = STEPS_BY_KEY[step_key]
     stored = Case.objects.select_related("patient").get(pk=case.pk)
     lesions = list(stored.lesions.values_list("region", "side", "diameter_mm", "critical", "critical_site"))
+    stored_rows = {row[0]: row[1:] for row in stored.lesions.values_list(
+        "pk", "region", "side", "diameter_mm", "critical", "critical_site")}
     events = Event.objects.filter(case=case).count()
 
     def check(response, before, after):
@@ -334,14 +336,24 @@ def intake_check(case, step_key):
 
             patient = PatientForm(posted, instance=copy.copy(stored.patient), hospital=stored.patient.hospital)
             if not patient.is_valid():
+                # Issue 12 item 1: a field with an error no longer holds back the valid ones.
                 fresh = Patient.objects.get(pk=stored.patient.pk)
-                for field in PatientForm._meta.fields:
-                    assert getattr(fresh, field) == getattr(stored.patient, field), f"invalid patient {field}"
+                for field in patient.errors:
+                    if field in PatientForm._meta.fields:
+                        assert getattr(fresh, field) == getattr(stored.patient, field), f"invalid patient {field}"
         if step.has_lesions and response.context is not None and response.context.get("formset") is not None:
             formset = response.context["formset"]
             if formset.is_bound and not formset.is_valid():
-                assert list(now.lesions.values_list("region", "side", "diameter_mm", "critical",
-                                                    "critical_site")) == lesions
+                # Issue 12 item 1: a row with an error keeps its stored values; its neighbours
+                # are stored (and a formset error of its own stores no row).
+                if not formset.rows_can_be_stored():
+                    assert list(now.lesions.values_list("region", "side", "diameter_mm", "critical",
+                                                        "critical_site")) == lesions
+                fields = ("region", "side", "diameter_mm", "critical", "critical_site")
+                for row in formset.forms:
+                    if row.errors and row.instance.pk and row.instance.pk in stored_rows:
+                        fresh = now.lesions.filter(pk=row.instance.pk).values_list(*fields).first()
+                        assert fresh == stored_rows[row.instance.pk], "an invalid lesion row was stored"
         if response.status_code == 200:
             # Sent back: an error at a field, a message, or the stale-edit notice.
             assert said(response) or any(form_has_errors(f) for f in bound_forms(response))
@@ -360,8 +372,9 @@ INTAKE_CHOICES = {
     "extracranial_status": ["progressive", "none", "unknown"],
     "systemic_option": ["yes", "unknown"],
     "cerebral_response": ["high", "low", "unknown"],
-    "prognosis_months": ["", "0", "240"],
+    "prognosis_months": ["", "0", "240", "4,5", "2.5", "4,55", "> 3"],
     "prognosis_unknown": ["on", ""],
+    "prognosis_over_3_months": ["yes", "no", "unknown", ""],
     "kps": ["", "0", "100", "70"],
     "kps_unknown": ["on"],
     "dexamethasone": ["no", "unknown"],
@@ -372,7 +385,7 @@ INTAKE_CHOICES = {
     "lesion_mode": ["many", ""],
     "critical_location": ["yes", "no", "unknown"],
     "critical_location_site": ["brainstem", "other"],
-    "largest_diameter_mm": ["1", "150", "12"],
+    "largest_diameter_mm": ["1", "150", "12", "7,5", "0,5", "7.55"],
     "lesions-0-critical": ["on"],
     "lesions-0-critical_site": ["brainstem", "optic_chiasm_nerve"],
     "lesions-0-region": ["brainstem", "dura", "other"],
@@ -426,7 +439,7 @@ class TestIntake:
                  "critical_site": ""}]
         valid = {**imaging_data(rows, initial=1), "version": str(case.version), "next": "1"}
         choices = {**INTAKE_CHOICES, "lesions-0-id": ["", str(other.pk), "0", "x"],
-                   "lesions-0-DELETE": ["on"], "lesions-1-diameter_mm": ["0", "151", "-5"]}
+                   "lesions-0-DELETE": ["on"], "lesions-1-diameter_mm": ["0", "151", "-5", "7,5", "7.55"]}
         fuzz_form(referrer_client, "intake_imaging", "post",
                   reverse("referrals:intake_step", args=[case.pk, "imaging"]), valid, choices=choices,
                   extra=BUTTONS + ["lesions-2-region", "lesions-0-DELETE"], check=intake_check(case, "imaging"),

@@ -7,12 +7,15 @@ import pytest
 from django.urls import reverse
 
 from accounts.models import Role
+from audit.actor import Actor
 from audit.models import AccessLog, Event
+from meetings import services as meeting_services
 from referrals.models import Case, CaseStatus, Lesion, Patient
 from tests.conftest import verified_login
 from tests.factories import CaseFactory, LesionFactory, PatientFactory, UserFactory
 from tests.intake_helpers import PATIENT, STEP_DATA, imaging_data
-from tests.workflow import submitted_case
+from tests.workflow import scheduled_case, submitted_case
+from triage.facts import facts_from_case
 
 pytestmark = pytest.mark.django_db
 
@@ -254,14 +257,82 @@ class TestSteps:
         content = referrer_client.get(step_url(case, "clinical")).content.decode()
         assert 'inputmode="decimal"' in content and 'inputmode="numeric"' in content
 
-    def test_a_typed_fraction_in_a_whole_number_is_refused_not_rounded(self, referrer_client, referrer):
+    def test_a_second_decimal_in_a_diameter_is_refused_not_rounded(self, referrer_client, referrer):
+        # Issue 12 item 10 changed this: "12,5" used to be refused; one decimal is accepted now.
         case = draft_of(referrer, with_lesion=False)
-        rows = [{"region": "frontal", "side": "left", "diameter_mm": "12,5", "critical": False,
+        rows = [{"region": "frontal", "side": "left", "diameter_mm": "12,55", "critical": False,
                  "critical_site": ""}]
         response = post_step(referrer_client, case, "imaging", imaging_data(rows))
         assert response.status_code == 200
         assert response.context["formset"].forms[0].errors["diameter_mm"]
         assert case.lesions.count() == 0
+
+    @pytest.mark.parametrize("typed", ["7,5", "7.5"])
+    def test_a_diameter_takes_one_decimal_with_comma_or_point(self, referrer_client, referrer, typed):
+        case = draft_of(referrer, with_lesion=False)
+        rows = [{"region": "frontal", "side": "left", "diameter_mm": typed, "critical": False,
+                 "critical_site": ""}]
+        response = post_step(referrer_client, case, "imaging",
+                             imaging_data(rows, largest_diameter_mm="4,5"))
+        assert response.status_code == 302
+        assert list(case.lesions.values_list("diameter_mm", flat=True)) == [Decimal("7.5")]
+        page = referrer_client.get(step_url(case, "imaging")).content.decode()
+        assert 'value="7,5"' in page
+        review = referrer_client.get(step_url(case, "review")).content.decode()
+        assert "<td>7,5</td>" in review
+
+    def test_a_many_lesions_diameter_takes_one_decimal(self, referrer_client, referrer):
+        case = draft_of(referrer, with_lesion=False)
+        data = imaging_data(rows=[], lesion_mode="many", critical_location="no", largest_diameter_mm="4,5")
+        assert post_step(referrer_client, case, "imaging", data).status_code == 302
+        case.refresh_from_db()
+        assert case.largest_diameter_mm == Decimal("4.5")
+
+    @pytest.mark.parametrize("typed", ["4,5", "4.5"])
+    def test_a_prognosis_takes_one_decimal(self, referrer_client, referrer, typed):
+        case = draft_of(referrer)
+        response = post_step(referrer_client, case, "extracranial",
+                             {**STEP_DATA["extracranial"], "prognosis_months": typed})
+        assert response.status_code == 302
+        case.refresh_from_db()
+        assert case.prognosis_months == Decimal("4.5")
+        review = referrer_client.get(step_url(case, "review")).content.decode()
+        assert "4,5" in review
+
+    @pytest.mark.parametrize("answer, fact", [("yes", True), ("no", False), ("unknown", None)])
+    def test_the_prognosis_can_be_answered_as_the_guideline_asks(
+            self, referrer_client, referrer, answer, fact):
+        case = draft_of(referrer)
+        response = post_step(referrer_client, case, "extracranial", {
+            **STEP_DATA["extracranial"], "prognosis_months": "", "prognosis_over_3_months": answer})
+        assert response.status_code == 302
+        case.refresh_from_db()
+        assert case.prognosis_months is None and case.prognosis_over_3_months == answer
+        assert "extracranial" in case.completed_steps
+        assert facts_from_case(case).prognosis_over_3_months is fact
+        review = referrer_client.get(step_url(case, "review")).content.decode()
+        assert "Verwachte prognose meer dan 3 maanden" in review
+
+    def test_the_case_page_shows_a_diameter_and_prognosis_with_one_decimal(self, referrer_client, referrer):
+        case = submitted_case(referrer, lesions=[{"diameter_mm": Decimal("7.5")}],
+                              prognosis_months=Decimal("4.5"))
+        page = referrer_client.get(reverse("casefile:case_detail", args=[case.pk])).content.decode()
+        assert "<td>7,5</td>" in page and "4,5" in page
+
+    def test_a_prognosis_in_months_and_more_than_3_months_together_are_refused(
+            self, referrer_client, referrer):
+        case = draft_of(referrer)
+        response = post_step(referrer_client, case, "extracranial", {
+            **STEP_DATA["extracranial"], "prognosis_months": "2", "prognosis_over_3_months": "yes"})
+        assert "prognosis_over_3_months" in response.context["form"].errors
+
+    @pytest.mark.parametrize("typed", ["> 3", "4,55"])
+    def test_a_prognosis_that_is_not_a_number_of_one_decimal_is_refused(
+            self, referrer_client, referrer, typed):
+        case = draft_of(referrer)
+        response = post_step(referrer_client, case, "extracranial",
+                             {**STEP_DATA["extracranial"], "prognosis_months": typed})
+        assert "prognosis_months" in response.context["form"].errors
 
     def test_kps_and_kps_unknown_together_are_refused(self, referrer_client, referrer):
         case = draft_of(referrer)
@@ -322,25 +393,85 @@ class TestLesions:
         assert response.status_code == 302
         assert list(case.lesions.values_list("diameter_mm", flat=True)) == [22]
 
-    def test_removing_a_lesion_while_another_row_is_invalid_removes_it_on_the_next_save(
+    def test_removing_a_lesion_while_another_row_is_invalid_removes_it_at_once(
             self, referrer_client, referrer):
+        # Issue 12 item 1 changed this: the removal used to wait for the next save.
         case, rows = self._two_lesions(referrer, 999)
         response = referrer_client.post(step_url(case, "imaging"), {
             **imaging_data(rows, initial=2), "version": case.version, "remove_lesion": "0"})
 
         assert response.status_code == 200  # the second row's diameter is refused
+        assert list(case.lesions.values_list("diameter_mm", flat=True)) == [22]
         page = response.content.decode()
-        assert 'class="lesion-row lesion-removed" hidden' in page
-        assert 'name="lesions-0-DELETE" value="on"' in page
+        assert "lesion-removed" not in page
         assert page.count('name="remove_lesion"') == 1  # only the row still shown can be removed
-        assert "Removed, but" not in page
+        formset = response.context["formset"]
+        assert [form["diameter_mm"].value() for form in formset.forms] == ["999"]
+        assert formset.forms[0].errors["diameter_mm"]
 
         case.refresh_from_db()
-        rows[1]["diameter_mm"] = 22
-        data = {**imaging_data(rows, initial=2), "version": case.version, "lesions-0-DELETE": "on"}
-        response = referrer_client.post(step_url(case, "imaging"), {**data, "save": "1"})
+        rows = [{**rows[1], "diameter_mm": 23}]
+        response = post_step(referrer_client, case, "imaging", imaging_data(rows, initial=1),
+                             button="save")
         assert response.status_code == 302
-        assert list(case.lesions.values_list("diameter_mm", flat=True)) == [22]
+        assert list(case.lesions.values_list("diameter_mm", flat=True)) == [23]
+
+    def test_an_invalid_new_row_does_not_discard_the_valid_ones(self, referrer_client, referrer):
+        case = draft_of(referrer, with_lesion=False)
+        rows = [
+            {"region": "frontal", "side": "left", "diameter_mm": 14, "critical": False, "critical_site": ""},
+            {"region": "temporal", "side": "right", "diameter_mm": "0", "critical": False, "critical_site": ""},
+            {"region": "cerebellum", "side": "left", "diameter_mm": 6, "critical": False, "critical_site": ""},
+        ]
+        response = post_step(referrer_client, case, "imaging", imaging_data(rows))
+
+        assert response.status_code == 200
+        assert [(le.region, le.diameter_mm) for le in case.lesions.order_by("position")] == [
+            ("frontal", 14), ("cerebellum", 6)]
+        # On the page: the stored rows (with their ids), then the row still to correct, as typed.
+        formset = response.context["formset"]
+        assert [form["diameter_mm"].value() for form in formset.forms] == ["14", "6", "0"]
+        assert [bool(form.instance.pk) for form in formset.forms] == [True, True, False]
+        assert formset.forms[2].errors["diameter_mm"]
+        banner = [str(m) for m in response.context["messages"]]
+        assert banner == ["Uw overige antwoorden zijn opgeslagen. Niet opgeslagen: laesie 3 "
+                          "(nieuw, nog niet opgeslagen). Deze zijn hieronder gemarkeerd: verbeter "
+                          "ze en sla opnieuw op."]
+
+        # Correcting the row and saving again stores it, once.
+        case.refresh_from_db()
+        data = {**imaging_data(rows, initial=2), "version": case.version, "save": "1"}
+        for index, form in enumerate(formset.forms[:2]):
+            data[f"lesions-{index}-id"] = str(form.instance.pk)
+        data.update({"lesions-0-region": "frontal", "lesions-0-diameter_mm": "14",
+                     "lesions-1-region": "cerebellum", "lesions-1-side": "left",
+                     "lesions-1-diameter_mm": "6", "lesions-2-region": "temporal",
+                     "lesions-2-side": "right", "lesions-2-diameter_mm": "9"})
+        response = referrer_client.post(step_url(case, "imaging"), data)
+        assert response.status_code == 302
+        assert list(case.lesions.order_by("position").values_list("diameter_mm", flat=True)) == [
+            14, 6, 9]
+
+    def test_an_invalid_stored_row_keeps_its_values_and_its_neighbours_are_stored(
+            self, referrer_client, referrer):
+        case, rows = self._two_lesions(referrer, "151")
+        rows[0]["diameter_mm"] = 12
+        response = post_step(referrer_client, case, "imaging", imaging_data(rows, initial=2))
+        assert response.status_code == 200
+        assert list(case.lesions.order_by("position").values_list("diameter_mm", flat=True)) == [
+            12, 22]
+        formset = response.context["formset"]
+        assert [form["diameter_mm"].value() for form in formset.forms] == ["12", "151"]
+        banner = str(list(response.context["messages"])[0])
+        assert "laesie 2 (de opgeslagen waarden blijven staan)" in banner
+
+    def test_the_banner_names_the_fields_not_stored(self, referrer_client, referrer):
+        case = draft_of(referrer)
+        response = post_step(referrer_client, case, "clinical", {**STEP_DATA["clinical"], "kps": "75"})
+        banner = str(list(response.context["messages"])[0])
+        assert "Niet opgeslagen: KPS." in banner
+        case.refresh_from_db()
+        assert case.dexamethasone_mg == Decimal("4")
 
     @pytest.mark.parametrize("diameter", ["0", "151", "-5", "abc"])
     def test_an_invalid_diameter_is_refused_and_nothing_is_lost(self, referrer_client, referrer, diameter):
@@ -411,6 +542,54 @@ class TestLesions:
         case = draft_of(referrer)
         response = post_step(referrer_client, case, "imaging", imaging_data(mri_date="1950-01-01"))
         assert "mri_date" in response.context["form"].errors
+
+
+class TestLeavingKeepsTheInput:
+    """Issue 12 item 2: the language switch sends the step's form; changed forms warn."""
+
+    def test_the_language_switch_stores_the_step_and_answers_in_the_other_language(
+            self, referrer_client, referrer):
+        case = draft_of(referrer)
+        response = referrer_client.post(step_url(case, "extracranial"), {
+            **STEP_DATA["extracranial"], "prognosis_months": "8", "version": case.version,
+            "language": "en"})
+        assert response.status_code == 302 and response["Location"] == step_url(case, "extracranial")
+        assert response.cookies["django_language"].value == "en"
+        case.refresh_from_db()
+        assert case.prognosis_months == 8
+        page = referrer_client.get(response["Location"]).content.decode()
+        assert "Extracranial disease and prognosis" in page
+
+    def test_a_new_referral_not_yet_stored_comes_back_as_typed_in_the_other_language(
+            self, referrer_client):
+        response = referrer_client.post(reverse("referrals:intake_new"), {
+            **STEP_DATA["patient"], "patient_number": "", "language": "en"})
+        assert response.status_code == 200
+        assert response.cookies["django_language"].value == "en"
+        assert response.context["patient_form"]["family_name"].value() == "Bakker"
+        assert "Patient and referral" in response.content.decode()
+        assert not Case.objects.exists()
+
+    def test_the_intake_language_switch_sends_the_step_form(self, referrer_client, referrer):
+        case = draft_of(referrer)
+        page = referrer_client.get(step_url(case, "oncology")).content.decode()
+        assert 'id="intake-form" data-warn-unsaved' in page
+        assert page.count('name="language"') == page.count('form="intake-form" formnovalidate')
+        assert "js/unsaved.js" in page
+
+    def test_the_case_page_forms_warn_before_leaving(self, client, referrer, neuro_oncologist):
+        case = submitted_case(referrer)
+        page = verified_login(client, neuro_oncologist).get(
+            reverse("casefile:case_detail", args=[case.pk])).content.decode()
+        assert page.count("data-warn-unsaved") >= 4  # one per pre-consultation action
+        assert 'form="intake-form"' not in page
+
+    def test_the_meeting_advice_form_warns_before_leaving(self, client, referrer, chair):
+        item = scheduled_case(referrer, chair)
+        meeting_services.item_set_presence(actor=Actor(user=chair), item_id=item.pk, present="yes")
+        page = verified_login(client, chair).get(
+            reverse("meetings:item_advice", args=[item.pk])).content.decode()
+        assert 'class="main-form advice-form" data-warn-unsaved' in page
 
 
 class TestDrafts:

@@ -8,6 +8,7 @@ import datetime
 import re
 import socket
 import subprocess
+from decimal import Decimal
 
 import pytest
 from django.conf import settings
@@ -22,7 +23,7 @@ from audit.models import AccessAction, AccessLog
 from meetings import printing
 from meetings import services as meeting_services
 from meetings.printing import attendance_sheet, case_summary, page_labels
-from referrals.models import Case
+from referrals.models import Case, Lesion
 from tests.conftest import speak, verified_login
 from tests.factories import COMPLETE_ANSWERS, CentreFactory, UserFactory
 from tests.workflow import mark_held, planned_meeting, record_advice, register_quorum, scheduled_case, time_passes
@@ -384,6 +385,19 @@ class TestSummary:
         assert "Many or very small lesions" in summary["Imaging"]
         assert "largest diameter: 30 mm" in summary["Imaging"]
         assert "critical location: Yes (Brainstem)" in summary["Imaging"]
+
+    def test_it_shows_one_decimal_and_the_guidelines_prognosis_question(self):
+        case = Case(**{**COMPLETE_ANSWERS, "prognosis_months": None, "prognosis_over_3_months": "yes"})
+        lesions = [Lesion(region="frontal", side="left", diameter_mm=Decimal("7.5")),
+                   Lesion(region="frontal", side="right", diameter_mm=Decimal("6.0"))]
+        with override("nl"):
+            summary = {str(row["label"]): row["value"] for row in case_summary(case, lesions)}
+        assert summary["Verwachte prognose (maanden)"] == "meer dan 3 maanden: ja"
+        assert "grootste diameter: 7,5 mm" in summary["Beeldvorming"]
+        case.prognosis_months, case.prognosis_over_3_months = Decimal("4.5"), ""
+        with override("en"):
+            summary = {str(row["label"]): row["value"] for row in case_summary(case, lesions)}
+        assert summary["Expected prognosis (months)"] == "4.5"
 
     def test_the_agenda_prints_no_lesion_table_for_many_lesions(self, chair_client, chair, hospital):
         meeting = agenda_of(chair, hospital, 1, lesion_mode="many", largest_diameter_mm=30,

@@ -97,7 +97,9 @@ def facts_from_case(case, lesions=None) -> Facts:
             None if case.prognosis_unknown or case.prognosis_months is None
             else float(case.prognosis_months)
         ),
-        prognosis_over_3_months=None,
+        prognosis_over_3_months=(
+            None if case.prognosis_months is not None else _tri(case.prognosis_over_3_months)
+        ),
         critical_location=critical,
         critical_location_site=site,
         max_lesion_diameter_mm=float(max_diameter) if max_diameter is not None else None,
@@ -122,7 +124,7 @@ def open_meeting_items(case, lesions):
     items = []
     if case.kps is None:
         items.append("kps")
-    if case.prognosis_months is None:
+    if case.prognosis_months is None and _tri(case.prognosis_over_3_months) is None:
         items.append("prognosis")
     if _open(case.extracranial_status):
         items.append("extracranial_status")

@@ -2,8 +2,9 @@
 
 Buttons: "next" (store, then move on if every question of the step is answered), "save"
 (store and stay), "goto" (store, then open another step), "add_lesion" / "remove_lesion"
-(store and change the number of lesion rows). Invalid values are shown at their field and are
-never written; everything else typed is kept.
+(store and change the number of lesion rows), "language" (the language switch: store, and
+stay in the other language). Invalid values are shown at their field and are never written;
+everything else typed is kept, and a field or lesion row with an error holds back nothing else.
 
 What a step binds and when it is complete is the step's own business (referrals.intake): this
 view handles a new referral and an existing draft alike, and names no step. A new referral of a
@@ -12,6 +13,7 @@ patient with earlier cases asks first whether to start from the previous case (E
 
 import uuid
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
@@ -19,10 +21,12 @@ from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import translation
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accounts.services import user_set_language
 from audit.actor import Actor
 from audit.models import AccessAction
 from referrals import services
@@ -39,6 +43,8 @@ def _action(post):
     """(action, argument) from the button that was pressed."""
     if "goto" in post:
         return "goto", post["goto"]
+    if "language" in post:
+        return "language", post["language"]
     if "remove_lesion" in post:
         return "remove_lesion", post["remove_lesion"]
     for action in ("next", "save", "add_lesion"):
@@ -142,6 +148,26 @@ def _intake(request, case, step):
         return _render_step(request, case, step, forms)
 
     action, argument = _action(request.POST)
+    language = argument if action == "language" and argument in dict(settings.LANGUAGES) else None
+    if language is None:
+        return _intake_post(request, case, step, action, argument)
+    # The language switch sent this form: store it like "save draft", answer in the new language,
+    # which becomes the profile's (it wins over the cookie for a logged-in user).
+    user_set_language(actor=Actor.from_request(request), language=language)
+    translation.activate(language)
+    request.LANGUAGE_CODE = language
+    response = _intake_post(request, case, step, "save", None)
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME, language, max_age=settings.LANGUAGE_COOKIE_AGE,
+        path=settings.LANGUAGE_COOKIE_PATH, domain=settings.LANGUAGE_COOKIE_DOMAIN,
+        secure=settings.LANGUAGE_COOKIE_SECURE, httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+        samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+    )
+    return response
+
+
+def _intake_post(request, case, step, action, argument):
+    hospital = case.patient.hospital if case is not None else request.user.hospital
     submission = step.bind(case, request.POST, hospital=hospital, action=action, argument=argument)
     token = _token(request.POST.get("intake_token")) if case is None else None
 
@@ -177,9 +203,11 @@ def _intake(request, case, step):
         return page(case)
 
     if not submission.is_valid:
+        submission.rows_stored(case)
         messages.warning(request, _(
-            "Your answers were saved, except the fields marked below. Correct them and save again."
-        ))
+            "Your other answers were saved. Not saved: %(items)s. These are marked below: "
+            "correct them and save again."
+        ) % {"items": "; ".join(submission.not_stored())})
         if action == "add_lesion":
             submission.add_lesion_row(case)
         return page(case)
@@ -255,6 +283,8 @@ def _render_step(request, case, step, forms, stale=None, token=None, earlier=Non
         "stale": stale,
         # The first save of a new referral sends it back: a double click makes one draft.
         "intake_token": (token or uuid.uuid4()) if case is None else None,
+        # The language switch sends this form, so nothing typed is lost (base.html).
+        "keep_form": "intake-form",
     })
 
 

@@ -53,6 +53,9 @@
       });
     }
     form.addEventListener("change", update);
+    // Also while typing: a question that hides when a number is typed ("> 3 months?" beside the
+    // prognosis) must not move the buttons under the pointer as the field loses focus.
+    form.addEventListener("input", update);
     update();
   });
 })();

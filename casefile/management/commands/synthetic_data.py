@@ -129,6 +129,12 @@ def pick(rng, weighted):
 _ANSWERS = {}
 
 
+def _diameter(mm):
+    """A lesion's diameter as a radiologist writes it: a decimal below 10 mm, whole above."""
+    mm = min(150, max(1, mm))
+    return Decimal(str(round(mm, 1 if mm < 10 else 0)))
+
+
 def answer(rng, yes, no, unknown=0):
     weights = _ANSWERS.get((yes, no, unknown))
     if weights is None:
@@ -187,8 +193,12 @@ def draw_case(rng, created):
     option = a["systemic_option"] == "yes"
     a["systemic_line"] = pick(rng, {"first": 50, "switch": 50}) if option else ""
     a["cerebral_response"] = pick(rng, {"high": 40, "low": 40, "unknown": 20}) if option else ""
-    a["prognosis_unknown"] = rng.random() < 0.04
-    a["prognosis_months"] = None if a["prognosis_unknown"] else min(240, max(1, int(rng.expovariate(1 / 14))))
+    # Mostly a number of months (one decimal); without one, sometimes the guideline's "> 3 months?".
+    no_number = rng.random()
+    a["prognosis_unknown"] = 0.025 <= no_number < 0.04
+    a["prognosis_over_3_months"] = "yes" if no_number < 0.015 else "no" if no_number < 0.025 else ""
+    months = min(240, max(1, rng.expovariate(1 / 14)))
+    a["prognosis_months"] = None if no_number < 0.04 else Decimal(str(round(months, 1 if months < 6 else 0)))
 
     a["kps_unknown"] = rng.random() < 0.03
     a["kps"] = None if a["kps_unknown"] else pick(
@@ -209,7 +219,7 @@ def draw_case(rng, created):
     lesions = []
     if many:
         a["lesion_mode"] = LesionMode.MANY
-        a["largest_diameter_mm"] = rng.choice([None, rng.randint(3, 30)])
+        a["largest_diameter_mm"] = rng.choice([None, Decimal(rng.randint(30, 300)) / 10])
         a["critical_location"] = answer(rng, 25, 70, 5)
         a["critical_location_site"] = rng.choice(list(set(SITES_BY_REGION.values()))) \
             if a["critical_location"] == "yes" else ""
@@ -223,7 +233,7 @@ def draw_case(rng, created):
             critical = region in SITES_BY_REGION and rng.random() < 0.3
             lesions.append({
                 "position": position, "region": region, "side": pick(rng, {"left": 45, "right": 45, "midline": 10}),
-                "diameter_mm": min(150, max(1, int(rng.lognormvariate(2.4, 0.6)))), "critical": critical,
+                "diameter_mm": _diameter(rng.lognormvariate(2.4, 0.6)), "critical": critical,
                 "critical_site": SITES_BY_REGION[region] if critical else "",
             })
 
