@@ -1,0 +1,94 @@
+"""WCAG 2.2 AA: axe-core finds no serious or critical violation on any main page of any role, in
+either language, and a form with errors puts focus on a summary that links to the fields."""
+
+import pytest
+from django.utils import timezone
+
+from accounts.models import Role
+from audit.actor import Actor
+from meetings import services as meeting_services
+from tests.browser.axe import axe_violations, describe
+from tests.browser.conftest import log_in
+from tests.factories import CaseFactory, LesionFactory, PatientFactory, UserFactory
+from tests.workflow import ADVICE, register_quorum, scheduled_case, submitted_case
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+INTAKE_STEPS = ["patient", "oncology", "history", "extracranial", "clinical", "imaging", "questions", "review"]
+
+
+@pytest.fixture
+def open_page(browser, live_server):
+    contexts = []
+
+    def new(user=None, locale="nl-NL"):
+        context = browser.new_context(locale=locale, base_url=live_server.url)
+        contexts.append(context)
+        page = context.new_page()
+        page.set_default_timeout(10_000)
+        if user is not None:
+            log_in(page, user)
+        return page
+
+    yield new
+    for context in contexts:
+        context.close()
+
+
+def audit(page, urls):
+    """Every violation of every page, reported together so that one run shows all there is."""
+    found = []
+    for url in urls:
+        response = page.goto(url)
+        assert response.status < 400, (url, response.status)
+        # Collapsed parts are checked open, as a user sees them after a click.
+        for summary in page.locator("details:not([open]) > summary").all():
+            if summary.is_visible():
+                summary.click()
+        violations = axe_violations(page)
+        if violations:
+            found.append(f"== {url}\n{describe(violations)}")
+    return found
+
+
+@pytest.fixture
+def world(referrer, chair, neuro_oncologist):
+    item = scheduled_case(referrer, chair)
+    register_quorum(item.meeting, chair)
+    meeting_services.item_set_presence(actor=Actor(user=chair), item_id=item.pk, present="yes")
+    meeting_services.meeting_advice_record(actor=Actor(user=chair), item_id=item.pk, values=ADVICE)
+    waiting = submitted_case(referrer)
+    draft = CaseFactory(patient=PatientFactory(hospital=referrer.hospital), referring_physician=referrer)
+    LesionFactory(case=draft)
+    return {"item": item, "case": item.case, "meeting": item.meeting, "waiting": waiting, "draft": draft}
+
+
+@pytest.mark.parametrize("locale", ["nl-NL", "en-GB"])
+def test_no_main_page_of_any_role_has_a_serious_violation(open_page, world, referrer, neuro_oncologist,
+                                                          chair, admin_user, centre, locale):
+    case, meeting, waiting, draft, item = (world[k] for k in ("case", "meeting", "waiting", "draft", "item"))
+    found = audit(open_page(locale=locale), ["/accounts/login/"])
+    found += audit(open_page(referrer, locale), [
+        "/cases/", "/cases/new/", *[f"/cases/{draft.pk}/intake/{step}/" for step in INTAKE_STEPS],
+        f"/cases/{case.pk}/", f"/cases/{case.pk}/timeline/", f"/cases/{waiting.pk}/", "/accounts/password/",
+    ])
+    found += audit(open_page(neuro_oncologist, locale), [
+        "/mdo/queue/", f"/cases/{waiting.pk}/", "/mdo/meetings/", f"/mdo/meetings/{meeting.pk}/",
+    ])
+    found += audit(open_page(chair, locale), [
+        "/mdo/meetings/", f"/mdo/meetings/{meeting.pk}/", f"/mdo/meetings/{meeting.pk}/edit/",
+        "/mdo/meetings/new/", f"/mdo/items/{item.pk}/advice/", f"/mdo/meetings/{meeting.pk}/print/",
+        f"/mdo/meetings/{meeting.pk}/minutes/", f"/cases/{case.pk}/",
+    ])
+    officer = UserFactory(hospital=centre, role=Role.PRIVACY_OFFICER)
+    today = timezone.localdate().isoformat()
+    found += audit(open_page(officer, locale), [
+        "/audit/access-log/",
+        f"/audit/access-log/?hospital={referrer.hospital.pk}&patient_number={case.patient.patient_number}"
+        f"&date_from={today}&date_to={today}",
+    ])
+    found += audit(open_page(admin_user, locale), [
+        "/beheer/", "/beheer/accounts/user/", f"/beheer/accounts/user/{referrer.pk}/change/",
+        "/beheer/accounts/hospital/", "/beheer/accounts/user/add/", "/mdo/meetings/",
+    ])
+    assert not found, "\n".join(found)
