@@ -92,3 +92,72 @@ def test_no_main_page_of_any_role_has_a_serious_violation(open_page, world, refe
         "/beheer/accounts/hospital/", "/beheer/accounts/user/add/", "/mdo/meetings/",
     ])
     assert not found, "\n".join(found)
+
+
+def focused(page):
+    """What has the keyboard focus: the error summary, or the id of a field."""
+    return page.evaluate("document.activeElement.hasAttribute('data-error-summary') ? 'summary'"
+                         " : document.activeElement.id || document.activeElement.tagName")
+
+
+def assert_summary_has_focus_and_no_violation(page, *texts):
+    page.wait_for_selector("[data-error-summary]")
+    assert focused(page) == "summary"
+    summary = page.locator("[data-error-summary]").inner_text()
+    for text in texts:
+        assert text in summary, summary
+    violations = axe_violations(page)
+    assert not violations, describe(violations)
+
+
+def test_a_failed_login_puts_focus_on_the_error_summary(open_page, referrer):
+    page = open_page()
+    page.goto("/accounts/login/")
+    page.fill("input[name=username]", referrer.username)
+    page.fill("input[name=password]", "wrong-password")
+    page.click("form.main-form button[type=submit]")
+    assert_summary_has_focus_and_no_violation(page, "Verbeter het volgende")
+
+
+def test_an_intake_step_with_an_open_question_links_from_the_summary_to_the_field(open_page, referrer):
+    draft = CaseFactory(patient=PatientFactory(hospital=referrer.hospital), referring_physician=referrer,
+                        anticoagulation="")
+    page = open_page(referrer)
+    page.goto(f"/cases/{draft.pk}/intake/history/")
+    page.click("button[name=next]:not(.visually-hidden)")
+    assert_summary_has_focus_and_no_violation(page, "Beantwoord deze vraag")
+    page.click("[data-error-summary] a[href='#id_anticoagulation_0']")
+    assert focused(page) == "id_anticoagulation_0"
+
+
+def test_a_lesion_row_with_an_error_is_named_in_the_summary(open_page, referrer):
+    draft = CaseFactory(patient=PatientFactory(hospital=referrer.hospital), referring_physician=referrer,
+                        with_lesion=False, lesion_mode="list")
+    LesionFactory(case=draft, position=0, region="temporal", side="left", diameter_mm=22)
+    page = open_page(referrer)
+    page.goto(f"/cases/{draft.pk}/intake/imaging/")
+    page.click("button[name=add_lesion]")
+    page.wait_for_selector("select[name=lesions-1-region]")
+    page.select_option("select[name=lesions-1-region]", "frontal")
+    page.click("button[name=next]:not(.visually-hidden)")
+    assert_summary_has_focus_and_no_violation(page, "Rij 2")
+    link = page.locator("[data-error-summary] a[href^='#id_lesions-1-']").first
+    target = link.get_attribute("href")[1:]
+    link.click()
+    assert focused(page) == target
+
+
+def test_a_refused_override_and_a_meeting_without_date_focus_their_summary(open_page, world,
+                                                                          neuro_oncologist, chair):
+    page = open_page(neuro_oncologist)
+    page.goto(f"/cases/{world['waiting'].pk}/")
+    page.click("details.preconsult-override > summary")
+    page.select_option("details.preconsult-override select[name=outcome]", "NEURO_ONC_MDO_QOL")
+    page.click("details.preconsult-override button[type=submit]")
+    assert_summary_has_focus_and_no_violation(page)
+    assert page.locator("details.preconsult-override [data-error-summary]").count() == 1
+
+    page = open_page(chair)
+    page.goto("/mdo/meetings/new/")
+    page.click("form.main-form button[type=submit]")
+    assert_summary_has_focus_and_no_violation(page)
