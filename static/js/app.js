@@ -18,7 +18,6 @@
       event.preventDefault();
       var details = field.closest("details:not([open])");
       if (details) { details.open = true; }
-      field.hidden = false;
       field.focus();
       field.scrollIntoView({block: "center"});
     });

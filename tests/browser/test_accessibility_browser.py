@@ -1,16 +1,19 @@
 """WCAG 2.2 AA: axe-core finds no serious or critical violation on any main page of any role, in
 either language, and a form with errors puts focus on a summary that links to the fields."""
 
+import datetime
+
 import pytest
 from django.utils import timezone
 
 from accounts.models import Role
 from audit.actor import Actor
 from meetings import services as meeting_services
+from meetings.models import AgendaItem
 from tests.browser.axe import axe_violations, describe
 from tests.browser.conftest import log_in
 from tests.factories import CaseFactory, LesionFactory, PatientFactory, UserFactory
-from tests.workflow import ADVICE, register_quorum, scheduled_case, submitted_case
+from tests.workflow import ADVICE, planned_meeting, register_quorum, scheduled_case, submitted_case
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -161,3 +164,37 @@ def test_a_refused_override_and_a_meeting_without_date_focus_their_summary(open_
     page.goto("/mdo/meetings/new/")
     page.click("form.main-form button[type=submit]")
     assert_summary_has_focus_and_no_violation(page)
+
+    page.goto(f"/mdo/meetings/{world['meeting'].pk}/")
+    page.click("form.attendance-form button[type=submit]")
+    assert_summary_has_focus_and_no_violation(page)
+    assert page.locator("form.attendance-form [data-error-summary]").count() == 1
+
+
+def test_an_advice_without_quorum_and_a_plan_dated_tomorrow_focus_their_summary(open_page, referrer, chair):
+    meeting = planned_meeting(chair)
+    case = submitted_case(referrer)
+    meeting_services.case_schedule(actor=Actor(user=chair), case_id=case.pk, meeting_id=meeting.pk)
+    item = AgendaItem.objects.get(case=case)
+    page = open_page(chair)
+    page.goto(f"/mdo/items/{item.pk}/advice/")
+    page.check("input[name=decisions][value=srt]")
+    page.check("input[name=follow_up][value=treating_mri]")
+    page.fill("input[name=carried_out_by]", "Radiotherapie Centrum")
+    page.fill("input[name=first_contact]", "Longarts Noord")
+    page.click("form.advice-form button[type=submit]")
+    assert_summary_has_focus_and_no_violation(page, "quorum")
+
+    advised = scheduled_case(referrer, chair)
+    register_quorum(advised.meeting, chair)
+    meeting_services.item_set_presence(actor=Actor(user=chair), item_id=advised.pk, present="yes")
+    meeting_services.meeting_advice_record(actor=Actor(user=chair), item_id=advised.pk, values=ADVICE)
+    page = open_page(referrer)
+    page.goto(f"/cases/{advised.case.pk}/")
+    tomorrow = (timezone.localdate() + datetime.timedelta(days=1)).isoformat()
+    page.fill("form.plan-form input[name=agreed_on]", tomorrow)
+    page.fill("form.plan-form textarea[name=agreed]", "SRT")
+    page.click("form.plan-form button[type=submit]")
+    assert_summary_has_focus_and_no_violation(page, "toekomst")
+    page.click("[data-error-summary] a[href='#id_agreed_on']")
+    assert focused(page) == "id_agreed_on"
