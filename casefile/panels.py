@@ -58,7 +58,7 @@ def case_panels(request, case, bound_forms=None):
                                        "reason": removed.removed_reason,
                                        "by": last.history_user if last else None}
 
-    preconsult_forms = {key: bound_forms.get(key) or form_class()
+    preconsult_forms = {key: bound_forms.get(key) or forms.preconsult_form(key, form_class)
                         for key, action, form_class in PRECONSULT_FORMS if action in actions}
     if preconsult_forms:
         context["preconsult_forms"] = preconsult_forms

@@ -187,6 +187,24 @@ class TestAgendaPdf:
         labels = page_labels()
         assert f"{labels['before']} 4 {labels['middle']} 4".strip() in text
 
+    @pytest.mark.parametrize("language, signature", [("nl", "Handtekening"), ("en", "Signature")])
+    def test_the_sign_in_sheet_keeps_video_clear_of_the_signature_column(self, chair_client, chair, hospital,
+                                                                        tmp_path, language, signature):
+        meeting = agenda_of(chair, hospital, 1)
+        chair_client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+        path = tmp_path / "agenda.pdf"
+        path.write_bytes(chair_client.get(url("agenda_pdf", meeting)).content)
+        # Every word with its box, as poppler places it on the first page (the sheet).
+        boxes = subprocess.run(["pdftotext", "-bbox", "-f", "1", "-l", "1", str(path), "-"],
+                               capture_output=True, text=True, check=True).stdout
+        words = [(word, float(x_min), float(x_max)) for x_min, x_max, word in re.findall(
+            r'<word xMin="([\d.]+)" yMin="[\d.]+" xMax="([\d.]+)" yMax="[\d.]+">([^<]*)</word>', boxes)]
+        column = min(x_min for word, x_min, _ in words if word == signature)
+        videos = [x_max for word, _, x_max in words if word == "video"]
+        assert len(videos) >= len(attendance_sheet())
+        # The signature column starts a cell's padding (1.5 mm, 4 pt) before its head.
+        assert max(videos) < column - 4, (max(videos), column)
+
     def test_it_keeps_typed_markup_as_literal_text(self, chair_client, chair, hospital, tmp_path):
         meeting = agenda_of(chair, hospital, 1, question_to_mdo="<script>alert(1)</script>")
         _pages, text = read_pdf(chair_client.get(url("agenda_pdf", meeting)), tmp_path)

@@ -37,7 +37,7 @@ def preconsult_action(request, case_id, action):
         messages.error(request, _("Unknown action."))
         return redirect("casefile:case_detail", case.pk)
     form_class, service, done = ACTIONS[action]
-    form = form_class(request.POST)
+    form = forms.preconsult_form(action, form_class, request.POST)
     if not form.is_valid():
         # The case page shows the forms again with their errors and what was typed.
         return case_detail_page(request, case, forms={action: form}, status=400, log_read=True)

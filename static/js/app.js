@@ -2,6 +2,27 @@
 (function () {
   "use strict";
 
+  // After a form comes back with errors, focus goes to the summary of them (not the page body),
+  // so a screen reader reads it and the keyboard starts there; its links move focus to the field.
+  var summary = document.querySelector("[data-error-summary]");
+  if (summary) {
+    var closed = summary.closest("details:not([open])");
+    if (closed) { closed.open = true; }
+    summary.focus();
+    summary.addEventListener("click", function (event) {
+      var link = event.target.closest("a[data-error-field]");
+      if (!link) { return; }
+      var id = link.getAttribute("href").slice(1);
+      var field = document.getElementById(id) || document.getElementById(id + "_0");
+      if (!field) { return; }
+      event.preventDefault();
+      var details = field.closest("details:not([open])");
+      if (details) { details.open = true; }
+      field.focus();
+      field.scrollIntoView({block: "center"});
+    });
+  }
+
   // A form submitted once cannot be submitted again by a double click (the server also refuses
   // a second submission; this only spares the user a confusing second page).
   document.querySelectorAll("form").forEach(function (form) {

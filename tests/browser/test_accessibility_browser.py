@@ -1,0 +1,200 @@
+"""WCAG 2.2 AA: axe-core finds no serious or critical violation on any main page of any role, in
+either language, and a form with errors puts focus on a summary that links to the fields."""
+
+import datetime
+
+import pytest
+from django.utils import timezone
+
+from accounts.models import Role
+from audit.actor import Actor
+from meetings import services as meeting_services
+from meetings.models import AgendaItem
+from tests.browser.axe import axe_violations, describe
+from tests.browser.conftest import log_in
+from tests.factories import CaseFactory, LesionFactory, PatientFactory, UserFactory
+from tests.workflow import ADVICE, planned_meeting, register_quorum, scheduled_case, submitted_case
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+INTAKE_STEPS = ["patient", "oncology", "history", "extracranial", "clinical", "imaging", "questions", "review"]
+
+
+@pytest.fixture
+def open_page(browser, live_server):
+    contexts = []
+
+    def new(user=None, locale="nl-NL"):
+        context = browser.new_context(locale=locale, base_url=live_server.url)
+        contexts.append(context)
+        page = context.new_page()
+        page.set_default_timeout(10_000)
+        if user is not None:
+            log_in(page, user)
+        return page
+
+    yield new
+    for context in contexts:
+        context.close()
+
+
+def audit(page, urls):
+    """Every violation of every page, reported together so that one run shows all there is."""
+    found = []
+    for url in urls:
+        response = page.goto(url)
+        assert response.status < 400, (url, response.status)
+        # Collapsed parts are checked open, as a user sees them after a click.
+        for summary in page.locator("details:not([open]) > summary").all():
+            if summary.is_visible():
+                summary.click()
+        violations = axe_violations(page)
+        if violations:
+            found.append(f"== {url}\n{describe(violations)}")
+    return found
+
+
+@pytest.fixture
+def world(referrer, chair, neuro_oncologist):
+    item = scheduled_case(referrer, chair)
+    register_quorum(item.meeting, chair)
+    meeting_services.item_set_presence(actor=Actor(user=chair), item_id=item.pk, present="yes")
+    meeting_services.meeting_advice_record(actor=Actor(user=chair), item_id=item.pk, values=ADVICE)
+    waiting = submitted_case(referrer)
+    draft = CaseFactory(patient=PatientFactory(hospital=referrer.hospital), referring_physician=referrer)
+    LesionFactory(case=draft)
+    return {"item": item, "case": item.case, "meeting": item.meeting, "waiting": waiting, "draft": draft}
+
+
+@pytest.mark.parametrize("locale", ["nl-NL", "en-GB"])
+def test_no_main_page_of_any_role_has_a_serious_violation(open_page, world, referrer, neuro_oncologist,
+                                                          chair, admin_user, centre, locale):
+    case, meeting, waiting, draft, item = (world[k] for k in ("case", "meeting", "waiting", "draft", "item"))
+    found = audit(open_page(locale=locale), ["/accounts/login/"])
+    found += audit(open_page(referrer, locale), [
+        "/cases/", "/cases/new/", *[f"/cases/{draft.pk}/intake/{step}/" for step in INTAKE_STEPS],
+        f"/cases/{case.pk}/", f"/cases/{case.pk}/timeline/", f"/cases/{waiting.pk}/", "/accounts/password/",
+    ])
+    found += audit(open_page(neuro_oncologist, locale), [
+        "/mdo/queue/", f"/cases/{waiting.pk}/", "/mdo/meetings/", f"/mdo/meetings/{meeting.pk}/",
+    ])
+    found += audit(open_page(chair, locale), [
+        "/mdo/meetings/", f"/mdo/meetings/{meeting.pk}/", f"/mdo/meetings/{meeting.pk}/edit/",
+        "/mdo/meetings/new/", f"/mdo/items/{item.pk}/advice/", f"/mdo/meetings/{meeting.pk}/print/",
+        f"/mdo/meetings/{meeting.pk}/minutes/", f"/cases/{case.pk}/",
+    ])
+    officer = UserFactory(hospital=centre, role=Role.PRIVACY_OFFICER)
+    today = timezone.localdate().isoformat()
+    found += audit(open_page(officer, locale), [
+        "/audit/access-log/",
+        f"/audit/access-log/?hospital={referrer.hospital.pk}&patient_number={case.patient.patient_number}"
+        f"&date_from={today}&date_to={today}",
+    ])
+    found += audit(open_page(admin_user, locale), [
+        "/beheer/", "/beheer/accounts/user/", f"/beheer/accounts/user/{referrer.pk}/change/",
+        "/beheer/accounts/hospital/", "/beheer/accounts/user/add/", "/mdo/meetings/",
+    ])
+    assert not found, "\n".join(found)
+
+
+def focused(page):
+    """What has the keyboard focus: the error summary, or the id of a field."""
+    return page.evaluate("document.activeElement.hasAttribute('data-error-summary') ? 'summary'"
+                         " : document.activeElement.id || document.activeElement.tagName")
+
+
+def assert_summary_has_focus_and_no_violation(page, *texts):
+    page.wait_for_selector("[data-error-summary]")
+    assert focused(page) == "summary"
+    summary = page.locator("[data-error-summary]").inner_text()
+    for text in texts:
+        assert text in summary, summary
+    violations = axe_violations(page)
+    assert not violations, describe(violations)
+
+
+def test_a_failed_login_puts_focus_on_the_error_summary(open_page, referrer):
+    page = open_page()
+    page.goto("/accounts/login/")
+    page.fill("input[name=username]", referrer.username)
+    page.fill("input[name=password]", "wrong-password")
+    page.click("form.main-form button[type=submit]")
+    assert_summary_has_focus_and_no_violation(page, "Verbeter het volgende")
+
+
+def test_an_intake_step_with_an_open_question_links_from_the_summary_to_the_field(open_page, referrer):
+    draft = CaseFactory(patient=PatientFactory(hospital=referrer.hospital), referring_physician=referrer,
+                        anticoagulation="")
+    page = open_page(referrer)
+    page.goto(f"/cases/{draft.pk}/intake/history/")
+    page.click("button[name=next]:not(.visually-hidden)")
+    assert_summary_has_focus_and_no_violation(page, "Beantwoord deze vraag")
+    page.click("[data-error-summary] a[href='#id_anticoagulation_0']")
+    assert focused(page) == "id_anticoagulation_0"
+
+
+def test_a_lesion_row_with_an_error_is_named_in_the_summary(open_page, referrer):
+    draft = CaseFactory(patient=PatientFactory(hospital=referrer.hospital), referring_physician=referrer,
+                        with_lesion=False, lesion_mode="list")
+    LesionFactory(case=draft, position=0, region="temporal", side="left", diameter_mm=22)
+    page = open_page(referrer)
+    page.goto(f"/cases/{draft.pk}/intake/imaging/")
+    page.click("button[name=add_lesion]")
+    page.wait_for_selector("select[name=lesions-1-region]")
+    page.select_option("select[name=lesions-1-region]", "frontal")
+    page.click("button[name=next]:not(.visually-hidden)")
+    assert_summary_has_focus_and_no_violation(page, "Rij 2")
+    link = page.locator("[data-error-summary] a[href^='#id_lesions-1-']").first
+    target = link.get_attribute("href")[1:]
+    link.click()
+    assert focused(page) == target
+
+
+def test_a_refused_override_and_a_meeting_without_date_focus_their_summary(open_page, world,
+                                                                          neuro_oncologist, chair):
+    page = open_page(neuro_oncologist)
+    page.goto(f"/cases/{world['waiting'].pk}/")
+    page.click("details.preconsult-override > summary")
+    page.select_option("details.preconsult-override select[name=outcome]", "NEURO_ONC_MDO_QOL")
+    page.click("details.preconsult-override button[type=submit]")
+    assert_summary_has_focus_and_no_violation(page)
+    assert page.locator("details.preconsult-override [data-error-summary]").count() == 1
+
+    page = open_page(chair)
+    page.goto("/mdo/meetings/new/")
+    page.click("form.main-form button[type=submit]")
+    assert_summary_has_focus_and_no_violation(page)
+
+    page.goto(f"/mdo/meetings/{world['meeting'].pk}/")
+    page.click("form.attendance-form button[type=submit]")
+    assert_summary_has_focus_and_no_violation(page)
+    assert page.locator("form.attendance-form [data-error-summary]").count() == 1
+
+
+def test_an_advice_without_quorum_and_a_plan_dated_tomorrow_focus_their_summary(open_page, referrer, chair):
+    meeting = planned_meeting(chair)
+    case = submitted_case(referrer)
+    meeting_services.case_schedule(actor=Actor(user=chair), case_id=case.pk, meeting_id=meeting.pk)
+    item = AgendaItem.objects.get(case=case)
+    page = open_page(chair)
+    page.goto(f"/mdo/items/{item.pk}/advice/")
+    page.check("input[name=decisions][value=srt]")
+    page.check("input[name=follow_up][value=treating_mri]")
+    page.fill("input[name=carried_out_by]", "Radiotherapie Centrum")
+    page.fill("input[name=first_contact]", "Longarts Noord")
+    page.click("form.advice-form button[type=submit]")
+    assert_summary_has_focus_and_no_violation(page, "quorum")
+
+    advised = scheduled_case(referrer, chair)
+    register_quorum(advised.meeting, chair)
+    meeting_services.item_set_presence(actor=Actor(user=chair), item_id=advised.pk, present="yes")
+    meeting_services.meeting_advice_record(actor=Actor(user=chair), item_id=advised.pk, values=ADVICE)
+    page = open_page(referrer)
+    page.goto(f"/cases/{advised.case.pk}/")
+    tomorrow = (timezone.localdate() + datetime.timedelta(days=1)).isoformat()
+    page.fill("form.plan-form input[name=agreed_on]", tomorrow)
+    page.fill("form.plan-form textarea[name=agreed]", "SRT")
+    page.click("form.plan-form button[type=submit]")
+    assert_summary_has_focus_and_no_violation(page, "toekomst")
+    page.click("[data-error-summary] a[href='#id_agreed_on']")
+    assert focused(page) == "id_agreed_on"
