@@ -3,12 +3,37 @@ import os
 import pytest
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from hypothesis import settings
 
 from accounts.models import Role
 from tests.factories import CentreFactory, HospitalFactory, UserFactory
 
 # Playwright's sync API runs an event loop in the test thread; Django would refuse ORM calls.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+# Hypothesis: CI (CI=true; .ci/run sets it) runs the full example budget, a developer's run a tenth
+# of it. HYPOTHESIS_PROFILE=ci runs the full budget anywhere; MDO_FUZZ_SCALE sets the share exactly.
+settings.register_profile("ci", max_examples=100)
+settings.register_profile("dev", max_examples=10)
+HYPOTHESIS_PROFILE = os.environ.get("HYPOTHESIS_PROFILE") or (
+    "ci" if os.environ.get("CI", "").lower() in ("1", "true", "yes") else "dev")
+settings.load_profile(HYPOTHESIS_PROFILE)
+EXAMPLE_SCALE = float(os.environ.get("MDO_FUZZ_SCALE", settings.default.max_examples / 100))
+
+
+def examples(full_budget):
+    """How many examples a test with this full (CI) budget runs in this test run."""
+    return max(1, int(full_budget * EXAMPLE_SCALE))
+
+
+# Groups a developer can leave out (-m "not slow"); each of them is slow as well.
+SLOW_GROUPS = ("fuzz", "browser", "server")
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if any(item.get_closest_marker(group) for group in SLOW_GROUPS):
+            item.add_marker(pytest.mark.slow)
 
 
 def verified_login(client, user):

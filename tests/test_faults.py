@@ -242,6 +242,7 @@ print(json.dumps(fields))
 """
 
 
+@pytest.mark.server
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("moment", ["between requests", "during the fourth step's request"])
 def test_a_killed_server_keeps_every_completed_intake_step(live_database, servers, moment):
@@ -315,6 +316,7 @@ def assert_error_page(status, content):
         assert leak not in content, leak
 
 
+@pytest.mark.server
 def test_a_database_that_refuses_connections_gives_the_dutch_error_page(servers, tmp_path):
     closed = free_port()  # nothing listens here
     server = servers(server_env(f"postgres://postgres@127.0.0.1:{closed}/mdo"))

@@ -16,7 +16,6 @@ its examples. BUDGET says how many examples each test runs; together at least 10
 import copy
 import datetime
 import io
-import os
 import re
 from collections import Counter
 from contextlib import contextmanager
@@ -44,7 +43,7 @@ from meetings.forms import PresenceForm, RemoveForm
 from meetings.models import AgendaItem, Attendance, Meeting, MeetingAdvice, Preconsultation
 from referrals.intake import STEPS_BY_KEY
 from referrals.models import Case, Lesion, Patient
-from tests.conftest import verified_login
+from tests.conftest import EXAMPLE_SCALE, examples, verified_login
 from tests.factories import CaseFactory, CentreFactory, LesionFactory, PatientFactory, UserFactory
 from tests.fuzz_strategies import ENCODINGS, form_post, hostile_json_text, raw_body
 from tests.intake_helpers import STEP_DATA, imaging_data
@@ -61,12 +60,10 @@ from triage import cli
 from triage.engine import DEFAULT_THRESHOLDS
 from triage.models import Advice
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.fuzz]
 
-# MDO_FUZZ_SCALE=0.1 for a quick local run; CI runs the full budget.
-SCALE = float(os.environ.get("MDO_FUZZ_SCALE", "1"))
-
-# Examples per test. CI runs them all; the sum is the number of generated inputs.
+# Examples per test. CI runs them all, a developer's run a share (tests/conftest.py); the sum is
+# the number of generated inputs.
 BUDGET = {
     "intake_new": 180,
     "intake_patient": 150,
@@ -104,7 +101,7 @@ assert sum(BUDGET.values()) >= 10_000
 
 
 def examples_for(name):
-    return max(1, int(BUDGET[name] * SCALE))
+    return examples(BUDGET[name])
 
 
 def fuzz(name):
@@ -289,7 +286,7 @@ def fuzz_form(client, name, method, url, valid, *, choices=None, extra=(), allow
                 check(response, before, after)
 
     run_examples(name, body, form_post(valid, choices=choices, extra=extra), ENCODINGS, raw_body())
-    if SCALE >= 1:
+    if EXAMPLE_SCALE >= 1:
         for outcome in expect:
             assert outcomes[outcome], f"{name}: no request was {outcome} ({dict(outcomes)})"
 

@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 import grimp
+import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("mdo", "accounts", "audit", "referrals", "triage", "meetings", "casefile", "privacy")
@@ -65,6 +66,7 @@ def test_the_cycle_finder_finds_a_cycle(tmp_path, monkeypatch):
     assert _cycles(grimp.build_graph("cyclic", cache_dir=None)) == [["cyclic.a", "cyclic.b"]]
 
 
+@pytest.mark.server
 def test_the_layer_contract_is_kept():
     result = subprocess.run([str(Path(sys.executable).parent / "lint-imports"), "--no-cache"], cwd=ROOT,
                             capture_output=True, text=True, check=False)

@@ -169,6 +169,7 @@ def test_every_handler_of_every_logger_has_the_filter():
     assert logging.getLogger("django").handlers == []
 
 
+@pytest.mark.server
 @pytest.mark.parametrize("debug", ["0", "1"])
 def test_a_server_writes_a_database_error_once_and_redacted(debug):
     """In a fresh process with the real settings: with DEBUG on, Django's default console handler

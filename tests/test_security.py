@@ -266,6 +266,7 @@ def run_manage(*args, **env):
                           capture_output=True, text=True, timeout=120)
 
 
+@pytest.mark.server
 class TestDeployment:
     PRODUCTION = {"DEBUG": "0", "SECRET_KEY": "x7#kq2!p0v9s8t6u5w4y3z1a2b3c4d5e6f7g8h9i0j1k2l3m4n5o",
                   "ALLOWED_HOSTS": "mdo.example.org"}

@@ -1,6 +1,7 @@
 """triage.cli.run: the command line of spec §4 without the command."""
 
 import json
+import sys
 
 import pytest
 
@@ -76,6 +77,21 @@ def test_nan_and_infinity_are_shown_as_json_spells_them():
     assert run_default('{"expected_prognosis_months": NaN}')[2] == (
         "expected_prognosis_months: expected a finite number, got NaN\n")
     assert run_default('{"kps": 1e400}')[2] == "kps: expected an integer 0-100 in steps of 10, got Infinity\n"
+
+
+def test_a_value_nested_just_too_deep_to_show_is_named_by_its_type():
+    """Found by fuzzing: a nesting that json.loads still parses but json.dumps can no longer
+    write out (which depth depends on how deep the stack already is) raised RecursionError."""
+    bad_value = "kps: expected an integer 0-100 in steps of 10, got "
+    shown = set()
+    for depth in range(2, sys.getrecursionlimit() + 10):
+        status, out, err = run_default('{"kps": ' * depth + "1" + "}" * depth, as_json=False)
+        assert status == 2 and not out, depth
+        if err.startswith(bad_value):
+            shown.add("object" if err == bad_value + "object\n" else "as JSON")
+        else:
+            assert err.startswith("invalid JSON: maximum recursion depth exceeded"), err
+    assert shown == {"as JSON", "object"}
 
 
 def test_array_members_that_are_not_objects_are_named_by_their_json_type():

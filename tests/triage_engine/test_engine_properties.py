@@ -5,9 +5,11 @@ import itertools
 import json
 import math
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests.conftest import examples
 from triage.engine import (
     FACT_NAMES,
     GATES,
@@ -21,7 +23,9 @@ from triage.engine import (
     result_to_dict,
 )
 
-MANY = settings(max_examples=2000, deadline=None)
+pytestmark = pytest.mark.fuzz
+
+MANY = settings(max_examples=examples(2000), deadline=None)
 
 
 def maybe(strategy):
@@ -243,7 +247,7 @@ def test_json_round_trip(facts):
     assert facts_from_dict(data) == facts
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(any_facts, any_thresholds, st.sampled_from(["nl", "en"]))
 def test_the_diagram_of_any_result_is_well_formed_xml(facts, thresholds, lang):
     import xml.etree.ElementTree as ET

@@ -50,6 +50,8 @@ def json_shown(value) -> str:
         return json.dumps(value, ensure_ascii=False)
     except (TypeError, ValueError):
         return repr(value)
+    except RecursionError:  # parsed just within the limit, nested too deep to write out again
+        return json_type(value)
 
 
 def json_type(value) -> str:
@@ -60,7 +62,10 @@ def json_type(value) -> str:
         return "boolean"
     if isinstance(value, int | float):
         return "number"
-    return {dict: "object", list: "array", str: "string"}.get(type(value), type(value).__name__)
+    for kind, name in ((dict, "object"), (list, "array"), (str, "string")):
+        if isinstance(value, kind):  # the command's objects are a dict of its own
+            return name
+    return type(value).__name__
 
 
 def _is_int(value) -> bool:
