@@ -191,7 +191,7 @@ class TestAgendaPdf:
     def test_the_sign_in_sheet_keeps_video_clear_of_the_signature_column(self, chair_client, chair, hospital,
                                                                         tmp_path, language, signature):
         meeting = agenda_of(chair, hospital, 1)
-        chair_client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+        speak(chair_client, language)
         path = tmp_path / "agenda.pdf"
         path.write_bytes(chair_client.get(url("agenda_pdf", meeting)).content)
         # Every word with its box, as poppler places it on the first page (the sheet).

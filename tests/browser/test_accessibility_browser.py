@@ -165,7 +165,9 @@ def test_a_refused_override_and_a_meeting_without_date_focus_their_summary(open_
     page.click("form.main-form button[type=submit]")
     assert_summary_has_focus_and_no_violation(page)
 
-    page.goto(f"/mdo/meetings/{world['meeting'].pk}/")
+    # A meeting of today without an advice yet: its attendance is still open (once an advice is
+    # recorded, the form is no longer offered).
+    page.goto(f"/mdo/meetings/{planned_meeting(chair).pk}/")
     page.click("form.attendance-form button[type=submit]")
     assert_summary_has_focus_and_no_violation(page)
     assert page.locator("form.attendance-form [data-error-summary]").count() == 1
@@ -182,6 +184,7 @@ def test_an_advice_without_quorum_and_a_plan_dated_tomorrow_focus_their_summary(
     page.check("input[name=follow_up][value=treating_mri]")
     page.fill("input[name=carried_out_by]", "Radiotherapie Centrum")
     page.fill("input[name=first_contact]", "Longarts Noord")
+    page.check("input[name=present][value=yes]")  # asked on the advice form itself
     page.click("form.advice-form button[type=submit]")
     assert_summary_has_focus_and_no_violation(page, "quorum")
 
