@@ -15,6 +15,7 @@ from django.core import mail
 from django.db import connection
 from django.test import Client
 from django.urls import reverse
+from django.utils import translation
 
 from accounts.models import Role
 from audit.models import Event
@@ -104,7 +105,9 @@ class TestSubmit:
             assert case.current_advice is not None
             assert Advice.objects.filter(case=case).count() == 1
             assert Event.objects.filter(case=case, action="case.submitted").count() == 1
-        assert len(mail.outbox) == 20
+        # One mail to the neuro-oncologist and one confirmation to the referrer per submission.
+        assert len([m for m in mail.outbox if m.to == [notified.email]]) == 20
+        assert len(mail.outbox) == 40
 
     @pytest.mark.parametrize("attempt", range(3))
     def test_the_same_submit_sent_twice_in_parallel_lands_once(self, referrer, colleague, notified, attempt):
@@ -128,7 +131,8 @@ class TestSubmit:
         assert Advice.objects.filter(case=case).count() == 1
         assert Event.objects.filter(case=case, action="case.submitted").count() == 1
         assert case.history.filter(status=CaseStatus.SUBMITTED).count() == 1
-        assert len(mail.outbox) == 1
+        assert len([m for m in mail.outbox if m.to == [notified.email]]) == 1
+        assert len(mail.outbox) == 2  # and the referrer's confirmation
 
     def test_the_same_first_save_sent_twice_in_parallel_makes_one_draft(self, referrer):
         """A double click on "next" of a new referral: one patient, one draft, both clicks lead to it."""
@@ -160,8 +164,9 @@ class TestSchedule:
         responses = in_parallel(calls)
 
         said = [messages_of(response) for response in responses]
-        placed = [case for case, messages in zip(cases, said, strict=True)
-                  if messages == [f"De casus staat op de agenda van {meeting}."]]
+        with translation.override("nl"):  # the meeting's name in the users' language
+            done = f"De casus staat op de agenda van {meeting}."
+        placed = [case for case, messages in zip(cases, said, strict=True) if messages == [done]]
         refused = [case for case, messages in zip(cases, said, strict=True)
                    if messages == ["Deze vergadering is vol (8 casussen)."]]
         assert len(placed) == 5 and len(refused) == 5, said
