@@ -4,11 +4,12 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.models import Group
 from django.utils.translation import gettext_lazy as _
 
+from accounts.auth_log import AuditedAdminMixin
 from accounts.models import Hospital, User
 
 
 @admin.register(Hospital)
-class HospitalAdmin(admin.ModelAdmin):
+class HospitalAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = ["name", "code", "city", "is_mdo_centre", "mdo_centre"]
     list_filter = ["is_mdo_centre"]
     search_fields = ["name", "code", "city"]
@@ -16,7 +17,7 @@ class HospitalAdmin(admin.ModelAdmin):
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(AuditedAdminMixin, DjangoUserAdmin):
     """Users, with no way up for the administrator who edits them.
 
     * `is_superuser` is never set here: a superuser is made with `manage.py createsuperuser`.
@@ -63,7 +64,7 @@ admin.site.unregister(Group)
 
 
 @admin.register(Group)
-class RoleGroupAdmin(DjangoGroupAdmin):
+class RoleGroupAdmin(AuditedAdminMixin, DjangoGroupAdmin):
     """Read-only: a group's permissions are those of its role (accounts/roles.py), set by every
     migrate and enforced by accounts.backends.RoleBackend; an edit here would not take effect."""
 

@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from accounts import auth_log
 from audit.actor import Actor
 from audit.services import event_record
 
@@ -61,6 +62,7 @@ def verify(request):
     if request.method == "POST" and form.is_valid():
         token = form.cleaned_data["token"].strip()
         device = next((d for d in devices if d.verify_token(token)), None)
+        auth_log.second_factor(request, request.user, ok=device is not None)
         if device is not None:
             otp_login(request, device)
             # A new session id once the second factor is verified (ASVS 3.2.1): an id seen before
