@@ -23,6 +23,7 @@ The id is not hashed: the chain itself fixes the order. Pure Python, no database
 """
 
 import datetime
+import functools
 import hashlib
 import ipaddress
 import json
@@ -42,6 +43,7 @@ def _uuid(value):
     return str(value if isinstance(value, uuid.UUID) else uuid.UUID(str(value)))
 
 
+@functools.lru_cache(maxsize=65536)  # few distinct addresses, parsed once each (verify_audit's speed)
 def _ip(value):
     return ipaddress.ip_address(value).exploded
 
@@ -67,12 +69,15 @@ def fields(model):
     return SPECS[model._meta.label_lower]
 
 
+_ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
 def canonical(spec, values):
     """The canonical bytes of one row; `values` in the order of `spec` (see fields())."""
     row = {}
     for (name, convert), value in zip(spec, values, strict=True):
         row[name] = value if value is None or convert is None else convert(value)
-    return json.dumps(row, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    return _ENCODER.encode(row).encode()
 
 
 def link(previous, canonical_bytes):
