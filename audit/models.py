@@ -8,17 +8,64 @@
   `case.submitted`, with JSON data, shown in the case timeline.
 
 Neither can be changed or deleted through the ORM; on PostgreSQL a trigger refuses UPDATE and
-DELETE as well (migration 0003), and TRUNCATE (migration 0004).
+DELETE as well (migration 0003), and TRUNCATE (migration 0004). The tables' owner can still
+switch the triggers off, so each row also carries a hash chained to the previous row's
+(audit/chain.py): `manage.py verify_audit` finds a row changed or removed afterwards. Every insert
+goes through advance_chain(), which holds the chain heads locked until the transaction ends, so
+concurrent writers append one after the other.
 """
 
 from django.conf import settings
-from django.db import models
+from django.db import connection, models, transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from audit import chain
 
 
 class AppendOnlyError(Exception):
     pass
+
+
+class ChainHead(models.Model):
+    """The end of one log's hash chain; locked by every writer of either log (advance_chain)."""
+
+    log = models.CharField(max_length=40, primary_key=True)  # the model's label, "audit.event"
+    hash = models.CharField(max_length=64, default=chain.GENESIS)
+    count = models.BigIntegerField(default=0)  # rows after the anchor
+    # Where the chain starts: GENESIS, or after a retention purge the hash of the last row removed.
+    anchor = models.CharField(max_length=64, default=chain.GENESIS)
+
+    def __str__(self):
+        return f"{self.log}: {self.count} rows, {self.hash}"
+
+
+CHAINED_LOGS = ("audit.accesslog", "audit.event")  # locked in this order, always both: no deadlock
+
+
+def lock_chain_heads():
+    """Lock both heads (SELECT ... FOR UPDATE, until the transaction ends); {log: ChainHead}."""
+    heads = {h.log: h for h in ChainHead.objects.select_for_update().filter(log__in=CHAINED_LOGS).order_by("log")}
+    if len(heads) < len(CHAINED_LOGS):  # a new or emptied database: start the missing chains
+        ChainHead.objects.bulk_create([ChainHead(log=log) for log in CHAINED_LOGS if log not in heads],
+                                      ignore_conflicts=True)
+        heads = {h.log: h for h in ChainHead.objects.select_for_update().filter(log__in=CHAINED_LOGS)
+                 .order_by("log")}
+    return heads
+
+
+def advance_chain(model, rows):
+    """The chain hashes of `rows` (mappings by attname), to be inserted in this order before the
+    transaction ends; the head moves on now. Only inside transaction.atomic()."""
+    if not connection.in_atomic_block:
+        raise RuntimeError("advance_chain() holds the chain head until commit: call it in a transaction")
+    log = model._meta.label_lower
+    head = lock_chain_heads()[log]
+    hashes = chain.hashes(model.chain_spec(), head.hash, rows)
+    if hashes:
+        ChainHead.objects.filter(log=log).update(hash=hashes[-1], count=F("count") + len(hashes))
+    return hashes
 
 
 class AppendOnlyQuerySet(models.QuerySet):
@@ -43,10 +90,16 @@ class AppendOnlyQuerySet(models.QuerySet):
     def bulk_create(self, objs, *args, update_conflicts=False, **kwargs):
         if update_conflicts:
             raise AppendOnlyError(f"{self.model.__name__} rows cannot be updated.")
-        return super().bulk_create(objs, *args, **kwargs)
+        objs = list(objs)
+        with transaction.atomic(using=self.db, savepoint=False):
+            for obj, chain_hash in zip(objs, advance_chain(self.model, [vars(obj) for obj in objs]), strict=True):
+                obj.chain_hash = chain_hash
+            return super().bulk_create(objs, *args, **kwargs)
 
 
 class AppendOnlyModel(models.Model):
+    chain_hash = models.CharField(max_length=64, default="", editable=False)
+
     objects = AppendOnlyQuerySet.as_manager()
 
     class Meta:
@@ -59,7 +112,13 @@ class AppendOnlyModel(models.Model):
         if not self._state.adding:
             raise AppendOnlyError(f"{type(self).__name__} rows cannot be updated.")
         kwargs["force_insert"] = True
-        super().save(*args, **kwargs)
+        with transaction.atomic(using=kwargs.get("using"), savepoint=False):
+            self.chain_hash = advance_chain(type(self), [vars(self)])[0]
+            super().save(*args, **kwargs)
+
+    @classmethod
+    def chain_spec(cls):
+        return chain.fields(cls)
 
     def delete(self, *args, **kwargs):
         raise AppendOnlyError(f"{type(self).__name__} rows cannot be deleted.")

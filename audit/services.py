@@ -1,9 +1,9 @@
 """Writing the audit records. Called by service functions (changes) and access helpers (reads)."""
 
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 
-from audit.models import AccessAction, AccessLog, AccessResult, Event
+from audit.models import AccessAction, AccessLog, AccessResult, Event, advance_chain
 
 # The columns a list page writes, in the order of the rows built by access_record_many.
 _LIST_COLUMNS = ("at", "user_id", "username", "role", "on_behalf_of", "client_ip", "action",
@@ -45,12 +45,15 @@ def access_record_many(*, actor, action, object_type, cases):
         return
     if connection.vendor == "postgresql":
         # One COPY: a list page writes 25-30 rows, and an INSERT of that many rows costs several
-        # times more to build and bind (measured in docs/performance.md).
-        with connection.cursor() as cursor, cursor.cursor.copy(
-            f"COPY {AccessLog._meta.db_table} ({', '.join(_LIST_COLUMNS)}) FROM STDIN"
-        ) as copy:
-            for row in rows:
-                copy.write_row(row)
+        # times more to build and bind (measured in docs/performance.md). The chain hashes are
+        # computed first, in the order COPY inserts (and numbers) the rows.
+        with transaction.atomic(savepoint=False):
+            hashes = advance_chain(AccessLog, [dict(zip(_LIST_COLUMNS, row, strict=True)) for row in rows])
+            with connection.cursor() as cursor, cursor.cursor.copy(
+                f"COPY {AccessLog._meta.db_table} ({', '.join(_LIST_COLUMNS)}, chain_hash) FROM STDIN"
+            ) as copy:
+                for row, chain_hash in zip(rows, hashes, strict=True):
+                    copy.write_row((*row, chain_hash))
     else:
         AccessLog.objects.bulk_create(AccessLog(**dict(zip(_LIST_COLUMNS, row, strict=True))) for row in rows)
 

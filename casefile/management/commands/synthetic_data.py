@@ -44,7 +44,7 @@ from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import Hospital, Role, User
-from audit.models import AccessAction, AccessLog, Event
+from audit.models import AccessAction, AccessLog, Event, advance_chain
 from meetings.models import (
     AgendaItem,
     Attendance,
@@ -542,10 +542,15 @@ class SyntheticData:
         return objs
 
     def insert_plain(self, model, rows):
-        """Rows given as {attname: value} (the audit tables: a million model instances cost seconds)."""
+        """Rows given as {attname: value} (the audit tables: a million model instances cost seconds).
+
+        bulk_create chains the rows itself; for COPY the hashes are computed here."""
         if not rows:
             return
         if connection.vendor == "postgresql":
+            # The hash chain (audit/chain.py), computed in the order COPY inserts the rows.
+            for row, chain_hash in zip(rows, advance_chain(model, rows), strict=True):
+                row["chain_hash"] = chain_hash
             fields = [f for f in model._meta.concrete_fields if not f.primary_key]
             convert = list(zip([f.attname for f in fields], self.converters(fields), strict=True))
             self.copy(model, [f.column for f in fields], (
