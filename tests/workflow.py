@@ -37,9 +37,10 @@ def request_info(case, neuro_oncologist, message="Graag de KPS zonder dexamethas
 
 def planned_meeting(chair, *, days_ahead=0, **values):
     # Today by default: attendance, presence and advice are recorded from the meeting's date on.
+    # At midnight: a meeting is held (or closed) only from its start, and a test runs at any hour.
     values = {
         "date": timezone.localdate() + datetime.timedelta(days=days_ahead),
-        "start_time": datetime.time(16, 0),
+        "start_time": datetime.time(0, 0),
         "location": "Vergaderzaal 2",
         "video_link": "https://video.example.org/mdo",
         "capacity_cases": 10,
