@@ -29,6 +29,7 @@ Delivery is at least once: if the database fails after the server accepted a mai
 row's deletion commits, that mail is sent again by the next run.
 """
 
+import contextvars
 import logging
 import smtplib
 from datetime import timedelta
@@ -59,6 +60,8 @@ KIND = "X-MDO-Kind"
 CASE = "X-MDO-Case"
 REFERENCE = "X-MDO-Reference"
 _PRIVATE = (KIND, CASE, REFERENCE)
+# What this run of the worker sent (per thread: several workers may share a process in the tests).
+_accepted = contextvars.ContextVar("accepted", default=None)
 
 
 def enqueue(kind, case, messages):
@@ -78,10 +81,13 @@ def send_due(now=None):
     """One run of the worker: put the retries that are due back in the queue, send the queue.
     Returns (sent, left in the queue)."""
     release_due(now)
-    before = Message.objects.count()
-    engine.send_all()
-    left = Message.objects.count()
-    return before - left, left
+    accepted = []
+    token = _accepted.set(accepted)
+    try:
+        engine.send_all()
+    finally:
+        _accepted.reset(token)
+    return len(accepted), Message.objects.count()
 
 
 def backoff(attempts):
@@ -143,6 +149,8 @@ class RecordingBackend(BaseEmailBackend):
             if get_connection(fail_silently=False).send_messages([email]):
                 sent += 1
                 _record(meta[KIND], meta[CASE])
+                if (accepted := _accepted.get()) is not None:
+                    accepted.append(meta[CASE])
         return sent
 
 

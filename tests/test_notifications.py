@@ -544,3 +544,48 @@ def test_each_recipient_gets_a_message_of_their_own(smtp_server, referrer, neuro
     assert sorted(e.rcpt_tos for e in smtp_server.envelopes) == sorted([[neuro_oncologist.email],
                                                                        [colleague.email]])
 
+
+
+def test_mail_queued_while_the_server_is_down_arrives_exactly_once_when_it_is_up(
+        referrer, neuro_oncologist, chair, settings):
+    collector = Collector()
+    port = free_port()
+    use_smtp(settings, port)
+    settings.MAIL_QUEUE_BACKOFF_SECONDS = 1
+    controller = Controller(collector, hostname="127.0.0.1", port=port)
+    controller.start()
+    controller.stop()  # the server was up once, and is down now
+
+    # Several actions while it is down: two submissions (to the neuro-oncologist and a
+    # confirmation to the referrer each), a request for information, a placement on a meeting.
+    first, second = submitted_case(referrer), submitted_case(referrer)
+    request_info(first, neuro_oncologist)
+    meeting = planned_meeting(chair)
+    meeting_services.case_schedule(actor=Actor(user=chair), case_id=second.pk, meeting_id=meeting.pk)
+    queued = Message.objects.count()
+    assert queued == 6
+
+    start = timezone.now()
+    assert drain(start) == (0, queued)  # nothing sent, nothing lost
+    assert drain(start + timedelta(seconds=2)) == (0, queued)  # a retry, still down
+    assert set(Message.objects.values_list("retry_count", flat=True)) == {2}
+    assert not Event.objects.filter(action="mail.sent").exists()
+    assert collector.envelopes == []
+
+    controller = Controller(collector, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        assert drain(start + timedelta(seconds=1)) == (0, queued)  # the wait after attempt 2 is 2 s
+        assert drain(start + timedelta(seconds=5)) == (queued, 0)
+        assert drain(start + timedelta(minutes=5)) == (0, 0)  # and never again
+    finally:
+        controller.stop()
+
+    received = sorted((tuple(e.rcpt_tos), message_from_bytes(e.content, policy=email_policy.default)["Subject"])
+                      for e in collector.envelopes)
+    assert len(received) == queued == len(set(received))  # every mail once
+    assert sorted(r for r, _ in received) == sorted(
+        [(neuro_oncologist.email,)] * 2 + [(referrer.email,)] * 4)
+    sent = Event.objects.filter(action="mail.sent")
+    assert sent.count() == queued and {e.data["recipients"] for e in sent} == {1}
+    assert {e.case_id for e in sent} == {first.pk, second.pk}
