@@ -38,6 +38,7 @@ from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
 from django.core.mail.backends.base import BaseEmailBackend
 from django.core.mail.message import make_msgid
+from django.core.mail.utils import DNS_NAME
 from django.db import transaction
 from django.utils import timezone
 from mailer import engine
@@ -69,7 +70,7 @@ def enqueue(kind, case, messages):
     rows = []
     for subject, body, from_email, to in messages:
         email = EmailMessage(subject, body, from_email, to, headers={
-            "Message-ID": make_msgid(domain="mdo"),
+            "Message-ID": make_msgid(domain=DNS_NAME),
             KIND: kind, CASE: str(case.pk), REFERENCE: case.reference,
         })
         rows.append(Message(email=email, priority=PRIORITY_MEDIUM))
