@@ -258,6 +258,8 @@ LOGGING = {
         # (UUIDs only), but keep request logging at WARNING to avoid noise.
         "django.request": {"level": "WARNING"},
         "axes": {"level": "WARNING"},
+        # django-mailer logs every run of the worker at INFO; its failures reach casefile.mailqueue.
+        "mailer": {"level": "WARNING"},
         # WeasyPrint reports its progress (about 70 lines per PDF) at INFO.
         "weasyprint": {"level": "WARNING"},
         "fontTools": {"level": "WARNING"},
