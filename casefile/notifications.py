@@ -10,10 +10,12 @@ as a `mail.sent` event. Rendering in the transaction also fixes the content to t
 action left (a later change does not alter a mail still waiting).
 
 Contract (the service functions rely on it): each function takes the saved record, queues its
-mail(s) in the recipient's language (User.language), never raises (a broken template must not
-undo a clinical action: the error is logged without patient data, in a savepoint so that the
-action's transaction stays usable), and puts no clinical content in the mail beyond what the
-recipient needs to act: a link to the case.
+mail(s) in the recipient's language (User.language), and puts no clinical content in the mail
+beyond what the recipient needs to act: a link to the case. A broken template or context must not
+undo a clinical action: that error is logged without patient data (in a savepoint, so that the
+action's transaction stays usable) and the function returns 0. A database error is not caught:
+the queue row is part of the action, so the action fails with it (and the user sees the error
+page) rather than succeed with its mail silently lost.
 
 E-mail is not a secure channel, so a mail names no patient (no name, BSN, date of birth or
 patient number) and carries no clinical content: the case is identified by its link and a
@@ -26,7 +28,7 @@ message is in its reader's language. Every message the mail server accepted is r
 import logging
 
 from django.conf import settings
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
@@ -163,7 +165,7 @@ def case_unscheduled(item):
 
 def _send(kind, case, users, **context):
     """Render one message per reachable user and queue them. Returns the count queued."""
-    # A savepoint: a failure here loses this mail (logged by the caller), not the action.
+    # A savepoint: a failure to render loses this mail (logged by the caller), not the action.
     with transaction.atomic():
         recipients = [user for user in users if user.is_active and user.email]
         if not recipients:
@@ -192,6 +194,8 @@ def _render(kind, user, context):
 
 
 def _failed(kind, case_id, exc):
+    if isinstance(exc, DatabaseError):
+        raise exc
     # Named only: the message of an exception raised while rendering might quote a record.
     logger.error("%s mail for case %s not queued: %s", kind, case_id, type(exc).__name__)
     return 0

@@ -11,7 +11,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from django.core import mail
 from django.core.management import call_command
-from django.db import transaction
+from django.db import OperationalError, transaction
 from django.urls import reverse
 from django.utils import timezone, translation
 from mailer.models import RESULT_FAILURE, Message, MessageLog
@@ -380,6 +380,21 @@ class TestFailures:
                                            message="Graag de KPS.")
         case.refresh_from_db()
         assert case.status == "info_requested"
+
+
+    def test_a_database_error_while_queueing_fails_the_action(self, referrer, neuro_oncologist, monkeypatch):
+        case = submitted_case(referrer)
+        discard()
+
+        def unavailable(*args):
+            raise OperationalError("database is locked")
+
+        monkeypatch.setattr(mailqueue, "enqueue", unavailable)
+        with pytest.raises(OperationalError), transaction.atomic():
+            meeting_services.case_request_info(actor=Actor(user=neuro_oncologist), case_id=case.pk,
+                                               message="Graag de KPS.")
+        case.refresh_from_db()
+        assert case.status == "submitted"
 
 
 class TestQueue:
