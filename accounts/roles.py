@@ -33,6 +33,9 @@ ROLE_PERMISSIONS = {
         "triage.view_thresholdset",
         "triage.change_thresholdset",
         "meetings.manage_meetings",
+        # The mail queue (casefile.mailqueue): see what waits or failed, retry it.
+        "casefile.view_queuedmail",
+        "casefile.change_queuedmail",
     ],
     Role.PRIVACY_OFFICER: [
         "audit.view_accesslog",

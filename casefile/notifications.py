@@ -1,32 +1,40 @@
-"""E-mail to the people a workflow step concerns. Run after the transaction commits.
+"""E-mail to the people a workflow step concerns, queued in the transaction of the step.
 
 The services below (referrals, meetings) publish the action they recorded (mdo.dispatch);
-`subscribe_all` (called once at start-up, casefile.apps) says which action sends which mail.
+`subscribe_all` (called once at start-up, casefile.apps) says which action queues which mail.
+The handlers run inside the action's transaction (`dispatch.subscribe_in_transaction`), not after
+its commit: each renders its messages and writes them to the mail queue (casefile.mailqueue) with
+the action, so a committed action always has its mail waiting and a rolled-back one has none. The
+worker (`manage.py send_mail_queue`) sends them, with retries, and records each accepted message
+as a `mail.sent` event. Rendering in the transaction also fixes the content to the state the
+action left (a later change does not alter a mail still waiting).
 
-Contract (the service functions rely on it): each function takes the saved record, sends its
-mail(s) in the recipient's language (User.language), never raises (a mail server that is down
-must not undo or hide a clinical action; the failure is logged without patient data), and puts
-no clinical content in the mail beyond what the recipient needs to act: a link to the case.
+Contract (the service functions rely on it): each function takes the saved record, queues its
+mail(s) in the recipient's language (User.language), and puts no clinical content in the mail
+beyond what the recipient needs to act: a link to the case. A broken template or context must not
+undo a clinical action: that error is logged without patient data (in a savepoint, so that the
+action's transaction stays usable) and the function returns 0. A database error is not caught:
+the queue row is part of the action, so the action fails with it (and the user sees the error
+page) rather than succeed with its mail silently lost.
 
 E-mail is not a secure channel, so a mail names no patient (no name, BSN, date of birth or
 patient number) and carries no clinical content: the case is identified by its link and a
 neutral reference (`case_reference`), the referring hospital and the date of submission.
 Each recipient gets a message of their own, so addresses are not shown to each other and each
-message is in its reader's language. Every batch sent is recorded as a `mail.sent` event.
+message is in its reader's language. Every message the mail server accepted is recorded as a
+`mail.sent` event (by casefile.mailqueue, when it is accepted; not when it is queued).
 """
 
 import logging
-import smtplib
 
 from django.conf import settings
-from django.core.mail import send_mass_mail
+from django.db import DatabaseError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 
 from accounts.models import Role, User
-from audit.actor import Actor
-from audit.services import event_record
+from casefile import mailqueue
 from mdo import dispatch
 from meetings.models import ClosedForum
 from triage.models import AdviceTrigger
@@ -53,12 +61,13 @@ def subscribe_all():
         "case.withdrawn": lambda case, obj: case_withdrawn(case),
     }
     for action, handler in on_case.items():
-        dispatch.subscribe(action, handler)
+        dispatch.subscribe_in_transaction(action, handler)
     # The referrer is told the referral arrived (a second reaction to the same actions).
     for action in ("case.submitted", "case.resubmitted"):
-        dispatch.subscribe(action, _confirm_submission)
+        dispatch.subscribe_in_transaction(action, _confirm_submission)
     # The treating physician must be there for their patient: tell them the new where and when.
-    dispatch.subscribe("meeting.changed", lambda items: [case_scheduled(item, changed=True) for item in items])
+    dispatch.subscribe_in_transaction("meeting.changed",
+                                      lambda items: [case_scheduled(item, changed=True) for item in items])
 
 
 def _confirm_submission(case, obj):
@@ -155,22 +164,22 @@ def case_unscheduled(item):
 
 
 def _send(kind, case, users, **context):
-    """Render and send one message per reachable user; record the batch. Returns the count sent."""
-    recipients = [user for user in users if user.is_active and user.email]
-    if not recipients:
-        logger.info("%s mail for case %s: no active recipient with an e-mail address", kind, case.pk)
-        return 0
-    context = {
-        **context,
-        "reference": case_reference(case),
-        "hospital": case.referring_hospital.name,
-        "submitted_at": case.submitted_at,
-        "link": settings.SITE_URL + reverse("casefile:case_detail", args=[case.pk]),
-    }
-    messages = [_render(kind, user, context) for user in recipients]
-    sent = send_mass_mail(messages, fail_silently=False)
-    _record(kind, case, sent)
-    return sent
+    """Render one message per reachable user and queue them. Returns the count queued."""
+    # A savepoint: a failure to render loses this mail (logged by the caller), not the action.
+    with transaction.atomic():
+        recipients = [user for user in users if user.is_active and user.email]
+        if not recipients:
+            logger.info("%s mail for case %s: no active recipient with an e-mail address", kind, case.pk)
+            return 0
+        context = {
+            **context,
+            "reference": case_reference(case),
+            "hospital": case.referring_hospital.name,
+            "submitted_at": case.submitted_at,
+            "link": settings.SITE_URL + reverse("casefile:case_detail", args=[case.pk]),
+        }
+        messages = [_render(kind, user, context) for user in recipients]
+        return mailqueue.enqueue(kind, case, messages)
 
 
 def _render(kind, user, context):
@@ -184,19 +193,9 @@ def _render(kind, user, context):
     return subject, body, settings.DEFAULT_FROM_EMAIL, [user.email]
 
 
-def _record(kind, case, sent):
-    # The application sends the mail, not the person whose action caused it (their action is
-    # the event just before): the event has no user.
-    try:
-        event_record(actor=Actor(user=None), action="mail.sent", case=case, access_action=None,
-                     data={"kind": kind, "recipients": sent})
-    except Exception as exc:
-        logger.warning("%s mail for case %s sent but not recorded: %s", kind, case.pk, type(exc).__name__)
-
-
 def _failed(kind, case_id, exc):
-    # Network and server errors explain themselves and cannot hold patient data (the mail holds
-    # none); any other exception is named only, since its message might quote a record.
-    detail = f": {exc}" if isinstance(exc, (OSError, smtplib.SMTPException)) else ""
-    logger.warning("%s mail for case %s not sent: %s%s", kind, case_id, type(exc).__name__, detail)
+    if isinstance(exc, DatabaseError):
+        raise exc
+    # Named only: the message of an exception raised while rendering might quote a record.
+    logger.error("%s mail for case %s not queued: %s", kind, case_id, type(exc).__name__)
     return 0

@@ -1,10 +1,12 @@
-"""Reactions to recorded actions, run after the commit: the way a lower layer tells an upper one.
+"""Reactions to recorded actions: the way a lower layer tells an upper one.
 
 The services that change a case live in referrals/ and meetings/; the e-mail about those changes
 lives above them, in casefile/. A service publishes the action it recorded ("case.scheduled") with
 the records it concerns; casefile subscribes to the actions it mails about, once, when Django
 starts (casefile.apps). An explicit registry, not Django signals: `subscribers()` lists who reacts
-to what, and a reaction never runs for a transaction that is rolled back.
+to what. A reaction runs either after the commit (`subscribe`: it never runs for a transaction that
+is rolled back) or inside the transaction (`subscribe_in_transaction`: its writes commit or roll back
+with the action, as the queued mail does; it must not raise, or it undoes the action).
 """
 
 from collections import defaultdict
@@ -12,6 +14,7 @@ from collections import defaultdict
 from django.db import transaction
 
 _subscribers = defaultdict(list)
+_in_transaction = defaultdict(list)
 
 
 def subscribe(action, handler):
@@ -20,11 +23,21 @@ def subscribe(action, handler):
         _subscribers[action].append(handler)
 
 
+def subscribe_in_transaction(action, handler):
+    """Run `handler(**payload)` when `action` is published, inside the publishing transaction."""
+    if handler not in _in_transaction[action]:
+        _in_transaction[action].append(handler)
+
+
 def subscribers():
-    return {action: list(handlers) for action, handlers in _subscribers.items()}
+    """{action: [handler, ...]}, both kinds (the in-transaction ones first: they run first)."""
+    actions = set(_subscribers) | set(_in_transaction)
+    return {action: [*_in_transaction.get(action, ()), *_subscribers.get(action, ())] for action in actions}
 
 
 def publish(action, **payload):
+    for handler in list(_in_transaction.get(action, ())):
+        handler(**payload)
     handlers = list(_subscribers.get(action, ()))
     if handlers:
         transaction.on_commit(lambda: [handler(**payload) for handler in handlers])

@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "csp",
     "django_otp",
     "django_otp.plugins.otp_totp",
+    "mailer",
     "accounts",
     "audit",
     "referrals",
@@ -199,6 +200,15 @@ EMAIL_BACKEND = env_str(
     else "django.core.mail.backends.console.EmailBackend",
 )
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "mdo-hersenmetastasen@localhost")
+# Notification mail goes through a queue in the database (casefile.mailqueue, django-mailer):
+# the worker `manage.py send_mail_queue` hands each message to EMAIL_BACKEND and records it.
+MAILER_EMAIL_BACKEND = "casefile.mailqueue.RecordingBackend"
+MAILER_ERROR_HANDLER = "casefile.mailqueue.handle_failure"
+MAILER_USE_FILE_LOCK = False  # the rows are locked instead (SELECT ... FOR UPDATE NOWAIT)
+MAILER_EMAIL_LOG_MESSAGE_DATA = False  # the log keeps the outcome, not a second copy of the mail
+MAIL_QUEUE_MAX_ATTEMPTS = env_int("MAIL_QUEUE_MAX_ATTEMPTS", 12, minimum=1, maximum=100)
+MAIL_QUEUE_BACKOFF_SECONDS = env_int("MAIL_QUEUE_BACKOFF_SECONDS", 60, minimum=1, maximum=3600)
+MAIL_QUEUE_BACKOFF_MAX_SECONDS = env_int("MAIL_QUEUE_BACKOFF_MAX_SECONDS", 3600, minimum=1, maximum=86400)
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 # Security headers. HTTPS settings follow DEBUG: a production server runs behind TLS.
@@ -255,6 +265,8 @@ LOGGING = {
         # (UUIDs only), but keep request logging at WARNING to avoid noise.
         "django.request": {"level": "WARNING"},
         "axes": {"level": "WARNING"},
+        # django-mailer logs every run of the worker at INFO; its failures reach casefile.mailqueue.
+        "mailer": {"level": "WARNING"},
         # WeasyPrint reports its progress (about 70 lines per PDF) at INFO.
         "weasyprint": {"level": "WARNING"},
         "fontTools": {"level": "WARNING"},

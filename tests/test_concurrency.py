@@ -16,6 +16,7 @@ from django.db import connection
 from django.test import Client
 from django.urls import reverse
 from django.utils import translation
+from mailer.models import Message
 
 from accounts.models import Role
 from audit.models import Event
@@ -24,6 +25,7 @@ from referrals.models import Case, CaseStatus, Patient
 from tests.conftest import verified_login
 from tests.factories import CaseFactory, PatientFactory, UserFactory
 from tests.intake_helpers import STEP_DATA
+from tests.mailqueue import discard, drain
 from tests.workflow import planned_meeting, scheduled_case, submitted_case
 from triage.models import Advice
 
@@ -83,6 +85,7 @@ def draft(referrer, **answers):
 def notified(neuro_oncologist):
     """A neuro-oncologist of the centre, so that every submit sends one e-mail."""
     mail.outbox.clear()
+    discard()
     return neuro_oncologist
 
 
@@ -105,6 +108,7 @@ class TestSubmit:
             assert case.current_advice is not None
             assert Advice.objects.filter(case=case).count() == 1
             assert Event.objects.filter(case=case, action="case.submitted").count() == 1
+        drain()
         # One mail to the neuro-oncologist and one confirmation to the referrer per submission.
         assert len([m for m in mail.outbox if m.to == [notified.email]]) == 20
         assert len(mail.outbox) == 40
@@ -131,6 +135,7 @@ class TestSubmit:
         assert Advice.objects.filter(case=case).count() == 1
         assert Event.objects.filter(case=case, action="case.submitted").count() == 1
         assert case.history.filter(status=CaseStatus.SUBMITTED).count() == 1
+        drain()
         assert len([m for m in mail.outbox if m.to == [notified.email]]) == 1
         assert len(mail.outbox) == 2  # and the referrer's confirmation
 
@@ -257,3 +262,19 @@ class TestEditing:
         meeting.refresh_from_db()
         assert meeting.version == base["version"] + 1
         assert meeting.location == landed.wsgi_request.POST["location"]
+
+
+class TestMailQueue:
+    @pytest.mark.parametrize("attempt", range(2))
+    def test_two_workers_on_one_queue_send_each_mail_once(self, referrer, notified, attempt):
+        for _ in range(10):
+            submitted_case(referrer)  # two mails each: the neuro-oncologist and the confirmation
+        assert Message.objects.count() == 20
+
+        results = in_parallel([drain, drain, drain])
+
+        assert sum(sent for sent, _ in results) == 20
+        assert not Message.objects.exists()
+        assert len(mail.outbox) == 20
+        assert len({m.extra_headers["Message-ID"] for m in mail.outbox}) == 20
+        assert Event.objects.filter(action="mail.sent").count() == 20

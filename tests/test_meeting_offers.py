@@ -18,6 +18,7 @@ from meetings import services
 from meetings.models import AgendaItem, MeetingStatus
 from referrals.models import CaseStatus
 from tests.conftest import verified_login
+from tests.mailqueue import discard, drain
 from tests.workflow import mark_held, planned_meeting, record_advice, register_quorum, scheduled_case
 
 
@@ -83,10 +84,11 @@ class TestCancelling:
                                                              django_capture_on_commit_callbacks):
         meeting, first, second = self.two_cases(referrer, chair)
         later = planned_meeting(chair, days_ahead=8)
-        mailoutbox.clear()
+        discard()
         with django_capture_on_commit_callbacks(execute=True):
             services.meeting_cancel(actor=Actor(user=chair), meeting_id=meeting.pk, reason="Zaal niet beschikbaar",
                                     move_to=later)
+        drain()
         meeting.refresh_from_db()
         assert meeting.status == MeetingStatus.CANCELLED and meeting.cancel_reason == "Zaal niet beschikbaar"
         assert set(AgendaItem.objects.filter(meeting=later, removed_at__isnull=True).values_list(
@@ -97,9 +99,10 @@ class TestCancelling:
     def test_without_a_meeting_the_cases_leave_the_agenda_with_the_reason(self, referrer, chair, mailoutbox,
                                                                            django_capture_on_commit_callbacks):
         meeting, first, second = self.two_cases(referrer, chair)
-        mailoutbox.clear()
+        discard()
         with django_capture_on_commit_callbacks(execute=True):
             services.meeting_cancel(actor=Actor(user=chair), meeting_id=meeting.pk, reason="Ziekte voorzitter")
+        drain()
         for item in (first, second):
             item.refresh_from_db()
             item.case.refresh_from_db()

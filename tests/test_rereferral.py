@@ -17,6 +17,7 @@ from referrals.transition import TransitionRefused
 from tests.conftest import verified_login
 from tests.factories import CaseFactory, PatientFactory
 from tests.intake_helpers import STEP_DATA
+from tests.mailqueue import discard, drain
 from tests.workflow import advised_case, request_info, scheduled_case, submitted_case
 
 S = CaseStatus
@@ -227,9 +228,11 @@ class TestWithdraw:
     def test_it_leaves_the_queue_is_logged_shown_and_mailed(self, referrer_client, referrer, neuro_oncologist,
                                                             client, django_capture_on_commit_callbacks):
         case = submitted_case(referrer)
+        discard()
         assert "withdraw-form" in case_page(referrer_client, case).content.decode()
         with django_capture_on_commit_callbacks(execute=True):
             response = withdraw(referrer_client, case)
+        drain()
         assert response.status_code == 302
         case.refresh_from_db()
         assert case.status == S.WITHDRAWN and case.withdrawn_reason == "Patiënt wil geen behandeling meer."

@@ -15,6 +15,7 @@ from referrals.models import CaseStatus
 from referrals.presenters import mask_bsn
 from tests.conftest import speak, verified_login
 from tests.factories import CaseFactory, PatientFactory
+from tests.mailqueue import drain
 from tests.workflow import ADVICE, planned_meeting, register_quorum
 
 pytestmark = pytest.mark.django_db
@@ -178,6 +179,7 @@ class TestTimeline:
         case = CaseFactory(patient=PatientFactory(hospital=referrer.hospital), referring_physician=referrer)
         with django_capture_on_commit_callbacks(execute=True):
             submit(referrer, case)
+        drain()
         with translation.override("en"):
             mails = [e for e in build_timeline(case) if e.what.startswith("E-mail sent")]
         entry = mails[0]

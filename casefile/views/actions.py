@@ -115,7 +115,7 @@ def withdraw(request, case_id):
     except services.ActionRefused as exc:
         messages.error(request, exc.message)
     else:
-        messages.success(request, _("The referral has been withdrawn. The neuro-oncologists are told."))
+        messages.success(request, _("The referral has been withdrawn. The e-mail to the neuro-oncologists is queued."))
     return redirect("casefile:case_detail", case.pk)
 
 
