@@ -297,7 +297,7 @@ def meeting_cancel(*, actor, meeting_id, reason, move_to=None):
     if meeting.status != MeetingStatus.PLANNED:
         raise ActionRefused(_("Only a planned meeting can be cancelled."))
     items = list(_active_items(meeting).order_by("position", "added_at"))
-    if any(AgendaItem.objects.filter(pk=item.pk, advice__isnull=False).exists() for item in items):
+    if _active_items(meeting).filter(advice__isnull=False).exists():
         raise ActionRefused(_("Advice has been recorded in this meeting: it took place and cannot be cancelled."))
     if move_to is not None and move_to.pk == meeting.pk:
         raise ActionRefused(_("Choose another meeting to move the cases to."))
