@@ -13,7 +13,7 @@ def user_set_language(*, actor, language):
     so that a clinical PC with an English operating system still shows Dutch to a Dutch user."""
     if language not in dict(settings.LANGUAGES):
         raise ValueError(f"unknown language {language!r}")
-    user = User.objects.select_for_update().get(pk=actor.user.pk)
+    user = User.objects.select_for_update(no_key=True).get(pk=actor.user.pk)
     if user.language == language:
         return user
     user.language = language

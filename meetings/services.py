@@ -176,7 +176,7 @@ def case_withdraw(*, actor, case_id, reason, expected_version=None):
     def apply(case, transition):
         data = {"from": case.status}
         if case.status == CaseStatus.SCHEDULED:
-            item = (AgendaItem.objects.select_for_update(of=("self",))
+            item = (AgendaItem.objects.select_for_update(of=("self",), no_key=True)
                     .filter(case=case, removed_at__isnull=True, advice__isnull=True).first())
             if item is not None:
                 item.removed_at = timezone.now()
@@ -228,7 +228,7 @@ def meeting_series_create(*, actor, centre, values, weeks):
 
 @transaction.atomic
 def meeting_update(*, actor, meeting_id, values, expected_version):
-    meeting = Meeting.objects.select_for_update().get(pk=meeting_id)
+    meeting = Meeting.objects.select_for_update(no_key=True).get(pk=meeting_id)
     if meeting.version != expected_version:
         raise ActionRefused(_("The meeting was changed by someone else meanwhile; reload and try again."))
     _refuse_if_closed(meeting)
@@ -258,7 +258,7 @@ def meeting_set_status(*, actor, meeting_id, status):
     """Planned and held may go back and forth (a slip of the hand); closed is final, because the
     minutes of a closed meeting are the record of its advice. A meeting is held, or closed, from
     its date on, and only closed when no case on its agenda still waits for its advice."""
-    meeting = Meeting.objects.select_for_update().get(pk=meeting_id)
+    meeting = Meeting.objects.select_for_update(no_key=True).get(pk=meeting_id)
     if status not in MeetingStatus.values or status == MeetingStatus.CANCELLED:
         # Cancelling moves or releases the cases first: meeting_cancel, not a status change.
         raise ActionRefused(_("Unknown status."))
@@ -293,7 +293,7 @@ def meeting_cancel(*, actor, meeting_id, reason, move_to=None):
     planned meeting of the same centre, with room) or, without one, taken off the agenda with the
     reason, and its referrer is told (the mails of a move or a removal). All or nothing."""
     _require(reason, _("Give the reason for cancelling the meeting."))
-    meeting = Meeting.objects.select_for_update().get(pk=meeting_id)
+    meeting = Meeting.objects.select_for_update(no_key=True).get(pk=meeting_id)
     if meeting.status != MeetingStatus.PLANNED:
         raise ActionRefused(_("Only a planned meeting can be cancelled."))
     items = list(_active_items(meeting).order_by("position", "added_at"))
@@ -367,7 +367,7 @@ def next_meeting_with_room(centre, *, today=None, case=None, meetings=None):
 
 
 def _lock_meeting_for_agenda(meeting_id, centre_id):
-    meeting = Meeting.objects.select_for_update().get(pk=meeting_id, centre_id=centre_id)
+    meeting = Meeting.objects.select_for_update(no_key=True).get(pk=meeting_id, centre_id=centre_id)
     if meeting.status != MeetingStatus.PLANNED:
         raise ActionRefused(_("Cases can only be placed on a planned meeting."))
     if meeting.date < timezone.localdate():
@@ -401,7 +401,7 @@ def case_schedule(*, actor, case_id, meeting_id):
 
 
 def _lock_item(item_id):
-    item = (AgendaItem.objects.select_for_update(of=("self",)).select_related("meeting", "case")
+    item = (AgendaItem.objects.select_for_update(of=("self",), no_key=True).select_related("meeting", "case")
             .get(pk=item_id, removed_at__isnull=True))
     return item
 
@@ -450,7 +450,7 @@ def agenda_remove(*, actor, item_id, reason):
 @transaction.atomic
 def agenda_reorder(*, actor, item_id, direction):
     item = _lock_item(item_id)
-    _refuse_if_closed(Meeting.objects.select_for_update().get(pk=item.meeting_id))
+    _refuse_if_closed(Meeting.objects.select_for_update(no_key=True).get(pk=item.meeting_id))
     items = list(_active_items(item.meeting).order_by("position", "added_at"))
     index = next(i for i, other in enumerate(items) if other.pk == item.pk)
     swap = index - 1 if direction == "up" else index + 1
@@ -468,7 +468,7 @@ def agenda_reorder(*, actor, item_id, direction):
 
 @transaction.atomic
 def attendance_add(*, actor, meeting_id, discipline, mode, user=None, name=""):
-    meeting = Meeting.objects.select_for_update().get(pk=meeting_id)
+    meeting = Meeting.objects.select_for_update(no_key=True).get(pk=meeting_id)
     _refuse_if_closed(meeting)
     _refuse_before_the_meeting(meeting, _("Attendance is registered in the meeting itself, from %(date)s on."))
     if user is None:
@@ -496,7 +496,7 @@ def attendance_add(*, actor, meeting_id, discipline, mode, user=None, name=""):
 @transaction.atomic
 def attendance_remove(*, actor, attendance_id):
     attendance = Attendance.objects.select_related("meeting").get(pk=attendance_id)
-    _refuse_if_closed(Meeting.objects.select_for_update().get(pk=attendance.meeting_id))
+    _refuse_if_closed(Meeting.objects.select_for_update(no_key=True).get(pk=attendance.meeting_id))
     if MeetingAdvice.objects.filter(item__meeting_id=attendance.meeting_id).exists():
         raise ActionRefused(_("Advice has been recorded in this meeting; its attendance is fixed."))
     attendance._history_user = actor.user
@@ -548,7 +548,7 @@ def meeting_advice_record(*, actor, item_id, values):
     accepted); this item stays on its meeting's agenda and minutes with the advice."""
     item = _lock_item(item_id)
     # Lock the meeting: attendance cannot change between the quorum check and the record.
-    meeting = Meeting.objects.select_for_update().get(pk=item.meeting_id)
+    meeting = Meeting.objects.select_for_update(no_key=True).get(pk=item.meeting_id)
     _refuse_if_closed(meeting)
     _refuse_before_the_meeting(meeting, _("This meeting has not taken place yet: its advice can be recorded "
                                           "from %(date)s on."))
@@ -606,7 +606,7 @@ def meeting_advice_record(*, actor, item_id, values):
 def plan_agreed_record(*, actor, advice_id, agreed_on, agreed):
     """The referrer records what was agreed with the patient: the MDO advises, the patient decides."""
     _require(agreed, _("Describe what was agreed with the patient."))
-    advice = MeetingAdvice.objects.select_for_update().select_related("item").get(pk=advice_id)
+    advice = MeetingAdvice.objects.select_for_update(no_key=True).select_related("item").get(pk=advice_id)
 
     def apply(case, transition):
         if agreed_on > timezone.localdate():

@@ -72,7 +72,7 @@ _NOT_CLEANED = ["patient", "referring_hospital", "mdo_centre", "referring_physic
 
 
 def lock_case(case_id):
-    return Case.objects.select_for_update(of=("self",)).select_related("patient").get(pk=case_id)
+    return Case.objects.select_for_update(of=("self",), no_key=True).select_related("patient").get(pk=case_id)
 
 
 def changes_since(case, version):

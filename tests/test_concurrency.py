@@ -278,3 +278,47 @@ class TestMailQueue:
         assert len(mail.outbox) == 20
         assert len({m.extra_headers["Message-ID"] for m in mail.outbox}) == 20
         assert Event.objects.filter(action="mail.sent").count() == 20
+
+
+class TestLockOrder:
+    """A case (or meeting, or user) locked for an edit must not block a log row that points to it.
+
+    Every audit row holds the chain head until commit, and PostgreSQL checks its foreign keys at
+    commit with FOR KEY SHARE on the rows it points to. A FOR UPDATE lock on the case conflicts with
+    that: one request holding the chain head waited for the case, the other holding the case waited
+    for the chain head (a deadlock seen in CI). The edit locks are FOR NO KEY UPDATE, which do not.
+    """
+
+    def test_an_access_row_for_a_locked_case_commits_while_the_case_stays_locked(self, referrer):
+        from django.db import transaction
+
+        from audit.actor import Actor
+        from audit.models import AccessAction, AccessLog
+        from audit.services import access_record
+        from referrals.transition import lock_case
+
+        case = draft(referrer)
+        locked, release = threading.Event(), threading.Event()
+
+        def hold_the_case():
+            with transaction.atomic():
+                lock_case(case.pk)
+                locked.set()
+                release.wait(timeout=30)
+
+        def log_a_read():
+            locked.wait(timeout=30)
+            try:
+                with transaction.atomic():
+                    with connection.cursor() as cursor:
+                        cursor.execute("SET LOCAL lock_timeout = '3s'")
+                    access_record(actor=Actor(user=referrer, ip="10.0.0.1"), action=AccessAction.READ,
+                                  object_type="case", case=case)
+                return "committed"
+            finally:
+                release.set()
+
+        results = in_parallel([hold_the_case, log_a_read])
+
+        assert results[1] == "committed"
+        assert AccessLog.objects.filter(case=case, client_ip="10.0.0.1").count() == 1
