@@ -1,11 +1,23 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.models import Group
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.auth_log import AuditedAdminMixin
-from accounts.models import Hospital, User
+from accounts.models import AccessChange, AccessChangeKind, Hospital, User
+from accounts.services import access_change_request
+from audit.actor import Actor
+
+# Held for a second person's approval (accounts.services.access_change_request): what decides
+# which patients an account reaches (role, hospital) and whether it counts for the legal quorum
+# (discipline).
+HELD_FIELDS = ("role", "hospital", "discipline")
 
 
 @admin.register(Hospital)
@@ -26,6 +38,9 @@ class UserAdmin(AuditedAdminMixin, DjangoUserAdmin):
       admin's history records who did.
     * A superuser's account is read-only to an administrator who is not one (no new password, no
       role, no deactivation).
+    * Four eyes: a new account, a change of another account's role, hospital or discipline, its
+      reactivation and a new password for it wait for a second person (AccessChange); the rest of
+      the form is saved at once. A deactivation takes effect at once (it takes access away).
     Readonly fields are left out of the form, so a forged POST of them changes nothing.
     """
 
@@ -59,6 +74,75 @@ class UserAdmin(AuditedAdminMixin, DjangoUserAdmin):
             return False
         return super().has_change_permission(request, obj)
 
+    def save_model(self, request, obj, form, change):
+        actor = Actor.from_request(request)
+        if not change:
+            obj.is_active = False  # until the second person approves the new account
+            super().save_model(request, obj, form, change)
+            access_change_request(actor=actor, account=obj, kind=AccessChangeKind.NEW_ACCOUNT, role=obj.role,
+                                  hospital=obj.hospital, discipline=obj.discipline)
+            self._say_held(request, [AccessChangeKind.NEW_ACCOUNT])
+            return
+        before = User.objects.get(pk=obj.pk)
+        held = []
+        proposed = {name: getattr(obj, name) for name in HELD_FIELDS}
+        if any(getattr(before, name) != value for name, value in proposed.items()):
+            held.append(AccessChangeKind.ROLE)
+            for name in HELD_FIELDS:
+                setattr(obj, name, getattr(before, name))
+        if obj.is_active and not before.is_active:
+            held.append(AccessChangeKind.REACTIVATION)
+            obj.is_active = False
+        super().save_model(request, obj, form, change)
+        for kind in held:
+            values = proposed if kind == AccessChangeKind.ROLE else {}
+            access_change_request(actor=actor, account=obj, kind=kind, **values)
+        if held:
+            # Django's change message and our admin.changed event name only what changed now.
+            names = set(HELD_FIELDS) if AccessChangeKind.ROLE in held else set()
+            if AccessChangeKind.REACTIVATION in held:
+                names.add("is_active")
+            form.__dict__["changed_data"] = [name for name in form.changed_data if name not in names]
+            self._say_held(request, held)
+
+    def _say_held(self, request, kinds):
+        labels = ", ".join(str(AccessChangeKind(kind).label).lower() for kind in kinds)
+        self.message_user(request, gettext(
+            "Waiting for a second person (another administrator or the privacy officer): %(changes)s. "
+            "It takes effect when approved under Access requests.") % {"changes": labels}, messages.WARNING)
+
+    def user_change_password(self, request, id, form_url=""):
+        """A new password for another account waits for a second person; one's own password and
+        switching password login off take effect at once (Django's own view)."""
+        user = self.get_object(request, unquote(id))
+        if (request.method == "POST" and user is not None and user.pk != request.user.pk
+                and self.has_change_permission(request, user)):
+            form = self.change_password_form(user, request.POST)
+            if form.is_valid() and form.cleaned_data["set_usable_password"]:
+                access_change_request(actor=Actor.from_request(request), account=user,
+                                      kind=AccessChangeKind.PASSWORD, password=form.cleaned_data["password1"])
+                self._say_held(request, [AccessChangeKind.PASSWORD])
+                return redirect(reverse("admin:accounts_user_change", args=[user.pk]))
+        return super().user_change_password(request, id, form_url)
+
+
+@admin.register(AccessChange)
+class AccessChangeAdmin(admin.ModelAdmin):
+    """Read-only: requests are made by the user form and decided on the Access requests page."""
+
+    list_display = ["requested_at", "account", "kind", "state", "requested_by", "decided_by", "decided_at"]
+    list_filter = ["state", "kind"]
+    exclude = ["password"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
 
 admin.site.unregister(Group)
 
@@ -75,4 +159,27 @@ class RoleGroupAdmin(AuditedAdminMixin, DjangoGroupAdmin):
         return False
 
     def has_delete_permission(self, request, obj=None):
+        return False
+
+
+admin.site.unregister(TOTPDevice)
+
+
+@admin.register(TOTPDevice)
+class SecondFactorAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    """An administrator sees who has a second factor and can remove a lost one (the user then sets
+    up a new one at the next login), but never adds one for someone else or reads its key: with a
+    password they set, that would be a way into another account."""
+
+    fields = ["user", "name", "confirmed"]
+    readonly_fields = ["user", "name", "confirmed"]
+    list_display = ["user", "name", "confirmed"]
+
+    list_filter = ["confirmed"]
+    search_fields = ["user__username", "user__last_name"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
         return False

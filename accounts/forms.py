@@ -1,6 +1,7 @@
 import datetime
 
 from axes.models import AccessAttempt
+from django import forms
 from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
@@ -40,3 +41,12 @@ class LoginForm(AuthenticationForm):
             raise ValidationError(_("Too many failed logins from this address. Try again in 15 minutes."),
                                   code="throttled")
         return super().clean()
+
+
+class AccessDecisionForm(forms.Form):
+    """The second person's decision on an access change (accounts/views.access_request_decide)."""
+
+    decision = forms.ChoiceField(label=_("Decision"),
+                                 choices=[("approve", _("Approve")), ("reject", _("Reject"))])
+    note = forms.CharField(label=_("Note"), required=False, max_length=1000,
+                           widget=forms.TextInput(attrs={"maxlength": 1000}))

@@ -166,3 +166,69 @@ ROLE_GROUPS = {
     Role.ADMIN: "admin",
     Role.PRIVACY_OFFICER: "privacy_officer",
 }
+
+
+class AccessChangeKind(models.TextChoices):
+    NEW_ACCOUNT = "new_account", _("New account")
+    ROLE = "role", _("Change of role, hospital or discipline")
+    REACTIVATION = "reactivation", _("Reactivation")
+    PASSWORD = "password", _("Password set by an administrator")
+
+
+class AccessChangeState(models.TextChoices):
+    PENDING = "pending", _("Awaiting approval")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
+    SUPERSEDED = "superseded", _("Replaced by a later request")
+
+
+class AccessChange(models.Model):
+    """A change that gives an account access, held until a second person approves it (four eyes).
+
+    An administrator's new account, change of role, hospital or discipline, reactivation and
+    password reset of another account take effect only when a different administrator or a
+    privacy officer of the account's MDT centre approves (accounts.services). The proposed values
+    wait here; the password as its hash only. Each step is also an event in the append-only log,
+    with both names and addresses."""
+
+    account = models.ForeignKey(User, verbose_name=_("account"), on_delete=models.PROTECT,
+                                related_name="access_changes")
+    kind = models.CharField(_("kind"), max_length=20, choices=AccessChangeKind.choices)
+    state = models.CharField(_("state"), max_length=20, choices=AccessChangeState.choices,
+                             default=AccessChangeState.PENDING)
+    # The proposed values (NEW_ACCOUNT and ROLE).
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices, blank=True)
+    hospital = models.ForeignKey(Hospital, verbose_name=_("hospital"), on_delete=models.PROTECT,
+                                 null=True, blank=True, related_name="+")
+    discipline = models.CharField(_("discipline"), max_length=30, choices=Discipline.choices, blank=True)
+    password = models.CharField(max_length=128, blank=True, editable=False)  # a hash (PASSWORD)
+
+    requested_by = models.ForeignKey(User, verbose_name=_("requested by"), on_delete=models.PROTECT,
+                                     related_name="+")
+    requested_at = models.DateTimeField(_("requested at"), auto_now_add=True)
+    requested_ip = models.GenericIPAddressField(_("requested from"), null=True, blank=True)
+    decided_by = models.ForeignKey(User, verbose_name=_("decided by"), on_delete=models.PROTECT,
+                                   null=True, blank=True, related_name="+")
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decided_ip = models.GenericIPAddressField(_("decided from"), null=True, blank=True)
+    decision_note = models.TextField(_("note"), blank=True)
+
+    class Meta:
+        verbose_name = _("access change")
+        verbose_name_plural = _("access changes")
+        ordering = ["-requested_at", "-id"]
+        permissions = [("approve_accesschange", "Can approve or reject an access change")]
+        constraints = [
+            models.CheckConstraint(condition=~Q(decided_by=models.F("requested_by")),
+                                   name="accesschange_second_person"),
+            models.CheckConstraint(condition=~Q(decided_by=models.F("account")),
+                                   name="accesschange_not_own_account"),
+        ]
+        indexes = [models.Index(fields=["state", "requested_at"])]
+
+    def __str__(self):
+        return f"{self.get_kind_display()}: {self.account}"
+
+    @property
+    def is_pending(self):
+        return self.state == AccessChangeState.PENDING

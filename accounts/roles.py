@@ -36,9 +36,16 @@ ROLE_PERMISSIONS = {
         # The mail queue (casefile.mailqueue): see what waits or failed, retry it.
         "casefile.view_queuedmail",
         "casefile.change_queuedmail",
+        # Four eyes: decide on another administrator's access change (never one's own).
+        "accounts.view_accesschange",
+        "accounts.approve_accesschange",
+        # See who has a second factor, remove a lost one (never add one or read its key).
+        "otp_totp.view_totpdevice",
+        "otp_totp.delete_totpdevice",
     ],
     Role.PRIVACY_OFFICER: [
         "audit.view_accesslog",
+        "accounts.approve_accesschange",
     ],
 }
 

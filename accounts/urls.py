@@ -20,6 +20,8 @@ urlpatterns = [
     path("password/done/", auth_views.PasswordChangeDoneView.as_view(
         template_name="accounts/password_change_done.html",
     ), name="password_change_done"),
+    path("access/", views.access_requests, name="access_requests"),
+    path("access/<int:change_id>/decide/", views.access_request_decide, name="access_request_decide"),
     path("2fa/", two_factor.verify, name="2fa_verify"),
     path("2fa/setup/", two_factor.setup, name="2fa_setup"),
 ]

@@ -10,7 +10,7 @@ import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from accounts.models import Role
+from accounts.models import AccessChange, AccessChangeKind, Role
 from audit.actor import Actor
 from audit.models import AccessLog
 from meetings import services as meeting_services
@@ -54,6 +54,11 @@ TABLE = {
     "accounts:password_change_done": ("get", (), ALL_LOGGED_IN),
     "accounts:2fa_verify": ("get", (), ALL_LOGGED_IN),
     "accounts:2fa_setup": ("get", (), ALL_LOGGED_IN),
+    # Four eyes: another administrator or the privacy officer of the region decides on access.
+    "accounts:access_requests": ("get", (), row(LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK, OK,
+                                                FORBIDDEN)),
+    "accounts:access_request_decide": ("post", ("change",), row(LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN,
+                                                                OK, OK, FORBIDDEN)),
     "referrals:case_list": ("get", (), ALL_LOGGED_IN),
     "referrals:intake_new": ("get", (), REFERRER_ACTION | {"outsider": OK}),
     "casefile:case_detail": ("get", ("case",), CASE_READ),
@@ -140,8 +145,11 @@ def scenario(hospital, other_hospital, centre, referrer, neuro_oncologist, chair
         "privacy_officer": UserFactory(hospital=centre, role=Role.PRIVACY_OFFICER),
         "far_mdo": UserFactory(hospital=far_centre, role=Role.CHAIR),
     }
-    args = {"case": item.case.pk, "step": "clinical", "action": "accept", "meeting": item.meeting.pk,
-            "attendance": attendance.pk, "item": item.pk, "advice": item.case.current_advice_id}
+    change = AccessChange.objects.create(account=referrer, kind=AccessChangeKind.REACTIVATION,
+                                         requested_by=UserFactory(hospital=None, role=Role.ADMIN, is_staff=True))
+    args = {"change": change.pk, "case": item.case.pk, "step": "clinical", "action": "accept",
+            "meeting": item.meeting.pk, "attendance": attendance.pk, "item": item.pk,
+            "advice": item.case.current_advice_id}
     return users, args, item
 
 

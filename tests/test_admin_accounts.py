@@ -13,7 +13,9 @@ from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 
-from accounts.models import Role, User
+from accounts.models import AccessChange, AccessChangeState, Role, User
+from accounts.services import access_change_approve
+from audit.actor import Actor
 from referrals.access import cases_visible_to
 from tests.conftest import verified_login
 from tests.factories import UserFactory
@@ -41,6 +43,12 @@ def forged_post(client, user, **changes):
             "is_active": "on", "role": user.role, "hospital": user.hospital_id or "",
             **({"is_staff": "on"} if user.is_staff else {}), **changes}
     return client.post(change_url(user), data)
+
+
+def approve(change):
+    """A second administrator approves the held change (four eyes, tests/test_four_eyes.py)."""
+    second = UserFactory(role=Role.ADMIN, hospital=None, is_staff=True)
+    access_change_approve(actor=Actor(user=second, ip="10.9.9.9"), change_id=change.pk)
 
 
 @pytest.fixture
@@ -114,15 +122,25 @@ class TestOtherAccounts:
                                is_superuser="on")
         assert response.status_code == 302
         referrer.refresh_from_db()
+        # The role and hospital wait for a second person (tests/test_four_eyes.py); never a superuser.
+        assert (referrer.role, referrer.is_superuser) == (Role.REFERRER, False)
+        change = AccessChange.objects.get(account=referrer, state=AccessChangeState.PENDING)
+        assert (change.role, change.hospital) == (Role.NEURO_ONCOLOGIST, centre)
+        approve(change)
+        referrer.refresh_from_db()
         assert (referrer.role, referrer.hospital, referrer.is_superuser) == (Role.NEURO_ONCOLOGIST, centre, False)
+        # Django's admin history says what changed at once: nothing, the role and hospital were held.
         entry = LogEntry.objects.filter(object_id=str(referrer.pk)).latest("action_time")
-        assert entry.user == admin_user and entry.get_change_message() == "Ziekenhuis en Rol gewijzigd."
+        assert entry.user == admin_user and entry.get_change_message() == "Geen velden gewijzigd."
 
     def test_another_administrator_changes_an_administrators_role_and_the_history_says_who(
             self, administrator, admin_user, centre):
         colleague = UserFactory(role=Role.ADMIN, hospital=None, is_staff=True)
         client = verified_login(Client(), colleague)
         assert forged_post(client, admin_user, role=Role.CHAIR, hospital=centre.pk).status_code == 302
+        change = AccessChange.objects.get(account=admin_user, state=AccessChangeState.PENDING)
+        assert change.requested_by == colleague
+        approve(change)
         admin_user.refresh_from_db()
         assert (admin_user.role, admin_user.hospital) == (Role.CHAIR, centre)
         entry = LogEntry.objects.filter(object_id=str(admin_user.pk)).latest("action_time")
