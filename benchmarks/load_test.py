@@ -226,7 +226,15 @@ def main():
     parser.add_argument("--users", type=int, default=50)
     parser.add_argument("--duration", type=int, default=60)
     parser.add_argument("--json", help="write the result here too")
+    parser.add_argument("--mail-outage", action="store_true",
+                        help="run the mail queue against a stopped mail server during the test, then start one "
+                             "and check every mail arrives once (benchmarks/mail_outage.py)")
     args = parser.parse_args()
+    outage = None
+    if args.mail_outage:
+        from benchmarks.mail_outage import MailOutage
+
+        outage = MailOutage()
 
     users = load_users(args.users)
     ids = [user.pk for user, _key in users]
@@ -237,6 +245,8 @@ def main():
     deadline = started + args.duration
     threads = [threading.Thread(target=referrer_walk, args=(n, user.username, key, args, deadline, stats))
                for n, (user, key) in enumerate(users, start=1)]
+    if outage is not None:
+        outage.start()
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -264,6 +274,9 @@ def main():
                    "mean": statistics.fmean(all_latency) * 1000 if all_latency else 0},
     }
     equal = submitted == stats.submits == new_cases and errors == 0
+    if outage is not None:
+        result["mail"] = outage.finish(ids)
+        equal = equal and result["mail"]["ok"]
     result["ok"] = equal
     lines = [
         f"Load test: {args.users} referrers for {args.duration} s ({elapsed:.0f} s until the last walk ended): "
@@ -281,6 +294,8 @@ def main():
     lines.append(f"| all | {requests:,} | {result['all_ms']['p50']:.0f} | | {result['all_ms']['p99']:.0f} | |")
     if stats.errors:
         lines += ["", "Errors: " + "; ".join(f"{k} × {v}" for k, v in stats.errors.most_common())]
+    if outage is not None:
+        lines += ["", outage.markdown(result["mail"])]
     result["markdown"] = "\n".join(lines)
     print(result["markdown"])
     if args.json:

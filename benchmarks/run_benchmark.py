@@ -458,7 +458,8 @@ def main():
         if not args.skip_load:
             log(f"load test: 50 referrers for {args.load_seconds} s (load_test.py, a separate process)")
             output, _seconds = run([PYTHON, BENCH / "load_test.py", "--base-url", f"http://{HOST}:{PORT}",
-                                    "--users", "50", "--duration", args.load_seconds, "--json", OUT / "load.json"],
+                                    "--users", "50", "--duration", args.load_seconds, "--json", OUT / "load.json",
+                                    "--mail-outage"],
                                    output=OUT / "load.txt", check=False)
             results["load"] = json.loads((OUT / "load.json").read_text())
             results["rss"]["after the load test"] = server.rss_mb()

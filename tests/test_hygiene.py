@@ -37,3 +37,23 @@ def test_the_constraints_pin_every_installed_package_at_its_installed_version():
     installed = {k: v for k, v in installed.items() if k not in {"pip", "setuptools", "wheel"}}
     assert installed == pinned
     assert "-c requirements-constraints.txt" in (ROOT / "requirements.txt").read_text()
+
+
+def test_the_benchmark_scripts_import_what_exists():
+    """The benchmarks run rarely (minutes on PostgreSQL); a module moved by a refactoring must not
+    break them unnoticed (prepare.py imported synthetic_data from its old app)."""
+    import ast
+    import importlib
+
+    project = {"accounts", "audit", "casefile", "meetings", "mdo", "privacy", "referrals", "triage", "benchmarks"}
+    checked = 0
+    for path in sorted((ROOT / "benchmarks").glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and node.module and node.module.split(".")[0] in project:
+                module = importlib.import_module(node.module)
+                for alias in node.names:
+                    found = alias.name == "*" or hasattr(module, alias.name) or (
+                        hasattr(module, "__path__") and importlib.util.find_spec(f"{node.module}.{alias.name}"))
+                    assert found, f"{path.name}: {node.module}.{alias.name} does not exist"
+                checked += 1
+    assert checked > 5
