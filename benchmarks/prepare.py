@@ -31,8 +31,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice  # noqa: E402
 
 from accounts.middleware import LOGIN_AT  # noqa: E402
 from accounts.models import User  # noqa: E402
-from meetings.models import Meeting, MeetingStatus  # noqa: E402
 from casefile.management.commands.synthetic_data import SyntheticData  # noqa: E402
+from meetings.models import Meeting, MeetingStatus  # noqa: E402
 from referrals.models import Case, CaseStatus  # noqa: E402
 
 LIST_USER = "synth-verwijzer-zh-1-1"
