@@ -226,6 +226,13 @@ class TestAccess:
         assert not MeetingAdvice.objects.exists()
         assert AccessLog.objects.filter(user=far_chair, result="denied").count() == 3
 
+    def test_a_referrers_refusal_is_logged_with_the_patient(self, client, agenda, referrer):
+        first = agenda["items"][0]
+        verified_login(client, referrer)
+        assert client.get(live_url(first)).status_code == 403
+        row = AccessLog.objects.get(result="denied", user=referrer)
+        assert (row.patient_id, row.object_id) == (first.case.patient_id, str(first.pk))
+
     def test_every_view_is_logged_with_the_case_read(self, chair_client, agenda, chair):
         first = agenda["items"][0]
         before = AccessLog.objects.count()
