@@ -60,3 +60,4 @@ def test_the_keyboard_moves_on_and_an_unsaved_advice_asks_first(page, referrer, 
     assert page.evaluate("document.activeElement.id") == "live-jump"
     page.select_option("#live-jump", str(first.pk))
     page.wait_for_url(f"**/live/{first.pk}/")
+
