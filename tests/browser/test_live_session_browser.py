@@ -61,3 +61,17 @@ def test_the_keyboard_moves_on_and_an_unsaved_advice_asks_first(page, referrer, 
     page.select_option("#live-jump", str(first.pk))
     page.wait_for_url(f"**/live/{first.pk}/")
 
+
+    # Recording the advice here goes on to the next case, without a question and with a message.
+    page.check("input[name=present][value=yes]")
+    page.check("input[name=decisions][value=srt]")
+    page.check("input[name=follow_up][value=treating_mri]")
+    page.fill("textarea[name=text]", "SRT 1x20 Gy.")
+    page.fill("input[name=carried_out_by]", "Radiotherapie, Centrum")
+    page.fill("input[name=first_contact]", "Longarts, Ziekenhuis Noord")
+    page.click("button[name=then][value=next]")
+    page.wait_for_url(f"**/live/{second.pk}/")
+    assert "Het advies van het MDO is vastgelegd." in page.inner_text("main")
+    assert dialogs == ["beforeunload"]
+    first.refresh_from_db()
+    assert first.advice.text == "SRT 1x20 Gy." and first.treating_physician_present == "yes"
