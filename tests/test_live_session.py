@@ -132,6 +132,19 @@ class TestReading:
         # ... and the earlier meeting's own page shows no "earlier" for its case.
         assert "earlier-advice" not in chair_client.get(live_url(earlier)).content.decode()
 
+    def test_earlier_advice_of_an_earlier_referral_of_the_patient_is_shown(self, chair_client, referrer, chair):
+        from referrals.services import case_submit
+        from tests.factories import CaseFactory
+        earlier = scheduled_case(referrer, chair)
+        register_quorum(earlier.meeting, chair)
+        record_advice(earlier, chair, text="Eerste verwijzing: SRT.")
+        time_passes(earlier.meeting, days_ago=60)
+        case = CaseFactory(patient=earlier.case.patient, referring_physician=referrer)
+        case = case_submit(actor=Actor(user=referrer), case_id=case.pk, expected_version=case.version)
+        item = services.case_schedule(actor=Actor(user=chair), case_id=case.pk, meeting_id=planned_meeting(chair).pk)
+        html = chair_client.get(live_url(item)).content.decode()
+        assert "earlier-advice" in html and "Eerste verwijzing: SRT." in html
+
     def test_the_meeting_page_links_to_the_live_session(self, chair_client, agenda):
         html = chair_client.get(reverse("meetings:meeting_detail", args=[agenda["meeting"].pk])).content.decode()
         assert reverse("meetings:live_start", args=[agenda["meeting"].pk]) in html
