@@ -1,6 +1,6 @@
 from django.urls import path
 
-from meetings.views import meetings, preconsult, printing
+from meetings.views import live, meetings, preconsult, printing
 
 app_name = "meetings"
 
@@ -19,6 +19,8 @@ urlpatterns = [
     path("meetings/<uuid:meeting_id>/agenda.pdf", printing.agenda_pdf, name="agenda_pdf"),
     path("meetings/<uuid:meeting_id>/minutes/", printing.minutes_print, name="minutes_print"),
     path("meetings/<uuid:meeting_id>/minutes.pdf", printing.minutes_pdf, name="minutes_pdf"),
+    path("meetings/<uuid:meeting_id>/live/", live.live_start, name="live_start"),
+    path("meetings/<uuid:meeting_id>/live/<uuid:item_id>/", live.live_item, name="live_item"),
     path("items/<uuid:item_id>/move/", meetings.item_move, name="item_move"),
     path("items/<uuid:item_id>/remove/", meetings.item_remove, name="item_remove"),
     path("items/<uuid:item_id>/reorder/", meetings.item_reorder, name="item_reorder"),

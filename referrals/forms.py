@@ -10,6 +10,7 @@ from decimal import Decimal
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
 from django.utils.translation import gettext_lazy as _
 
 from referrals.models import (
@@ -60,6 +61,18 @@ class DecimalCommaField(forms.DecimalField):
         if isinstance(value, Decimal) and value.is_finite() and value == value.to_integral_value():
             return int(value)
         return super().prepare_value(value)
+
+
+class WebLinkField(forms.URLField):
+    """A link to open in the browser: http or https only (a javascript:, data: or file: link is
+    refused at the field); typed without a scheme, https is assumed."""
+
+    default_validators = [URLValidator(schemes=["http", "https"])]
+    default_error_messages = {"invalid": _("Give a web address that starts with http:// or https://.")}
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("assume_scheme", "https")
+        super().__init__(**kwargs)
 
 
 def _decimal(attrs=None):
@@ -367,9 +380,10 @@ class ImagingForm(StepForm):
         fields = [
             "mri_date", "lesion_mode", "largest_diameter_mm", "critical_location",
             "critical_location_site", "mass_effect", "oedema", "csf_obstruction_risk",
+            "imaging_url", "accession_number",
         ]
         widgets = {"mri_date": DateInput(), "largest_diameter_mm": _decimal()}
-        field_classes = {"largest_diameter_mm": DecimalCommaField}
+        field_classes = {"largest_diameter_mm": DecimalCommaField, "imaging_url": WebLinkField}
         localized_fields = ("largest_diameter_mm",)
 
     select_fields = ("critical_location_site",)

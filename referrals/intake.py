@@ -146,10 +146,12 @@ class LesionStep(FormStep):
 
     # Shown in either lesion mode: what the meeting weighs besides the lesions themselves.
     MEETING_ITEMS = ("mass_effect", "oedema", "csf_obstruction_risk")
+    # Where the images are: optional, shown when given.
+    VIEWER_ITEMS = ("imaging_url", "accession_number")
 
     def summary_fields(self, case):
         if case.lesion_mode != LesionMode.MANY:
-            return ("mri_date", "lesion_mode", *self.MEETING_ITEMS)
+            return ("mri_date", "lesion_mode", *self.MEETING_ITEMS, *self.VIEWER_ITEMS)
         return self.fields
 
     def blank(self, case, *, hospital, query):

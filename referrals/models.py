@@ -8,7 +8,7 @@ question has not been answered yet, which is not the same as unknown.
 import uuid
 
 from django.conf import settings
-from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator, URLValidator
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Upper
@@ -353,6 +353,18 @@ class Case(models.Model):
     csf_obstruction_risk = answer_field(
         _("risk of CSF obstruction (hydrocephalus)"),
         _("Near the ventricular system, especially the third or fourth ventricle (Appendix 1, note 2)."))
+
+    # Where the meeting looks at the images: the hospital's viewer or PACS, and the study's
+    # accession number. Optional; only http(s) links (a javascript: or file: link is refused).
+    imaging_url = models.URLField(
+        _("link to the images (viewer or PACS)"), max_length=500, blank=True,
+        validators=[URLValidator(schemes=["http", "https"])],
+        help_text=_("Optional: a link to the study in your hospital's image viewer or PACS (http or https)."),
+    )
+    accession_number = models.CharField(
+        _("accession number"), max_length=64, blank=True,
+        help_text=_("Optional: the accession number of the MRI study."),
+    )
 
     # Step 7: questions for the MDO
     radiotherapy_considered = answer_field(

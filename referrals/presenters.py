@@ -60,7 +60,7 @@ _QUIET = {
     "cerebral_response", "prognosis_unknown", "prognosis_over_3_months", "kps_unknown", "dexamethasone_mg",
     "neuro_deficit_detail", "largest_diameter_mm", "critical_location", "critical_location_site",
     "comorbidity", "patient_wish", "primary_diagnosis_date", "molecular_markers",
-    "mass_effect", "oedema", "csf_obstruction_risk", "urgent_reason",
+    "mass_effect", "oedema", "csf_obstruction_risk", "urgent_reason", "imaging_url", "accession_number",
     *SYMPTOMATIC_ONLY,
 }
 

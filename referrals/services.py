@@ -65,7 +65,7 @@ NOT_COPIED = frozenset({
     "kps", "kps_unknown", "dexamethasone", "dexamethasone_mg", "neuro_deficit",
     "neuro_deficit_detail", "epilepsy", "rapid_kps_improvement", "qol_improvement",
     "mri_date", "lesion_mode", "largest_diameter_mm", "critical_location", "critical_location_site",
-    "mass_effect", "oedema", "csf_obstruction_risk",
+    "mass_effect", "oedema", "csf_obstruction_risk", "imaging_url", "accession_number",
     "radiotherapy_considered", "suspected_radionecrosis", "treatment_wish", "patient_wish",
     "question_to_mdo", "urgent", "urgent_reason",
 })

@@ -94,6 +94,9 @@ TABLE = {
     "meetings:item_reorder": ("post", ("item",), MDO_CASE_ACTION),
     "meetings:item_presence": ("post", ("item",), MDO_CASE_ACTION),
     "meetings:item_advice": ("get", ("item",), MDO_CASE_ACTION),
+    # The live session: whoever records the meeting's advice, as the advice page.
+    "meetings:live_start": ("get", ("meeting",), MDO_CASE_ACTION),
+    "meetings:live_item": ("get", ("meeting", "item"), MDO_CASE_ACTION),
     "audit:access_log": ("get", (), row(LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK,
                                         FORBIDDEN)),
 }
@@ -196,7 +199,7 @@ NO_CASE_ACCESS = {"anonymous", "outsider", "admin", "privacy_officer", "far_mdo"
 # Pages shown by GET in the table that also take a POST: the POST must be refused to the same
 # roles, and change nothing for them.
 GET_AND_POST = ["referrals:intake_new", "referrals:intake_step", "referrals:case_delete",
-                "meetings:meeting_create", "meetings:meeting_edit", "meetings:item_advice"]
+                "meetings:meeting_create", "meetings:meeting_edit", "meetings:item_advice", "meetings:live_item"]
 
 
 @pytest.mark.parametrize("name", GET_AND_POST)
@@ -222,7 +225,7 @@ POST_ROUTES = sorted({name for name, (method, _, _) in TABLE.items() if method =
                      | {"accounts:login", "accounts:password_change", "accounts:2fa_verify",
                         "accounts:2fa_setup", "referrals:intake_new", "referrals:intake_step",
                         "referrals:case_delete", "meetings:meeting_create", "meetings:meeting_edit",
-                        "meetings:item_advice"})
+                        "meetings:item_advice", "meetings:live_item"})
 
 
 @pytest.mark.parametrize("name", POST_ROUTES)

@@ -329,6 +329,46 @@ def item_presence(request, item_id):
     return redirect("meetings:meeting_detail", item.meeting_id)
 
 
+def advice_form(request, item, case, existing):
+    """The advice form of an agenda item: bound to the POST, or with the recorded advice (or a
+    proposal) and the presence of the treating physician. Shared by the advice page and the live
+    session."""
+    if existing:
+        initial = {name: getattr(existing, name) for name in services.ADVICE_FIELDS}
+    else:
+        # A proposal: the follow-up spec §7 gives after the chart the triage used.
+        initial = {"follow_up": proposed_follow_up(getattr(case.current_advice, "chart", None))}
+    initial.update(present=item.treating_physician_present, representative_name=item.representative_name)
+    return forms.MeetingAdviceForm(request.POST or None, initial=initial)
+
+
+def advice_save(request, item, form):
+    """Record the bound advice form through the one service; True when recorded. A refusal is put
+    on the form (at its field where there is one), which keeps everything typed."""
+    if not form.is_valid():
+        return False
+    try:
+        services.meeting_advice_record(actor=Actor.from_request(request), item_id=item.pk,
+                                       values=form.cleaned_data)
+    except services.QuorumNotMet as exc:
+        labels = dict(Discipline.choices)
+        missing = ", ".join(str(labels[d]) for d in exc.missing)
+        # Not an f-string: makemessages does not see a string inside one.
+        form.add_error("decisions", "{} {}".format(
+            exc.message, _("Missing: %(disciplines)s.") % {"disciplines": missing}))
+    except services.ConflictingDecisions as exc:
+        for field, message in exc.by_field.items():
+            form.add_error(field, message)
+    except services.PresenceRefused as exc:
+        form.add_error("present", exc.message)
+    except services.ActionRefused as exc:
+        form.add_error(None, exc.message)
+    else:
+        messages.success(request, _("The advice of the meeting has been recorded."))
+        return True
+    return False
+
+
 @login_required
 @permission_required("meetings.record_meeting_advice", raise_exception=True)
 def item_advice(request, item_id):
@@ -338,43 +378,13 @@ def item_advice(request, item_id):
     case = get_case_for_user(request, item.case_id, part="meeting_advice",
                              select=("patient", "current_advice", "referring_physician"))
     existing = MeetingAdvice.objects.filter(item=item).first()
-    if existing:
-        initial = {name: getattr(existing, name) for name in services.ADVICE_FIELDS}
-    else:
-        # A proposal: the follow-up spec §7 gives after the chart the triage used.
-        initial = {"follow_up": proposed_follow_up(getattr(case.current_advice, "chart", None))}
-    initial.update(present=item.treating_physician_present, representative_name=item.representative_name)
-    form = forms.MeetingAdviceForm(request.POST or None, initial=initial)
-    present = services.present_disciplines(item.meeting)
-    quorum = quorum_context(present)
+    form = advice_form(request, item, case, existing)
+    quorum = quorum_context(services.present_disciplines(item.meeting))
     status = 200
     if request.method == "POST":
-        if form.is_valid():
-            try:
-                services.meeting_advice_record(actor=Actor.from_request(request), item_id=item.pk,
-                                               values=form.cleaned_data)
-            except services.QuorumNotMet as exc:
-                labels = dict(Discipline.choices)
-                missing = ", ".join(str(labels[d]) for d in exc.missing)
-                # Not an f-string: makemessages does not see a string inside one.
-                form.add_error("decisions", "{} {}".format(
-                    exc.message, _("Missing: %(disciplines)s.") % {"disciplines": missing}))
-                status = 400
-            except services.ConflictingDecisions as exc:
-                for field, message in exc.by_field.items():
-                    form.add_error(field, message)
-                status = 400
-            except services.PresenceRefused as exc:
-                form.add_error("present", exc.message)
-                status = 400
-            except services.ActionRefused as exc:
-                form.add_error(None, exc.message)
-                status = 400
-            else:
-                messages.success(request, _("The advice of the meeting has been recorded."))
-                return redirect("meetings:meeting_detail", item.meeting_id)
-        else:
-            status = 400
+        if advice_save(request, item, form):
+            return redirect("meetings:meeting_detail", item.meeting_id)
+        status = 400
     return render(request, "meetings/item_advice.html", {
         "item": item, "case": case, "form": form, "quorum": quorum, "existing": existing,
         "outcome": outcome_context(case.current_advice.outcome, current_lang()) if case.current_advice else None,

@@ -82,6 +82,7 @@ def test_no_main_page_of_any_role_has_a_serious_violation(open_page, world, refe
         "/mdo/meetings/", f"/mdo/meetings/{meeting.pk}/", f"/mdo/meetings/{meeting.pk}/edit/",
         "/mdo/meetings/new/", f"/mdo/items/{item.pk}/advice/", f"/mdo/meetings/{meeting.pk}/print/",
         f"/mdo/meetings/{meeting.pk}/minutes/", f"/cases/{case.pk}/",
+        f"/mdo/meetings/{item.meeting_id}/live/{item.pk}/",
     ])
     officer = UserFactory(hospital=centre, role=Role.PRIVACY_OFFICER)
     today = timezone.localdate().isoformat()
