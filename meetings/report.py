@@ -10,6 +10,8 @@ The report is read in the referring physician's language (`report_language`): it
 referring hospital's record.
 """
 
+import datetime
+
 from django.conf import settings
 from django.template.defaultfilters import floatformat
 from django.utils import translation
@@ -60,6 +62,7 @@ def snapshot(*, item, advice, case):
     content = {
         "patient": {
             "name": patient.display_name,
+            "letter_name": f"{patient.given_names} {patient.family_name}".strip(),
             "date_of_birth": patient.date_of_birth.isoformat() if patient.date_of_birth else "",
             "patient_number": patient.patient_number,
             # As on the case page and the minutes: never the full BSN outside the patient form.
@@ -115,7 +118,10 @@ def _words(item, advice, case, lesions, attendances):
 def report_context(report, language):
     """The template context of one version: the language-free part and the words in `language`."""
     content = report.content
-    return {**content, "words": content.get(language) or content[settings.LANGUAGE_CODE]}
+    born = content["patient"]["date_of_birth"]
+    return {**content, "words": content.get(language) or content[settings.LANGUAGE_CODE],
+            "meeting_date": datetime.date.fromisoformat(content["meeting"]["date"]),
+            "date_of_birth": datetime.date.fromisoformat(born) if born else None}
 
 
 def letter_context(report, language):
