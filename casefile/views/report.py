@@ -14,6 +14,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import translation
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
@@ -127,7 +128,8 @@ def report_pdf(request, case_id, report_id):
     report = _report(case, report_id)
     context = {**_context(request, case, report), "pdf": True}
     with translation.override(context["document_language"]):
-        filename = f"{translation.gettext('mdt-report')}-{case.reference}-v{report.version}.pdf"
+        word = _("mdt-report")
+    filename = f"{word}-{case.reference}-v{report.version}.pdf"
     return _pdf(request, case, REPORT_TEMPLATE, context, object_type="mdo_report_pdf", filename=filename,
                 page_url=reverse("casefile:report", args=[case.pk, report.pk]))
 
@@ -171,6 +173,7 @@ def letter_pdf(request, case_id, report_id):
     report = _requested(case, report_id)
     context = {**_context(request, case, report, letter=True), "pdf": True}
     with translation.override(context["document_language"]):
-        filename = f"{translation.gettext('letter')}-{case.reference}-v{report.version}.pdf"
+        word = _("letter")
+    filename = f"{word}-{case.reference}-v{report.version}.pdf"
     return _pdf(request, case, LETTER_TEMPLATE, context, object_type="patient_letter_pdf", filename=filename,
                 page_url=reverse("casefile:patient_letter", args=[case.pk, report.pk]))
