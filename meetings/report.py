@@ -119,7 +119,11 @@ def report_context(report, language):
     """The template context of one version: the language-free part and the words in `language`."""
     content = report.content
     born = content["patient"]["date_of_birth"]
+    afterwards = content.get("made_afterwards")
     return {**content, "words": content.get(language) or content[settings.LANGUAGE_CODE],
+            "made_afterwards": {"at": datetime.datetime.fromisoformat(afterwards["at"]),
+                                "advice_at": datetime.datetime.fromisoformat(afterwards["advice_at"])}
+            if afterwards else None,
             "meeting_date": datetime.date.fromisoformat(content["meeting"]["date"]),
             "date_of_birth": datetime.date.fromisoformat(born) if born else None}
 

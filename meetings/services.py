@@ -614,6 +614,23 @@ def _report_version(actor, item, advice, case):
 
 
 @transaction.atomic
+def advice_report_backfill(*, actor, advice_id):
+    """Version 1 of the report of an advice recorded before reports were made (migration
+    meetings 0005), from the data as they are now: the report says it was made afterwards.
+    None when the advice has a report already."""
+    advice = (MeetingAdvice.objects.select_for_update(of=("self",), no_key=True)
+              .select_related("item__meeting", "item__case", "recorded_by").get(pk=advice_id))
+    if advice.reports.exists():
+        return None
+    content = report.snapshot(item=advice.item, advice=advice, case=advice.item.case)
+    content["made_afterwards"] = {"at": timezone.now().isoformat(), "advice_at": advice.recorded_at.isoformat()}
+    record = AdviceReport.objects.create(advice=advice, version=1, created_by=advice.recorded_by, content=content)
+    event_record(actor=actor, action="case.report_made_afterwards", case=advice.item.case, obj=record,
+                 data={"version": 1}, access_action=AccessAction.CREATE)
+    return record
+
+
+@transaction.atomic
 def patient_letter_request(*, actor, report_id):
     """The referrer asks for the letter for the patient of the current version of the report. Asked
     again, nothing changes (a double click, a second referrer)."""

@@ -7,6 +7,7 @@ look at it is in the access log (read for the page, export for the PDF). The let
 patient is made on the referrer's request (an event), in plain words.
 """
 
+import io
 import subprocess
 
 import pytest
@@ -348,3 +349,24 @@ def test_the_hospital_of_another_region_has_no_report(client, advised):
     stranger = UserFactory(hospital=HospitalFactory(), role=Role.REFERRER)
     verified_login(client, stranger)
     assert client.get(report_url(item, report)).status_code == 404
+
+
+# --- Advices recorded before reports existed --------------------------------------------------------
+
+def test_an_advice_from_before_gets_its_report_made_afterwards(client, advised, referrer):
+    from django.core.management import call_command
+
+    item, report = advised
+    # As before migration meetings 0005: an advice without a report.
+    AdviceReport.objects.filter(pk=report.pk).delete()
+    out = io.StringIO()
+    call_command("make_advice_reports", stdout=out)
+    call_command("make_advice_reports", stdout=out)  # again: nothing to do
+    assert out.getvalue().splitlines() == ["1 report(s) made.", "0 report(s) made."]
+    made = AdviceReport.objects.get(advice__item=item)
+    assert made.version == 1 and made.created_by == item.advice.recorded_by
+    event = Event.objects.get(action="case.report_made_afterwards")
+    assert event.user is None and event.case_id == item.case.pk
+    verified_login(client, referrer)
+    page = client.get(report_url(item, made)).content.decode()
+    assert "made-afterwards" in page and "Stereotactische radiotherapie" in page
