@@ -599,8 +599,8 @@ def meeting_advice_record(*, actor, item_id, values):
             item._history_user = actor.user
             item.save(update_fields=["discussed_at"])
         case.meeting_decisions, case.advice_source = list(advice.decisions), AdviceSource.MEETING
-        report = _report_version(actor, item, advice, case)
-        return Applied(advice, {"decisions": list(advice.decisions), "report_version": report.version})
+        version = _report_version(actor, item, advice, case)
+        return Applied(advice, {"decisions": list(advice.decisions), "report_version": version.version})
 
     case_transition(actor=actor, case_id=item.case_id, action=action, apply=apply)
     return advice
