@@ -91,6 +91,8 @@ ACTION_LABELS = {
     "case.advice_recorded": gettext_lazy("Advice of the meeting recorded"),
     "case.advice_corrected": gettext_lazy("Advice of the meeting corrected"),
     "case.plan_agreed": gettext_lazy("Plan agreed with the patient recorded"),
+    "case.patient_letter_requested": gettext_lazy("Letter for the patient requested"),
+    "case.report_made_afterwards": gettext_lazy("MDT report made for an advice recorded before reports existed"),
     "case.withdrawn": gettext_lazy("Referral withdrawn by the referrer"),
     "case.deleted": gettext_lazy("Draft deleted"),
     "mail.sent": gettext_lazy("E-mail sent: %(kind)s"),

@@ -268,3 +268,33 @@ class MeetingAdvice(models.Model):
     def decision_labels(self):
         labels = dict(Decision.choices)
         return [str(labels.get(code, code)) for code in self.decisions]
+
+
+class AdviceReport(models.Model):
+    """One version of the MDO report ("MDO-verslag") of a meeting advice, for the referring
+    hospital's record. Written in the transaction that records or corrects the advice
+    (meetings.services.meeting_advice_record): version 1 with the advice, one more with each
+    correction. `content` is what the report says, frozen then (meetings.report.snapshot): the
+    report of a version never changes when the case, the attendance or the advice is changed
+    later. The plan agreed with the patient is no correction and makes no version."""
+
+    advice = models.ForeignKey(MeetingAdvice, on_delete=models.PROTECT, related_name="reports")
+    version = models.PositiveSmallIntegerField()
+    content = models.JSONField()
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    # The letter for the patient, made on the referrer's request (meetings.services.patient_letter_request).
+    letter_requested_at = models.DateTimeField(null=True, blank=True)
+    letter_requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True,
+                                            blank=True, related_name="+")
+
+    class Meta:
+        verbose_name = _("MDT report")
+        verbose_name_plural = _("MDT reports")
+        ordering = ["advice", "version"]
+        constraints = [
+            models.UniqueConstraint(fields=["advice", "version"], name="advice_report_version_once"),
+        ]
+
+    def __str__(self):
+        return f"{self.advice_id} v{self.version}"

@@ -15,9 +15,12 @@ from django.db.models import Count, Max, Q
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
+from audit.models import AccessAction
 from audit.services import event_record
 from mdo import dispatch
+from meetings import report
 from meetings.models import (
+    AdviceReport,
     AgendaItem,
     Attendance,
     Decision,
@@ -596,10 +599,54 @@ def meeting_advice_record(*, actor, item_id, values):
             item._history_user = actor.user
             item.save(update_fields=["discussed_at"])
         case.meeting_decisions, case.advice_source = list(advice.decisions), AdviceSource.MEETING
-        return Applied(advice, {"decisions": list(advice.decisions)})
+        version = _report_version(actor, item, advice, case)
+        return Applied(advice, {"decisions": list(advice.decisions), "report_version": version.version})
 
     case_transition(actor=actor, case_id=item.case_id, action=action, apply=apply)
     return advice
+
+
+def _report_version(actor, item, advice, case):
+    """The next version of the MDO report of `advice`, frozen from what was recorded now."""
+    latest = advice.reports.aggregate(m=Max("version"))["m"] or 0
+    return AdviceReport.objects.create(advice=advice, version=latest + 1, created_by=actor.user,
+                                       content=report.snapshot(item=item, advice=advice, case=case))
+
+
+@transaction.atomic
+def advice_report_backfill(*, actor, advice_id):
+    """Version 1 of the report of an advice recorded before reports were made (migration
+    meetings 0005), from the data as they are now: the report says it was made afterwards.
+    None when the advice has a report already."""
+    advice = (MeetingAdvice.objects.select_for_update(of=("self",), no_key=True)
+              .select_related("item__meeting", "item__case", "recorded_by").get(pk=advice_id))
+    if advice.reports.exists():
+        return None
+    content = report.snapshot(item=advice.item, advice=advice, case=advice.item.case)
+    content["made_afterwards"] = {"at": timezone.now().isoformat(), "advice_at": advice.recorded_at.isoformat()}
+    record = AdviceReport.objects.create(advice=advice, version=1, created_by=advice.recorded_by, content=content)
+    event_record(actor=actor, action="case.report_made_afterwards", case=advice.item.case, obj=record,
+                 data={"version": 1}, access_action=AccessAction.CREATE)
+    return record
+
+
+@transaction.atomic
+def patient_letter_request(*, actor, report_id):
+    """The referrer asks for the letter for the patient of the current version of the report. Asked
+    again, nothing changes (a double click, a second referrer)."""
+    record = (AdviceReport.objects.select_for_update(of=("self",), no_key=True)
+              .select_related("advice__item__case").get(pk=report_id))
+    if record.advice.reports.filter(version__gt=record.version).exists():
+        raise ActionRefused(_("This version of the report has been corrected since; ask for the letter of the "
+                              "latest version."))
+    if record.letter_requested_at is not None:
+        return record
+    record.letter_requested_at = timezone.now()
+    record.letter_requested_by = actor.user
+    record.save(update_fields=["letter_requested_at", "letter_requested_by"])
+    event_record(actor=actor, action="case.patient_letter_requested", case=record.advice.item.case, obj=record,
+                 data={"version": record.version}, access_action=AccessAction.CREATE)
+    return record
 
 
 @transaction.atomic

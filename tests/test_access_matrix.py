@@ -14,9 +14,10 @@ from accounts.models import AccessChange, AccessChangeKind, Role
 from audit.actor import Actor
 from audit.models import AccessLog
 from meetings import services as meeting_services
+from meetings.models import AdviceReport
 from tests.conftest import verified_login
 from tests.factories import CentreFactory, HospitalFactory, UserFactory
-from tests.workflow import planned_meeting, register_quorum, scheduled_case
+from tests.workflow import planned_meeting, record_advice, register_quorum, scheduled_case
 
 pytestmark = pytest.mark.django_db
 
@@ -97,6 +98,13 @@ TABLE = {
     # The live session: whoever records the meeting's advice, as the advice page.
     "meetings:live_start": ("get", ("meeting",), MDO_CASE_ACTION),
     "meetings:live_item": ("get", ("meeting", "item"), MDO_CASE_ACTION),
+    # The MDO report and the letter for the patient: as the case. The letter is asked for by the referrer.
+    "casefile:report_latest": ("get", ("advised_case",), CASE_READ),
+    "casefile:report": ("get", ("advised_case", "report"), CASE_READ),
+    "casefile:report_pdf": ("get", ("advised_case", "report"), CASE_READ),
+    "casefile:patient_letter": ("get", ("advised_case", "report"), CASE_READ),
+    "casefile:patient_letter_pdf": ("get", ("advised_case", "report"), CASE_READ),
+    "casefile:patient_letter_request": ("post", ("advised_case", "report"), REFERRER_ACTION),
     "audit:access_log": ("get", (), row(LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK,
                                         FORBIDDEN)),
 }
@@ -150,9 +158,17 @@ def scenario(hospital, other_hospital, centre, referrer, neuro_oncologist, chair
     }
     change = AccessChange.objects.create(account=referrer, kind=AccessChangeKind.REACTIVATION,
                                          requested_by=UserFactory(hospital=None, role=Role.ADMIN, is_staff=True))
+    # A second case of the meeting, advised (no radiotherapy: the quorum is incomplete), with its
+    # MDO report and the letter for the patient asked for.
+    advised = scheduled_case(referrer, chair, item.meeting)
+    record_advice(advised, chair, decisions=["systemic"])
+    report = AdviceReport.objects.get(advice__item=advised)
+    item.advised = advised
+    meeting_services.patient_letter_request(actor=Actor(user=referrer), report_id=report.pk)
     args = {"change": change.pk, "case": item.case.pk, "step": "clinical", "action": "accept",
             "meeting": item.meeting.pk, "attendance": attendance.pk, "item": item.pk,
-            "advice": item.case.current_advice_id}
+            "advice": item.case.current_advice_id,
+            "advised_case": advised.case.pk, "report": report.pk}
     return users, args, item
 
 
@@ -190,8 +206,9 @@ def test_route(name, scenario):
             # Also an allowed page (a list, a queue, another region's meetings) must not show
             # the case to a role that has no access to it.
             content = response.content.decode()
-            assert item.case.patient.family_name not in content, f"{name} as {role} leaks the patient"
-            assert item.case.patient.patient_number not in content, f"{name} as {role} leaks the patient"
+            for patient in (item.case.patient, item.advised.case.patient):
+                assert patient.family_name not in content, f"{name} as {role} leaks the patient"
+                assert patient.patient_number not in content, f"{name} as {role} leaks the patient"
 
 
 # Roles for whom the scenario's case is out of reach on every page.
