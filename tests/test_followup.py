@@ -114,6 +114,7 @@ class TestThePlan:
     def test_an_interval_outside_1_to_12_months_is_refused_at_the_field(self, referrer_client, referrer, chair,
                                                                         months):
         case = advised(referrer, chair).item.case
+        speak(referrer_client, "en")
         response = post_plan(referrer_client, case, interval_months=months)
         assert response.status_code == 400
         assert response.context["create_form"].errors["interval_months"] == ["Give an interval of 1 to 12 months."]
@@ -124,12 +125,13 @@ class TestThePlan:
 
     def test_a_start_before_the_meeting_is_refused_at_the_field(self, referrer_client, referrer, chair):
         case = advised(referrer, chair).item.case
+        speak(referrer_client, "en")
         response = post_plan(referrer_client, case, start_date=(today() - datetime.timedelta(days=3)).isoformat())
         assert response.status_code == 400
         assert "before the meeting" in response.context["create_form"].errors["start_date"][0]
 
     def test_no_plan_without_a_meeting_advice_or_when_no_imaging_was_advised(self, referrer, chair):
-        advice = advised(referrer, chair, decisions=["best_supportive_care"], follow_up="none")
+        advice = advised(referrer, chair, decisions=["supportive"], follow_up="none")
         with pytest.raises(services.FollowUpRefused):
             services.plan_create(actor=Actor(user=referrer), case_id=advice.item.case_id,
                                  values=services.plan_proposal(advice.item.case, advice))
@@ -305,7 +307,7 @@ class TestReferAgain:
         assert (new.recurrence, new.prior_brain_metastases) == ("yes", "yes")
         assert (new.molecular_markers, new.primary_tumour) == ("EGFR exon 19", "nsclc")
         assert "SRT 3x8 Gy op de frontale laesie." in new.prior_bm_treatment
-        assert "Progression" in new.prior_bm_treatment and plan.case.reference in new.prior_bm_treatment
+        assert "Progressie" in new.prior_bm_treatment and plan.case.reference in new.prior_bm_treatment
         assert new.kps is None and new.mri_date is None and "clinical" not in new.completed_steps
         assert FollowUpMri.objects.get(pk=mri.pk).rereferral == new
         assert Event.objects.get(action="followup.rereferred").data["new_case"] == new.reference
