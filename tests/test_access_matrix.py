@@ -13,10 +13,11 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from accounts.models import AccessChange, AccessChangeKind, Role
 from audit.actor import Actor
 from audit.models import AccessLog
+from followup import services as followup_services
 from meetings import services as meeting_services
 from tests.conftest import verified_login
 from tests.factories import CentreFactory, HospitalFactory, UserFactory
-from tests.workflow import planned_meeting, register_quorum, scheduled_case
+from tests.workflow import planned_meeting, record_advice, register_quorum, scheduled_case
 
 pytestmark = pytest.mark.django_db
 
@@ -94,6 +95,15 @@ TABLE = {
     "meetings:item_reorder": ("post", ("item",), MDO_CASE_ACTION),
     "meetings:item_presence": ("post", ("item",), MDO_CASE_ACTION),
     "meetings:item_advice": ("get", ("item",), MDO_CASE_ACTION),
+    # Follow-up: whoever sees the case; "refer again" is the referring hospital's.
+    "followup:overdue": ("get", (), row(LOGIN, OK, OK, OK, OK, OK, OK, OK)),
+    "followup:plan": ("get", ("case",), CASE_READ),
+    "followup:plan_create": ("post", ("case",), CASE_READ),
+    "followup:plan_change": ("post", ("plan",), CASE_READ),
+    "followup:mri_record": ("post", ("plan", "mri"), CASE_READ),
+    "followup:mri_complaints": ("post", ("plan",), CASE_READ),
+    "followup:rereferral": ("post", ("plan", "mri"), REFERRER_ACTION),
+    "casefile:patient_path": ("get", ("patient",), CASE_READ),
     "audit:access_log": ("get", (), row(LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK,
                                         FORBIDDEN)),
 }
@@ -147,7 +157,13 @@ def scenario(hospital, other_hospital, centre, referrer, neuro_oncologist, chair
     }
     change = AccessChange.objects.create(account=referrer, kind=AccessChangeKind.REACTIVATION,
                                          requested_by=UserFactory(hospital=None, role=Role.ADMIN, is_staff=True))
-    args = {"change": change.pk, "case": item.case.pk, "step": "clinical", "action": "accept",
+    # A second case on the same meeting, advised, with its follow-up plan.
+    followed = scheduled_case(referrer, chair, item.meeting)
+    advice = record_advice(followed, chair, decisions=["systemic"])
+    plan, _created = followup_services.plan_create(actor=Actor(user=referrer), case_id=followed.case_id,
+                                                   values=followup_services.plan_proposal(followed.case, advice))
+    args = {"plan": plan.pk, "mri": plan.mris.get().pk, "patient": followed.case.patient_id,
+            "change": change.pk, "case": item.case.pk, "step": "clinical", "action": "accept",
             "meeting": item.meeting.pk, "attendance": attendance.pk, "item": item.pk,
             "advice": item.case.current_advice_id}
     return users, args, item
