@@ -16,7 +16,7 @@ from followup import services
 from followup.models import FollowUpMri, FollowUpPlan
 from referrals.models import Case, CaseStatus
 from tests.conftest import speak, verified_login
-from tests.workflow import advised_case, time_passes
+from tests.workflow import advised_case, record_advice, register_quorum, scheduled_case, time_passes
 
 pytestmark = pytest.mark.django_db
 
@@ -287,9 +287,11 @@ class TestOverdue:
 
 class TestReferAgain:
     def progression(self, referrer, chair):
-        plan = make_plan(referrer, chair)
-        case = plan.case
-        Case.objects.filter(pk=case.pk).update(molecular_markers="EGFR exon 19", primary_tumour="nsclc")
+        item = scheduled_case(referrer, chair, molecular_markers="EGFR exon 19", primary_tumour="nsclc")
+        register_quorum(item.meeting, chair)
+        advice = record_advice(item, chair)
+        plan, _created = services.plan_create(actor=Actor(user=referrer), case_id=item.case_id,
+                                              values=services.plan_proposal(item.case, advice))
         mri = services.mri_record(actor=Actor(user=referrer), plan_id=plan.pk, mri_id=plan.mris.get().pk,
                                   done_on=today(), result="progression")
         return plan, mri
@@ -322,7 +324,8 @@ class TestReferAgain:
         plan = make_plan(referrer, chair)
         mri = services.mri_record(actor=Actor(user=referrer), plan_id=plan.pk, mri_id=plan.mris.get().pk,
                                   done_on=today(), result="stable")
-        assert "rereferral-form" not in referrer_client.get(reverse("followup:plan", args=[plan.case_id])).content.decode()
+        page = referrer_client.get(reverse("followup:plan", args=[plan.case_id])).content.decode()
+        assert "rereferral-form" not in page
         referrer_client.post(reverse("followup:rereferral", args=[plan.pk, mri.pk]))
         assert Case.objects.count() == 1
 

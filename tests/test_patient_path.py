@@ -8,7 +8,6 @@ from django.utils import timezone
 from audit.actor import Actor
 from audit.models import AccessLog
 from followup import services
-from referrals.models import Case
 from tests.conftest import speak, verified_login
 from tests.workflow import advised_case
 
@@ -68,10 +67,11 @@ def test_the_path_costs_the_same_queries_for_more_cases(referrer_client, referre
     url = reverse("casefile:patient_path", args=[plan.case.patient_id])
     with django_assert_max_num_queries(20) as few:
         referrer_client.get(url)
-    # Two more cases of the same patient, one with its own plan and MRIs.
-    new, _created = services.followup_rereferral(actor=Actor(user=referrer), plan_id=plan.pk, mri_id=mri.pk)
-    other_plan, _other = followed_case(referrer, chair, result="stable")
-    Case.objects.filter(pk=other_plan.case_id).update(patient=plan.case.patient)
+    # Two more cases of the same patient (each MRI with new lesions referred again), more MRIs.
+    services.followup_rereferral(actor=Actor(user=referrer), plan_id=plan.pk, mri_id=mri.pk)
+    again = services.mri_add_on_complaints(actor=Actor(user=referrer), plan_id=plan.pk,
+                                           done_on=timezone.localdate(), result="new_lesions")
+    services.followup_rereferral(actor=Actor(user=referrer), plan_id=plan.pk, mri_id=again.pk)
     with django_assert_max_num_queries(len(few.captured_queries)):
         response = referrer_client.get(url)
     assert len(response.context["cases"]) == 3
