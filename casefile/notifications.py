@@ -163,6 +163,14 @@ def case_unscheduled(item):
         return _failed("case_unscheduled", item.case_id, exc)
 
 
+def reminder(kind, case, users):
+    """A daily reminder (casefile.reminders) to `users` about `case`: the reference and the link."""
+    try:
+        return _send(kind, case, list(users))
+    except Exception as exc:
+        return _failed(kind, case.pk, exc)
+
+
 def _send(kind, case, users, **context):
     """Render one message per reachable user and queue them. Returns the count queued."""
     # A savepoint: a failure to render loses this mail (logged by the caller), not the action.

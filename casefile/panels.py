@@ -6,6 +6,7 @@ never shown and then refused for the case's state.
 
 from django.utils import timezone
 
+from followup.presenters import followup_summary
 from mdo.i18n import current_lang
 from meetings import forms
 from meetings.models import AgendaItem, MeetingAdvice, Preconsultation
@@ -41,6 +42,8 @@ def case_panels(request, case, bound_forms=None):
     advice = (MeetingAdvice.objects.filter(item__case=case).select_related("item__meeting", "recorded_by")
               .order_by("-recorded_at").first())
     context["meeting_advice"] = advice
+    if advice is not None:
+        context["followup"] = followup_summary(case)
     # The advice in force and its path (triage → pre-consultation → meeting), from the records
     # read above: no further query.
     for record in context["preconsultations"]:

@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from audit.models import Event
+from followup.models import FollowedBy, FollowUpPlan, MriResult
 from meetings.models import AgendaItem, Decision, MeetingAdvice, Preconsultation
 from referrals.intake import STEPS_BY_KEY
 from referrals.models import Lesion, Patient
@@ -96,6 +97,10 @@ ACTION_LABELS = {
     "case.withdrawn": gettext_lazy("Referral withdrawn by the referrer"),
     "case.deleted": gettext_lazy("Draft deleted"),
     "mail.sent": gettext_lazy("E-mail sent: %(kind)s"),
+    "followup.plan_created": gettext_lazy("Follow-up plan made"),
+    "followup.plan_changed": gettext_lazy("Follow-up plan changed"),
+    "followup.mri_recorded": gettext_lazy("Follow-up MRI recorded"),
+    "followup.rereferred": gettext_lazy("Referred again after the follow-up MRI"),
 }
 
 MAIL_KINDS = {
@@ -107,6 +112,8 @@ MAIL_KINDS = {
     "case_closed": gettext_lazy("case closed, to the referring physician"),
     "case_unscheduled": gettext_lazy("taken off the agenda, to the referring physician"),
     "case_withdrawn": gettext_lazy("referral withdrawn, to the neuro-oncologists"),
+    "followup_due": gettext_lazy("follow-up MRI due soon, reminder"),
+    "followup_overdue": gettext_lazy("follow-up MRI overdue, reminder"),
 }
 
 
@@ -197,7 +204,48 @@ def _event_details(action, data):
         return [Detail(_("Started from the previous case"), new=data["copied_from"])]
     if action == "mail.sent":
         return [Detail(_("Recipients"), new=str(data.get("recipients", "")))]
+    if action.startswith("followup."):
+        return _followup_details(action, data)
     return []
+
+
+def _date_words(value):
+    try:
+        return formats.date_format(datetime.date.fromisoformat(value), "SHORT_DATE_FORMAT")
+    except (TypeError, ValueError):
+        return value or "—"
+
+
+def _followup_details(action, data):
+    results, followed_by = dict(MriResult.choices), dict(FollowedBy.choices)
+    details = []
+    if action == "followup.plan_created":
+        details = [
+            Detail(_("MRI every (months)"), new=str(data.get("interval_months", ""))),
+            Detail(_("After 2 years, MRI every (months)"), new=str(data.get("later_interval_months", ""))),
+            Detail(_("Follow-up by"), new=f"{followed_by.get(data.get('followed_by'), '')}: "
+                                          f"{data.get('physician_name', '')}"),
+            Detail(_("First point of contact for the patient"), new=data.get("first_contact", "")),
+        ]
+    elif action == "followup.plan_changed":
+        labels = {name: capfirst(FollowUpPlan._meta.get_field(name).verbose_name)
+                  for name in data.get("changed", {})}
+        for name, (old, new) in data.get("changed", {}).items():
+            if name == "followed_by":
+                old, new = str(followed_by.get(old, old)), str(followed_by.get(new, new))
+            details.append(Detail(labels[name], old, new))
+        details.append(Detail(_("Reason"), new=data.get("reason", "")))
+    elif action == "followup.mri_recorded":
+        details = [Detail(_("MRI made on"), new=_date_words(data.get("done_on"))),
+                   Detail(_("Result"), new=str(results.get(data.get("result"), data.get("result", ""))))]
+        if data.get("on_complaints"):
+            details.append(Detail(_("Earlier MRI on complaints")))
+    elif action == "followup.rereferred":
+        details = [Detail(_("New referral"), new=data.get("new_case", "")),
+                   Detail(_("Result"), new=str(results.get(data.get("result"), data.get("result", ""))))]
+    if data.get("next_due"):
+        details.append(Detail(_("Next MRI planned"), new=_date_words(data["next_due"])))
+    return details
 
 
 def _outcome(code):

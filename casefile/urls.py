@@ -1,6 +1,6 @@
 from django.urls import path
 
-from casefile.views import actions, cases, report, timeline
+from casefile.views import actions, cases, patient, report, timeline
 
 app_name = "casefile"
 
@@ -19,4 +19,5 @@ urlpatterns = [
     path("mdo/cases/<uuid:case_id>/schedule/", actions.schedule, name="schedule"),
     path("mdo/cases/<uuid:case_id>/plan/", actions.plan_agreed, name="plan_agreed"),
     path("cases/<uuid:case_id>/withdraw/", actions.withdraw, name="withdraw"),
+    path("patients/<uuid:patient_id>/", patient.patient_detail, name="patient_path"),
 ]

@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "referrals",
     "triage",
     "meetings",
+    "followup",
     "casefile",
 ]
 

@@ -15,6 +15,7 @@ urlpatterns = [
     path("", include("casefile.urls")),
     path("cases/", include("referrals.urls")),
     path("mdo/", include("meetings.urls")),
+    path("followup/", include("followup.urls")),
     path("audit/", include("privacy.urls")),
     path("beheer/", admin.site.urls),
 ]

@@ -140,12 +140,14 @@ def patient_earlier_cases(*, hospital, patient_values, intake_token=None):
 
 
 @transaction.atomic
-def case_create(*, actor, patient_values, case_values, intake_token=None, copy_from=None):
+def case_create(*, actor, patient_values, case_values, intake_token=None, copy_from=None, history_note=""):
     """Start a draft referral: the first "next" or "save draft" of the intake.
 
     Returns (case, created). The same `intake_token` sent twice (a double click, a reload)
     returns the draft made the first time instead of a second one. `copy_from`: the id of the
-    patient's previous case, whose history the new draft starts from (COPIED_FROM_PREVIOUS_CASE).
+    patient's previous case, whose history the new draft starts from (COPIED_FROM_PREVIOUS_CASE);
+    `history_note` (with copy_from): what that case's MDT advised and what followed (a follow-up
+    MRI, followup.services), put before the copied treatment of the earlier brain metastases.
     """
     hospital = actor.user.hospital
     if intake_token is not None:
@@ -158,7 +160,7 @@ def case_create(*, actor, patient_values, case_values, intake_token=None, copy_f
     try:
         with transaction.atomic():
             return _draft_create(actor, hospital, patient_values, case_values, intake_token,
-                                 copy_from), True
+                                 copy_from, history_note), True
     except (IntegrityError, ValidationError):
         # The same token sent in parallel by the other click: its new patient or its draft
         # collided with ours, and all of ours is rolled back. That one made the draft.
@@ -172,19 +174,23 @@ def _draft_with_token(intake_token, hospital):
     return Case.objects.filter(intake_token=intake_token, referring_hospital=hospital).first()
 
 
-def _previous_values(source_id, patient):
+def _previous_values(source_id, patient, history_note=""):
     source = (Case.objects.filter(pk=source_id, patient=patient, referring_hospital=patient.hospital)
               .exclude(status=CaseStatus.DELETED).first())
     if source is None:
         raise ValidationError(_("The previous case to start from is not a case of this patient."))
     values = {name: getattr(source, name) for name in COPIED_FROM_PREVIOUS_CASE}
+    if history_note:
+        limit = Case._meta.get_field("prior_bm_treatment").max_length
+        values["prior_bm_treatment"] = "\n\n".join(
+            part for part in (history_note, values["prior_bm_treatment"]) if part)[:limit]
     return {**values, **SET_ON_FOLLOW_UP}, {"copied_from": source.reference}
 
 
-def _draft_create(actor, hospital, patient_values, case_values, intake_token, copy_from=None):
+def _draft_create(actor, hospital, patient_values, case_values, intake_token, copy_from=None, history_note=""):
     user = actor.user
     patient, created = patient_for_referral(actor=actor, hospital=hospital, values=patient_values)
-    copied, data = ({}, {}) if copy_from is None else _previous_values(copy_from, patient)
+    copied, data = ({}, {}) if copy_from is None else _previous_values(copy_from, patient, history_note)
     case = Case(
         patient=patient,
         referring_hospital=hospital,

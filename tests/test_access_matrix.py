@@ -13,6 +13,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from accounts.models import AccessChange, AccessChangeKind, Role
 from audit.actor import Actor
 from audit.models import AccessLog
+from followup import services as followup_services
 from meetings import services as meeting_services
 from meetings.models import AdviceReport
 from tests.conftest import verified_login
@@ -105,6 +106,15 @@ TABLE = {
     "casefile:patient_letter": ("get", ("advised_case", "report"), CASE_READ),
     "casefile:patient_letter_pdf": ("get", ("advised_case", "report"), CASE_READ),
     "casefile:patient_letter_request": ("post", ("advised_case", "report"), REFERRER_ACTION),
+    # Follow-up: whoever sees the case; "refer again" is the referring hospital's.
+    "followup:overdue": ("get", (), row(LOGIN, OK, OK, OK, OK, OK, OK, OK)),
+    "followup:plan": ("get", ("case",), CASE_READ),
+    "followup:plan_create": ("post", ("case",), CASE_READ),
+    "followup:plan_change": ("post", ("plan",), CASE_READ),
+    "followup:mri_record": ("post", ("plan", "mri"), CASE_READ),
+    "followup:mri_complaints": ("post", ("plan",), CASE_READ),
+    "followup:rereferral": ("post", ("plan", "mri"), REFERRER_ACTION),
+    "casefile:patient_path": ("get", ("patient",), CASE_READ),
     "audit:access_log": ("get", (), row(LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK,
                                         FORBIDDEN)),
 }
@@ -159,13 +169,16 @@ def scenario(hospital, other_hospital, centre, referrer, neuro_oncologist, chair
     change = AccessChange.objects.create(account=referrer, kind=AccessChangeKind.REACTIVATION,
                                          requested_by=UserFactory(hospital=None, role=Role.ADMIN, is_staff=True))
     # A second case of the meeting, advised (no radiotherapy: the quorum is incomplete), with its
-    # MDO report and the letter for the patient asked for.
+    # MDO report, the letter for the patient asked for, and its follow-up plan.
     advised = scheduled_case(referrer, chair, item.meeting)
-    record_advice(advised, chair, decisions=["systemic"])
+    advice = record_advice(advised, chair, decisions=["systemic"])
     report = AdviceReport.objects.get(advice__item=advised)
     item.advised = advised
     meeting_services.patient_letter_request(actor=Actor(user=referrer), report_id=report.pk)
-    args = {"change": change.pk, "case": item.case.pk, "step": "clinical", "action": "accept",
+    plan, _created = followup_services.plan_create(actor=Actor(user=referrer), case_id=advised.case_id,
+                                                   values=followup_services.plan_proposal(advised.case, advice))
+    args = {"plan": plan.pk, "mri": plan.mris.get().pk, "patient": advised.case.patient_id,
+            "change": change.pk, "case": item.case.pk, "step": "clinical", "action": "accept",
             "meeting": item.meeting.pk, "attendance": attendance.pk, "item": item.pk,
             "advice": item.case.current_advice_id,
             "advised_case": advised.case.pk, "report": report.pk}

@@ -54,3 +54,15 @@ def test_running_it_twice_changes_nothing(demo):
     with override_settings(DEBUG=True):
         call_command("demo_data", "--quiet")
     assert (Case.objects.count(), Meeting.objects.count()) == counts
+
+
+def test_the_demo_has_follow_up_with_an_mri_done_and_one_overdue(client, demo):
+    from accounts.models import User
+    from followup.models import FollowUpMri, FollowUpPlan
+
+    today = timezone.localdate()
+    assert FollowUpPlan.objects.count() == 2
+    assert FollowUpMri.objects.filter(done_on__isnull=False, result="stable").count() == 1
+    assert FollowUpMri.objects.filter(done_on__isnull=True, due_date__lt=today).count() == 1
+    verified_login(client, User.objects.get(username="verwijzer"))
+    assert len(client.get(reverse("followup:overdue")).context["overdue"]) == 1

@@ -13,6 +13,8 @@ from django.db import transaction
 
 from accounts.models import Hospital, Role, User
 from audit.actor import Actor
+from followup import services as followup_services
+from followup.models import FollowUpMri
 from meetings import services as meeting_services
 from meetings.models import Meeting
 from referrals import services
@@ -234,6 +236,7 @@ class Command(BaseCommand):
         meeting_services.plan_agreed_record(
             actor=referrer, advice_id=advices[0].pk, agreed_on=today - datetime.timedelta(days=5),
             agreed="Patiënt kiest voor stereotactische radiotherapie; start volgende week.")
+        self._follow_up(referrer, advices, today)
 
         # Today: the agenda set, attendance partly recorded (the quorum not yet complete).
         current = meeting_services.meeting_create(actor=chair, centre=centre, values={
@@ -250,6 +253,24 @@ class Command(BaseCommand):
             **meeting_values, "date": today + datetime.timedelta(days=7), "start_time": datetime.time(16, 0)})
         for number in UPCOMING_MEETING:
             meeting_services.case_schedule(actor=chair, case_id=cases[number].pk, meeting_id=upcoming.pk)
+
+    def _follow_up(self, referrer, advices, today):
+        """Follow-up plans of the past meeting's two cases: one with an MRI done (stable), one
+        whose first MRI is overdue. The services plan an MRI months after the meeting, so the
+        overdue one has its date moved back, like the meeting's: the clock turning, not a service."""
+        plans = []
+        for advice in advices:
+            case = advice.item.case
+            plan, _created = followup_services.plan_create(actor=referrer, case_id=case.pk, values={
+                **followup_services.plan_proposal(case, advice),
+                "first_contact": "Verpleegkundig specialist longoncologie, Ziekenhuis Noordoever, 076-5551234"})
+            plans.append(plan)
+        done = plans[0].mris.get()
+        followup_services.mri_record(actor=referrer, plan_id=plans[0].pk, mri_id=done.pk,
+                                     done_on=today - datetime.timedelta(days=2), result="stable",
+                                     note="Geen nieuwe laesies; behandelde laesie kleiner.")
+        FollowUpMri.objects.filter(plan=plans[1], done_on__isnull=True).update(
+            due_date=today - datetime.timedelta(days=10))
 
     def _print_credentials(self):
         self.stdout.write("\nDemo accounts (development only), password for all: " + DEMO_PASSWORD)

@@ -1,0 +1,110 @@
+"""The daily reminders (`manage.py send_reminders`): mail about items that wait for somebody.
+
+Each source is a function `source(today) -> iterable of Reminder`; SOURCES lists them, so a new
+kind of reminder (a due re-evaluation, a missing implementation status: issue 14 items 1 and 3) is
+one function and one line here, plus its two mail templates emails/<kind>.txt and _subject.txt.
+
+At most one mail per item, kind and day: a ReminderSent row is written with the mail, in one
+transaction, under a unique constraint (kind, item, day), so a second run the same day (or two
+runs at once) sends nothing again. `repeat_days`: None sends a reminder once per item; a number
+sends it again after that many days while the item still waits. The mails go through the mail
+queue (casefile.notifications, casefile.mailqueue): a link and the neutral reference only, no
+patient data.
+"""
+
+import datetime
+import logging
+from dataclasses import dataclass
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from accounts.models import Role, User
+from casefile import notifications
+from casefile.models import ReminderSent
+from followup.models import FollowUpMri
+from referrals.lifecycle import CaseStatus
+
+logger = logging.getLogger(__name__)
+
+DUE_WITHIN_DAYS = 14
+OVERDUE_REPEAT_DAYS = 7
+
+
+@dataclass(frozen=True)
+class Reminder:
+    kind: str
+    item: str
+    case: object
+    users: tuple
+    repeat_days: int | None = None
+
+
+def _open_mris(**filters):
+    return (FollowUpMri.objects.filter(done_on__isnull=True, on_complaints=False,
+                                       plan__case__status__in=_LIVE_STATUSES, **filters)
+            .select_related("plan__case__referring_physician", "plan__case__referring_hospital")
+            .order_by("due_date", "id"))
+
+
+def followup_due(today):
+    """A follow-up MRI due within 14 days: once, to the referring physician (the treating side)."""
+    for mri in _open_mris(due_date__gte=today, due_date__lte=today + datetime.timedelta(days=DUE_WITHIN_DAYS)):
+        case = mri.plan.case
+        # The item names the due date: a changed schedule reminds again of the new date.
+        yield Reminder("followup_due", f"mri:{mri.pk}:{mri.due_date.isoformat()}", case,
+                       (case.referring_physician,))
+
+
+def followup_overdue(today):
+    """An overdue follow-up MRI: to the referring physician and the centre's neuro-oncologists,
+    again every week while it is not recorded."""
+    mris = list(_open_mris(due_date__lt=today))
+    centres = {mri.plan.case.mdo_centre_id for mri in mris}
+    neuro = {}
+    for user in User.objects.filter(role=Role.NEURO_ONCOLOGIST, hospital_id__in=centres, is_active=True):
+        neuro.setdefault(user.hospital_id, []).append(user)
+    for mri in mris:
+        case = mri.plan.case
+        yield Reminder("followup_overdue", f"mri:{mri.pk}:{mri.due_date.isoformat()}", case,
+                       (case.referring_physician, *neuro.get(case.mdo_centre_id, ())), OVERDUE_REPEAT_DAYS)
+
+
+SOURCES = [followup_due, followup_overdue]
+
+
+def _live_statuses():
+    return [status for status in CaseStatus.values
+            if status not in (CaseStatus.WITHDRAWN, CaseStatus.DELETED, CaseStatus.DRAFT)]
+
+
+_LIVE_STATUSES = _live_statuses()
+
+
+def _sent_recently(reminder, today):
+    sent = ReminderSent.objects.filter(kind=reminder.kind, item=reminder.item)
+    if reminder.repeat_days is not None:
+        sent = sent.filter(sent_on__gt=today - datetime.timedelta(days=reminder.repeat_days))
+    return sent.exists()
+
+
+def send_reminders(today=None, sources=None):
+    """Queue today's reminders; returns the number of mails queued."""
+    today = today or timezone.localdate()
+    queued = 0
+    for source in sources or SOURCES:
+        for reminder in source(today):
+            if _sent_recently(reminder, today):
+                continue
+            try:
+                with transaction.atomic():
+                    row = ReminderSent.objects.create(kind=reminder.kind, item=reminder.item,
+                                                      case=reminder.case, sent_on=today)
+                    count = notifications.reminder(reminder.kind, reminder.case, reminder.users)
+                    row.recipients = count
+                    row.save(update_fields=["recipients"])
+            except IntegrityError:
+                # Another run sent this one today.
+                continue
+            queued += count
+    return queued

@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class FollowupConfig(AppConfig):
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "followup"
+    verbose_name = _("Follow-up after the meeting")
