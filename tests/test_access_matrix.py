@@ -57,6 +57,8 @@ TABLE = {
     "referrals:case_list": ("get", (), ALL_LOGGED_IN),
     "referrals:intake_new": ("get", (), REFERRER_ACTION | {"outsider": OK}),
     "casefile:case_detail": ("get", ("case",), CASE_READ),
+    "interop:case_fhir": ("get", ("case",), CASE_READ),
+    "interop:meeting_calendar": ("get", ("meeting",), MEETING_FACTS),
     "referrals:intake_step": ("get", ("case", "step"), CASE_READ),
     "referrals:intake_submit": ("post", ("case",), REFERRER_ACTION),
     "casefile:case_timeline": ("get", ("case",), CASE_READ),
