@@ -58,6 +58,7 @@ TABLE = {
     "referrals:intake_new": ("get", (), REFERRER_ACTION | {"outsider": OK}),
     "casefile:case_detail": ("get", ("case",), CASE_READ),
     "interop:case_fhir": ("get", ("case",), CASE_READ),
+    "interop:intake_import": ("get", (), REFERRER_ACTION | {"outsider": OK}),
     "interop:meeting_calendar": ("get", ("meeting",), MEETING_FACTS),
     "referrals:intake_step": ("get", ("case", "step"), CASE_READ),
     "referrals:intake_submit": ("post", ("case",), REFERRER_ACTION),
