@@ -15,13 +15,22 @@ from interop.importing import ImportRefused, PatientDiffers, import_bundle, pars
 from referrals.intake import STEPS_BY_KEY, open_questions
 from referrals.models import Case, Patient
 from referrals.services import case_save_step
-from tests.conftest import verified_login
+from tests.conftest import speak, verified_login
 from tests.factories import HospitalFactory, LesionFactory, UserFactory
 from tests.workflow import advised_case, submitted_case
 
 pytestmark = pytest.mark.django_db
 
 URL = reverse("interop:intake_import")
+
+
+@pytest.fixture(autouse=True)
+def english():
+    """The messages are checked in English (the source strings); the Dutch page has its own test."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
 
 
 def _exported(referrer, **answers):
@@ -138,7 +147,7 @@ def test_the_page_imports_a_file_and_opens_the_intake(client, referrer):
 
 
 def test_the_page_names_the_problem_keeps_the_text_and_stores_nothing(client, referrer):
-    verified_login(client, referrer)
+    speak(verified_login(client, referrer), "en")
     response = client.post(URL, {"bundle": '{"resourceType": "Patient"}'})
     assert response.status_code == 400
     content = response.content.decode()
@@ -158,10 +167,7 @@ def test_the_page_asks_before_overwriting_the_patient(client, referrer):
 
 
 def test_the_dutch_page(client, referrer):
-    from tests.conftest import speak
-
-    verified_login(client, referrer)
-    speak(client, "nl")
+    speak(verified_login(client, referrer), "nl")
     response = client.post(URL, {"bundle": '{"resourceType": "Patient"}'})
     assert "geen Bundle" in response.content.decode()
 
