@@ -66,13 +66,16 @@ _accepted = contextvars.ContextVar("accepted", default=None)
 
 
 def enqueue(kind, case, messages):
-    """Queue (subject, body, from, [to]) messages about `case`, in the caller's transaction."""
+    """Queue (subject, body, from, [to]) messages about `case`, in the caller's transaction; a fifth
+    element, when there, lists attachments as (file name, content, MIME type) (a calendar event)."""
     rows = []
-    for subject, body, from_email, to in messages:
+    for subject, body, from_email, to, *rest in messages:
         email = EmailMessage(subject, body, from_email, to, headers={
             "Message-ID": make_msgid(domain=DNS_NAME),
             KIND: kind, CASE: str(case.pk), REFERENCE: case.reference,
         })
+        for filename, content, mimetype in (rest[0] if rest else ()):
+            email.attach(filename, content, mimetype)
         rows.append(Message(email=email, priority=PRIORITY_MEDIUM))
     Message.objects.bulk_create(rows)
     return len(rows)

@@ -35,6 +35,7 @@ from django.utils import translation
 
 from accounts.models import Role, User
 from casefile import mailqueue
+from interop.ics import ics_file_name, meeting_ics
 from mdo import dispatch
 from meetings.models import ClosedForum
 from triage.models import AdviceTrigger
@@ -68,6 +69,9 @@ def subscribe_all():
     # The treating physician must be there for their patient: tell them the new where and when.
     dispatch.subscribe_in_transaction("meeting.changed",
                                       lambda items: [case_scheduled(item, changed=True) for item in items])
+    # Whoever got the meeting in their calendar with the "scheduled" mail gets its cancellation.
+    dispatch.subscribe_in_transaction("meeting.cancelled",
+                                      lambda meeting, cases: [meeting_cancelled(meeting, case) for case in cases])
 
 
 def _confirm_submission(case, obj):
@@ -125,9 +129,26 @@ def case_scheduled(item, *, changed=False):
     `changed` when the meeting's date, time, place or link changed after the case was placed."""
     try:
         case = item.case
-        return _send("case_scheduled", case, [case.referring_physician], meeting=item.meeting, changed=changed)
+        return _send("case_scheduled", case, [case.referring_physician], meeting=item.meeting, changed=changed,
+                     attach=lambda: [_calendar_file(item.meeting)])
     except Exception as exc:
         return _failed("case_scheduled", item.case_id, exc)
+
+
+def meeting_cancelled(meeting, case):
+    """To the referring physician of a case that was on a meeting now cancelled: the calendar event
+    again (same UID, higher SEQUENCE) as a cancellation. What became of the case itself (moved, or
+    taken off the agenda) has a mail of its own."""
+    try:
+        return _send("meeting_cancelled", case, [case.referring_physician], meeting=meeting,
+                     attach=lambda: [_calendar_file(meeting, cancelled=True)])
+    except Exception as exc:
+        return _failed("meeting_cancelled", case.pk, exc)
+
+
+def _calendar_file(meeting, **kwargs):
+    """The meeting as an .ics attachment (no patient data: interop.ics), in the current language."""
+    return ics_file_name(meeting), meeting_ics(meeting, **kwargs).decode(), "text/calendar; charset=utf-8"
 
 
 def advice_recorded(advice):
@@ -171,8 +192,9 @@ def reminder(kind, case, users):
         return _failed(kind, case.pk, exc)
 
 
-def _send(kind, case, users, **context):
-    """Render one message per reachable user and queue them. Returns the count queued."""
+def _send(kind, case, users, attach=None, **context):
+    """Render one message per reachable user and queue them. Returns the count queued. `attach`:
+    a function that returns the attachments, called in each recipient's language."""
     # A savepoint: a failure to render loses this mail (logged by the caller), not the action.
     with transaction.atomic():
         recipients = [user for user in users if user.is_active and user.email]
@@ -186,19 +208,20 @@ def _send(kind, case, users, **context):
             "submitted_at": case.submitted_at,
             "link": settings.SITE_URL + reverse("casefile:case_detail", args=[case.pk]),
         }
-        messages = [_render(kind, user, context) for user in recipients]
+        messages = [_render(kind, user, context, attach) for user in recipients]
         return mailqueue.enqueue(kind, case, messages)
 
 
-def _render(kind, user, context):
-    """(subject, body, from, [to]) in the user's language."""
+def _render(kind, user, context, attach=None):
+    """(subject, body, from, [to], [attachments]) in the user's language."""
     context = {**context, "recipient_name": user.get_full_name() or user.username}
     with translation.override(user.language or settings.LANGUAGE_CODE):
         subject = render_to_string(f"emails/{kind}_subject.txt", context)
         body = render_to_string(f"emails/{kind}.txt", context)
+        attachments = attach() if attach else []
     # A header cannot hold a line break; templates end with a newline.
     subject = " ".join(subject.split())
-    return subject, body, settings.DEFAULT_FROM_EMAIL, [user.email]
+    return subject, body, settings.DEFAULT_FROM_EMAIL, [user.email], attachments
 
 
 def _failed(kind, case_id, exc):

@@ -77,6 +77,7 @@ ACTION_LABELS = {
     "patient.created": gettext_lazy("Patient registered"),
     "patient.changed": gettext_lazy("Patient data changed"),
     "case.created": gettext_lazy("Referral started (draft)"),
+    "case.imported": gettext_lazy("Intake pre-filled from a FHIR file (to be checked)"),
     "case.step_saved": gettext_lazy("Intake step saved: %(step)s"),
     "case.triaged": gettext_lazy("Triage advice computed"),
     "case.submitted": gettext_lazy("Case submitted"),

@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "triage",
     "meetings",
     "followup",
+    "interop",
     "casefile",
 ]
 
@@ -211,6 +212,11 @@ MAIL_QUEUE_MAX_ATTEMPTS = env_int("MAIL_QUEUE_MAX_ATTEMPTS", 12, minimum=1, maxi
 MAIL_QUEUE_BACKOFF_SECONDS = env_int("MAIL_QUEUE_BACKOFF_SECONDS", 60, minimum=1, maximum=3600)
 MAIL_QUEUE_BACKOFF_MAX_SECONDS = env_int("MAIL_QUEUE_BACKOFF_MAX_SECONDS", 3600, minimum=1, maximum=86400)
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# The base of our FHIR code systems and identifier systems (interop.codes): the same on every
+# installation, so that a Bundle exported by one is understood by another. Change it never, or for all.
+FHIR_BASE_URL = env_str("FHIR_BASE_URL", "https://mdo-hersenmetastasen.nl/fhir").rstrip("/")
+# The host part of a meeting's calendar UID (meeting-<id>@<host>): stable, so an update replaces the event.
+ICS_UID_HOST = env_str("ICS_UID_HOST", "mdo-hersenmetastasen.nl")
 
 # Security headers. HTTPS settings follow DEBUG: a production server runs behind TLS.
 SECURE_CONTENT_TYPE_NOSNIFF = True

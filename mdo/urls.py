@@ -13,6 +13,7 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("i18n/setlang/", views.set_language, name="set_language"),
     path("", include("casefile.urls")),
+    path("", include("interop.urls")),
     path("cases/", include("referrals.urls")),
     path("mdo/", include("meetings.urls")),
     path("followup/", include("followup.urls")),

@@ -319,6 +319,8 @@ def meeting_cancel(*, actor, meeting_id, reason, move_to=None):
     event_record(actor=actor, action="meeting.cancelled", obj=meeting, access_action=None,
                  data={"reason": reason, "cases": len(items),
                        "moved_to": str(move_to.pk) if move_to is not None else None})
+    # The referrers had the meeting in their calendar (the "scheduled" mail): they get its cancellation.
+    dispatch.publish("meeting.cancelled", meeting=meeting, cases=[item.case for item in items])
     return meeting
 
 

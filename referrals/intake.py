@@ -18,6 +18,17 @@ LESIONS_REQUIRED = _("Add at least one lesion, or choose “many or very small l
 LESION_PREFIX = "lesions"
 
 
+IMPORTED_UNCHECKED = _("Imported: check it and save this step.")
+
+
+def imported_unchecked(case, step_key):
+    """The fields of step `step_key` a FHIR import pre-filled that the referrer has not checked yet
+    (the patient's own fields are listed as "patient")."""
+    if case is None or not case.imported_fields:
+        return []
+    return list(case.imported_fields.get(step_key, ()))
+
+
 class Step:
     """A page of the intake without answers of its own (the review)."""
 
@@ -78,8 +89,13 @@ class FormStep(Step):
         return {name: getattr(case, name) for name in self.fields}
 
     def missing(self, case, lesions=None) -> dict:
-        """Field name -> message for each question of this step that is still open."""
-        return dict(self.form_class.missing_answers(self.values(case)))
+        """Field name -> message for each question of this step that is still open; a value a FHIR
+        import pre-filled counts only once the referrer has saved the step (checked it)."""
+        missing = dict(self.form_class.missing_answers(self.values(case)))
+        for name in imported_unchecked(case, self.key):
+            # The patient's own fields (first step) are one question of the case: its patient.
+            missing.setdefault(name if name in self.fields or name == "lesions" else "patient", IMPORTED_UNCHECKED)
+        return missing
 
     def _form(self, case, data=None):
         kwargs = {}

@@ -216,6 +216,10 @@ class Case(models.Model):
     # show it: {"message", "by", "at", "steps": [intake step keys], "answer", "answered_at"}. Set by
     # request_info, answered by the resubmission; the pre-consultation record keeps the message too.
     info_request = models.JSONField(_("request for information"), default=dict, blank=True)
+    # What a FHIR import (interop.importing) pre-filled and the referrer has not yet checked:
+    # {intake step key: [field names]}. A step listed here does not count as answered until the
+    # referrer saves it (referrals.intake.IMPORTED_UNCHECKED); its save takes it off the list.
+    imported_fields = models.JSONField(_("imported, not yet checked"), default=dict, blank=True)
     # Set by the withdrawal (meetings.services.case_withdraw), shown on the case page.
     withdrawn_at = models.DateTimeField(_("withdrawn"), null=True, blank=True)
     withdrawn_reason = models.TextField(_("reason for withdrawal"), blank=True, max_length=2000)
@@ -386,7 +390,7 @@ class Case(models.Model):
     urgent_reason = models.CharField(_("reason for urgency"), max_length=300, blank=True)
 
     history = HistoricalRecords(excluded_fields=["completed_steps", "current_advice", "intake_token", "meeting_gaps",
-                                                 "info_request"])
+                                                 "info_request", "imported_fields"])
 
     class Meta:
         verbose_name = _("case")

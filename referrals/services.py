@@ -55,7 +55,7 @@ NOT_COPIED = frozenset({
     "id", "patient", "referring_hospital", "mdo_centre", "referring_physician", "status",
     "intake_token", "version", "completed_steps", "created_at", "updated_at", "submitted_at",
     "meeting_gaps", "meeting_ready", "current_advice", "outcome_in_force", "advice_source",
-    "meeting_decisions", "withdrawn_at", "withdrawn_reason", "info_request",
+    "meeting_decisions", "withdrawn_at", "withdrawn_reason", "info_request", "imported_fields",
     # Asked on the first step of the new referral.
     "presenter_role", "presenter_name", "systemic_activity_discussed",
     # The situation now, asked afresh: extracranial disease and prognosis, clinical status,
@@ -170,6 +170,21 @@ def case_create(*, actor, patient_values, case_values, intake_token=None, copy_f
         return earlier, False
 
 
+@transaction.atomic
+def case_import(*, actor, patient_values, case_values, lesions, imported_fields, source):
+    """Start a draft from another system's record (interop.importing: a FHIR Bundle): the patient
+    (found or made as by the intake's first step), the answers and the lesion rows pre-filled, and
+    `imported_fields` ({step key: [field names]}) marked as not yet checked: those steps count as
+    answered only once the referrer has saved them. Recorded as a `case.imported` event."""
+    case, _created = case_create(actor=actor, patient_values=patient_values,
+                                 case_values={**case_values, "imported_fields": imported_fields})
+    if lesions:
+        _apply_lesions(case, lesions, actor)
+    event_record(actor=actor, action="case.imported", case=case,
+                 data={"source": source, "fields": {key: sorted(names) for key, names in imported_fields.items()}})
+    return case
+
+
 def _draft_with_token(intake_token, hospital):
     return Case.objects.filter(intake_token=intake_token, referring_hospital=hospital).first()
 
@@ -264,6 +279,10 @@ def case_save_step(*, actor, case_id, step_key, values, expected_version,
         if lesions is not None and case.lesion_mode != LesionMode.MANY:
             if _apply_lesions(case, lesions, actor):
                 changed.append("lesions")
+        if step_key in (case.imported_fields or {}):
+            # The referrer saw and saved what the import pre-filled here: it counts now.
+            case.imported_fields = {key: names for key, names in case.imported_fields.items() if key != step_key}
+            changed.append("imported_checked")
         if case.status == CaseStatus.INFO_REQUESTED and step_key in case.info_request.get("steps", ()):
             revisited = case.info_request.get("revisited", [])
             case.info_request = {**case.info_request, "revisited": sorted({*revisited, step_key})}

@@ -93,7 +93,9 @@ class TestCancelling:
         assert meeting.status == MeetingStatus.CANCELLED and meeting.cancel_reason == "Zaal niet beschikbaar"
         assert set(AgendaItem.objects.filter(meeting=later, removed_at__isnull=True).values_list(
             "case_id", flat=True)) == {first.case_id, second.case_id}
-        assert len(mailoutbox) == 2 and all(referrer.email in m.to for m in mailoutbox)
+        # Per case: the move, and the cancelled meeting's calendar event (interop.ics).
+        assert len(mailoutbox) == 4 and all(referrer.email in m.to for m in mailoutbox)
+        assert sum(1 for m in mailoutbox if m.attachments and b"METHOD:CANCEL" in _ics(m)) == 2
         assert Event.objects.filter(action="meeting.cancelled").count() == 1
 
     def test_without_a_meeting_the_cases_leave_the_agenda_with_the_reason(self, referrer, chair, mailoutbox,
@@ -108,7 +110,9 @@ class TestCancelling:
             item.case.refresh_from_db()
             assert item.removed_at is not None and "Ziekte voorzitter" in item.removed_reason
             assert item.case.status == CaseStatus.ACCEPTED
-        assert len(mailoutbox) == 2
+        # Per case: taken off the agenda, and the cancelled meeting's calendar event.
+        assert len(mailoutbox) == 4
+        assert sum(1 for m in mailoutbox if m.attachments and b"METHOD:CANCEL" in _ics(m)) == 2
 
     def test_it_is_all_or_nothing(self, referrer, chair):
         meeting, first, second = self.two_cases(referrer, chair)
@@ -149,3 +153,8 @@ class TestCancelling:
         verified_login(client, referrer)
         response = client.post(reverse("meetings:meeting_cancel", args=[meeting.pk]), {"reason": "x"})
         assert response.status_code in (403, 404)
+
+
+def _ics(message):
+    content = message.attachments[0][1]
+    return content.encode() if isinstance(content, str) else content

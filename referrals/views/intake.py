@@ -31,7 +31,7 @@ from audit.actor import Actor
 from audit.models import AccessAction
 from referrals import services
 from referrals.access import can_edit_intake, get_case_for_user
-from referrals.intake import STEPS, STEPS_BY_KEY, next_step, open_questions, previous_step
+from referrals.intake import STEPS, STEPS_BY_KEY, imported_unchecked, next_step, open_questions, previous_step
 from referrals.lifecycle import OPEN_STATUSES
 from referrals.models import Case, CaseStatus, Lesion
 from referrals.presenters import case_sections, open_request
@@ -271,8 +271,26 @@ def _store(request, case, step, submission, token, copy_from=None):
     ), True
 
 
+def _mark_imported(case, step, forms):
+    """Mark at its field each value a FHIR import pre-filled that the referrer has not checked yet
+    (saving the step checks them); returns the labels of those fields, for the notice above."""
+    labels = []
+    for name in imported_unchecked(case, step.key):
+        if name == "lesions":
+            labels.append(_("Lesions"))
+            continue
+        for form in (forms.get("form"), forms.get("patient_form")):
+            if form is not None and name in form.fields:
+                field = form.fields[name]
+                labels.append(capfirst(field.label or name))
+                field.label = _("%(label)s (imported, check)") % {"label": capfirst(field.label or name)}
+                field.widget.attrs["data-imported"] = "true"
+    return labels
+
+
 def _render_step(request, case, step, forms, stale=None, token=None, earlier=None):
     return render(request, step.template, {
+        "imported_labels": _mark_imported(case, step, forms),
         "earlier": earlier,
         "step": step,
         "case": case,
