@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('referrals', '0011_decimal_sizes_prognosis_over_3'),
+        ('referrals', '0012_case_imaging_link'),
     ]
 
     operations = [
