@@ -11,17 +11,20 @@ from accounts.models import ROLE_GROUPS, Role
 ROLE_PERMISSIONS = {
     Role.REFERRER: [
         "referrals.refer_case",
+        "followup.record_implementation",
     ],
     Role.NEURO_ONCOLOGIST: [
         "referrals.preconsult_case",
         "meetings.schedule_case",
         "meetings.record_meeting_advice",
+        "followup.record_implementation",
     ],
     Role.CHAIR: [
         "referrals.preconsult_case",
         "meetings.schedule_case",
         "meetings.manage_meetings",
         "meetings.record_meeting_advice",
+        "followup.record_implementation",
     ],
     Role.ADMIN: [
         "accounts.view_hospital",

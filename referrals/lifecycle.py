@@ -8,9 +8,15 @@ database and replayed in memory by `manage.py synthetic_data`. A library would a
 model methods and a second way of saving a case; `referrals.transition.case_transition` is the one
 way here.
 
-Room for what comes next (issue "after the advice"): a state is a row in CaseStatus, an action a
-row in TRANSITIONS; nothing else needs to know. Foreseen: the advice being implemented, in
-follow-up, awaiting re-evaluation.
+After the advice (issue 14): for each advised decision the referrer or a neuro-oncologist records
+whether it was carried out ("record_implementation", the case stays DISCUSSED while a decision has
+no status; "complete_implementation" when the last one gets its status: IMPLEMENTED). This
+replaced the single "plan agreed" state (migration referrals/0014 moved those cases back to
+DISCUSSED: their decisions have no implementation status yet). The follow-up MRIs run beside the
+case's state (followup.models). A CLOSED case (not for this MDO, e.g. a restrained policy for a
+low KPS) can get a re-evaluation date ("set_reevaluation"); the new clinical status triages it
+again: it stays CLOSED ("reevaluate") or, when it now qualifies for the neuro-oncology MDO, it is
+submitted again as a re-entry ("reenter").
 
 Withdrawn (issue 12): the referrer takes a submitted referral back, with a reason, until the
 meeting has given its advice; a case already on an agenda leaves it (meetings.services.
@@ -35,7 +41,7 @@ class CaseStatus(models.TextChoices):
     SCHEDULED = "scheduled", _("Scheduled for a meeting")
     DISCUSSED = "discussed", _("Discussed, advice recorded")
     CLOSED = "closed", _("Closed: not for the neuro-oncology MDT")
-    PLAN_AGREED = "plan_agreed", _("Plan agreed with the patient")
+    IMPLEMENTED = "implemented", _("Advice carried out, or the deviation recorded")
     WITHDRAWN = "withdrawn", _("Withdrawn by the referrer")
     DELETED = "deleted", _("Draft deleted")
 
@@ -47,6 +53,7 @@ REFER = "referrals.refer_case"
 PRECONSULT = "referrals.preconsult_case"
 SCHEDULE = "meetings.schedule_case"
 ADVISE = "meetings.record_meeting_advice"
+IMPLEMENT = "followup.record_implementation"
 
 
 @dataclass(frozen=True)
@@ -93,8 +100,15 @@ TRANSITIONS = {t.action: t for t in (
     _t("correct_advice", (S.SCHEDULED, S.DISCUSSED, S.ACCEPTED), S.DISCUSSED, "case.advice_corrected", ADVISE),
     _t("correct_advice_discuss_again", (S.SCHEDULED, S.DISCUSSED, S.ACCEPTED), S.ACCEPTED,
        "case.advice_corrected", ADVISE),
-    # After the meeting: the MDO advises, the patient decides with the treating physician.
-    _t("agree_plan", (S.DISCUSSED, S.PLAN_AGREED), S.PLAN_AGREED, "case.plan_agreed", REFER),
+    # After the meeting: the MDO advises, the patient decides with the treating physician; what was
+    # done is recorded per decision (followup.services.implementation_record). A correction of a
+    # recorded status keeps the case where it is.
+    _t("record_implementation", (S.DISCUSSED, S.IMPLEMENTED), None, "case.implementation_recorded", IMPLEMENT),
+    _t("complete_implementation", (S.DISCUSSED,), S.IMPLEMENTED, "case.implementation_recorded", IMPLEMENT),
+    # A case not for this MDO, looked at again on a date (followup.services.reevaluation_*).
+    _t("set_reevaluation", (S.CLOSED,), None, "case.reevaluation_set", REFER),
+    _t("reevaluate", (S.CLOSED,), None, "case.reevaluated", REFER),
+    _t("reenter", (S.CLOSED,), S.SUBMITTED, "case.reentered", REFER),
 )}
 
 # Groups of states that pages and queries use, each derived from the table.
@@ -104,8 +118,10 @@ EDITABLE_STATUSES = TRANSITIONS["save_step"].sources
 # the cases waiting for the referrer's answer.
 PRECONSULT_QUEUE = (S.SUBMITTED, S.INFO_REQUESTED, S.ACCEPTED)
 # A case that is over: a new referral of its patient needs no warning. Every other state is an
-# open case (a discussed case waits for the plan agreed with the patient).
-FINISHED_STATUSES = frozenset({S.CLOSED, S.WITHDRAWN, S.PLAN_AGREED, S.DELETED})
+# open case (a discussed case waits for the implementation of its advice).
+FINISHED_STATUSES = frozenset({S.CLOSED, S.WITHDRAWN, S.IMPLEMENTED, S.DELETED})
+# Cases after the meeting's advice.
+ADVISED_STATUSES = (S.DISCUSSED, S.IMPLEMENTED)
 OPEN_STATUSES = frozenset(S.values) - FINISHED_STATUSES
 
 

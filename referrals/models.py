@@ -223,6 +223,8 @@ class Case(models.Model):
     # Set by the withdrawal (meetings.services.case_withdraw), shown on the case page.
     withdrawn_at = models.DateTimeField(_("withdrawn"), null=True, blank=True)
     withdrawn_reason = models.TextField(_("reason for withdrawal"), blank=True, max_length=2000)
+    # Submitted again after a re-evaluation of a closed case (followup.services.reevaluation_record).
+    reentered_at = models.DateTimeField(_("re-entered"), null=True, blank=True)
 
     # Step 1: presenter
     presenter_role = models.CharField(
