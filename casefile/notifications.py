@@ -184,10 +184,10 @@ def case_unscheduled(item):
         return _failed("case_unscheduled", item.case_id, exc)
 
 
-def reminder(kind, case, users):
+def reminder(kind, case, users, **context):
     """A daily reminder (casefile.reminders) to `users` about `case`: the reference and the link."""
     try:
-        return _send(kind, case, list(users))
+        return _send(kind, case, list(users), **context)
     except Exception as exc:
         return _failed(kind, case.pk, exc)
 

@@ -4,15 +4,14 @@ A form is offered only for an action the user may take now (referrals.lifecycle)
 never shown and then refused for the case's state.
 """
 
-from django.utils import timezone
 
-from followup.presenters import followup_summary
+from followup.presenters import followup_summary, implementation_summary, reevaluation_summary
 from mdo.i18n import current_lang
 from meetings import forms
 from meetings.models import AgendaItem, MeetingAdvice, Preconsultation
 from meetings.presenters import REVIEW_ACTIONS, advice_path
 from meetings.services import next_meeting_with_room, planned_meetings_with_counts
-from referrals.lifecycle import available_actions
+from referrals.lifecycle import CaseStatus, available_actions
 from triage.presenters import outcome_context
 from triage.readiness import gap_label
 
@@ -44,6 +43,12 @@ def case_panels(request, case, bound_forms=None):
     context["meeting_advice"] = advice
     if advice is not None:
         context["followup"] = followup_summary(case)
+        context["implementation"] = implementation_summary(advice)
+        context["may_record_implementation"] = bool(
+            actions & {"record_implementation", "complete_implementation"})
+    if case.status == CaseStatus.CLOSED:
+        context["reevaluation"] = reevaluation_summary(case)
+        context["may_reevaluate"] = "set_reevaluation" in actions
     # The advice in force and its path (triage → pre-consultation → meeting), from the records
     # read above: no further query.
     for record in context["preconsultations"]:
@@ -81,7 +86,4 @@ def case_panels(request, case, bound_forms=None):
     if "withdraw" in actions:
         context["withdraw_form"] = bound_forms.get("withdraw") or forms.WithdrawForm()
     context["may_delete_draft"] = "delete_draft" in actions
-    if advice is not None and "agree_plan" in actions:
-        context["plan_form"] = bound_forms.get("plan") or forms.PlanAgreedForm(initial={
-            "agreed_on": advice.plan_agreed_on or timezone.localdate(), "agreed": advice.plan_agreed})
     return context

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from followup.models import FollowUpMri, FollowUpPlan
+from followup.models import FollowUpMri, FollowUpPlan, Implementation, ReEvaluation
 from meetings.models import MeetingAdvice
 from triage.models import Advice
 from triage.presenters import outcome_context
@@ -27,7 +27,11 @@ class Step:
     link: str = ""
 
 
-def _at(day):
+def _at(day, recorded=None):
+    """A date-only event as a moment: when it was recorded if that was the same day (it then sorts
+    after what was done before it that day), otherwise noon."""
+    if recorded is not None and timezone.localdate(recorded) == day:
+        return recorded
     return timezone.make_aware(datetime.datetime.combine(day, datetime.time(12)))
 
 
@@ -52,8 +56,26 @@ def patient_path(cases):
             "date": advice.item.meeting.date.strftime("%d-%m-%Y")}, ", ".join(advice.decision_labels), case,
             reverse("casefile:case_detail", args=[case.pk])))
         if advice.plan_agreed_on:
-            steps.append(Step(_at(advice.plan_agreed_on), "plan_agreed", _("Plan agreed with the patient"),
-                              advice.plan_agreed, case))
+            steps.append(Step(_at(advice.plan_agreed_on, advice.recorded_at), "plan_agreed",
+                              _("Plan agreed with the patient"), advice.plan_agreed, case))
+    for row in Implementation.objects.filter(advice__item__case_id__in=by_id).select_related("advice__item"):
+        case = by_id[row.advice.item.case_id]
+        detail = row.get_status_display()
+        if row.reason:
+            detail = f"{detail}: {row.get_reason_display()}" + (f" ({row.reason_text})" if row.reason_text else "")
+        steps.append(Step(_at(row.done_on, row.recorded_at) if row.done_on else row.recorded_at, "implementation",
+                          _("Implementation: %(decision)s") % {"decision": row.get_decision_display()}, detail, case,
+                          reverse("followup:implementation", args=[case.pk])))
+    for record in ReEvaluation.objects.filter(case_id__in=by_id).select_related("advice"):
+        case = by_id[record.case_id]
+        link = reverse("followup:reevaluation", args=[case.pk])
+        steps.append(Step(record.set_at, "reevaluation_set", _("Re-evaluation planned for %(date)s") % {
+            "date": record.due_on.strftime("%d-%m-%Y")}, record.reason, case, link))
+        if record.done_at:
+            outcome = outcome_context(record.advice.outcome)["label"] if record.advice_id else ""
+            title = _("Re-entry: back to the queue") if record.requalified else _("Re-evaluated: stays closed")
+            steps.append(Step(record.done_at, "reentry" if record.requalified else "reevaluated", title,
+                              f"{record.changes} — {outcome}", case, link))
     for plan in FollowUpPlan.objects.filter(case_id__in=by_id):
         steps.append(Step(plan.created_at, "followup", _("Follow-up plan"), _(
             "MRI every %(months)s months; follow-up by %(by)s (%(name)s); first point of contact: %(contact)s") % {
@@ -66,7 +88,8 @@ def patient_path(cases):
         if mri.rereferral_id:
             detail = _("%(result)s; referred again as %(reference)s") % {
                 "result": detail, "reference": mri.rereferral.reference}
-        steps.append(Step(_at(mri.done_on), "mri", _("MRI on complaints") if mri.on_complaints else _("Follow-up MRI"),
+        what = _("MRI on complaints") if mri.on_complaints else _("Follow-up MRI")
+        steps.append(Step(_at(mri.done_on, mri.recorded_at), "mri", what,
                           detail, case, reverse("followup:plan", args=[case.pk])))
     for mri in FollowUpMri.objects.filter(plan__case_id__in=by_id, done_on__isnull=True).select_related("plan"):
         case = by_id[mri.plan.case_id]

@@ -1,8 +1,9 @@
 """The daily reminders (`manage.py send_reminders`): mail about items that wait for somebody.
 
 Each source is a function `source(today) -> iterable of Reminder`; SOURCES lists them, so a new
-kind of reminder (a due re-evaluation, a missing implementation status: issue 14 items 1 and 3) is
-one function and one line here, plus its two mail templates emails/<kind>.txt and _subject.txt.
+kind of reminder is one function and one line here, plus its two mail templates emails/<kind>.txt
+and _subject.txt. The kinds: a follow-up MRI due within 14 days, one overdue, a re-evaluation due,
+an advice without implementation status IMPLEMENTATION_DUE_DAYS after the meeting.
 
 At most one mail per item, kind and day: a ReminderSent row is written with the mail, in one
 transaction, under a unique constraint (kind, item, day), so a second run the same day (or two
@@ -16,14 +17,17 @@ import datetime
 import logging
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import Role, User
 from casefile import notifications
 from casefile.models import ReminderSent
-from followup.models import FollowUpMri
+from followup.models import FollowUpMri, ReEvaluation
+from followup.services import advices_without_implementation
 from referrals.lifecycle import CaseStatus
+from referrals.models import Case
 
 logger = logging.getLogger(__name__)
 
@@ -38,6 +42,7 @@ class Reminder:
     case: object
     users: tuple
     repeat_days: int | None = None
+    context: dict | None = None
 
 
 def _open_mris(**filters):
@@ -70,7 +75,27 @@ def followup_overdue(today):
                        (case.referring_physician, *neuro.get(case.mdo_centre_id, ())), OVERDUE_REPEAT_DAYS)
 
 
-SOURCES = [followup_due, followup_overdue]
+def reevaluation_due(today):
+    """A closed case whose re-evaluation date has come: to the referring physician, again every
+    week while it is not done."""
+    for record in (ReEvaluation.objects.filter(done_at__isnull=True, due_on__lte=today, case__status=CaseStatus.CLOSED)
+                   .select_related("case__referring_physician", "case__referring_hospital").order_by("due_on", "id")):
+        case = record.case
+        yield Reminder("reevaluation_due", f"reevaluation:{record.pk}:{record.due_on.isoformat()}", case,
+                       (case.referring_physician,), OVERDUE_REPEAT_DAYS)
+
+
+def implementation_missing(today):
+    """An advice without implementation status IMPLEMENTATION_DUE_DAYS after the meeting: to the
+    referring physician, again every week while a decision has no status."""
+    days = settings.IMPLEMENTATION_DUE_DAYS
+    for case in (advices_without_implementation(Case.objects.all(), today)
+                 .select_related("referring_physician", "referring_hospital")):
+        yield Reminder("implementation_missing", f"implementation:{case.pk}", case, (case.referring_physician,),
+                       OVERDUE_REPEAT_DAYS, {"due_days": days})
+
+
+SOURCES = [followup_due, followup_overdue, reevaluation_due, implementation_missing]
 
 
 def _live_statuses():
@@ -100,7 +125,8 @@ def send_reminders(today=None, sources=None):
                 with transaction.atomic():
                     row = ReminderSent.objects.create(kind=reminder.kind, item=reminder.item,
                                                       case=reminder.case, sent_on=today)
-                    count = notifications.reminder(reminder.kind, reminder.case, reminder.users)
+                    count = notifications.reminder(reminder.kind, reminder.case, reminder.users,
+                                                   **(reminder.context or {}))
                     row.recipients = count
                     row.save(update_fields=["recipients"])
             except IntegrityError:

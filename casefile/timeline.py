@@ -92,7 +92,12 @@ ACTION_LABELS = {
     "case.presence_recorded": gettext_lazy("Presence of the treating physician recorded"),
     "case.advice_recorded": gettext_lazy("Advice of the meeting recorded"),
     "case.advice_corrected": gettext_lazy("Advice of the meeting corrected"),
+    # Before issue 14 (the implementation per decision replaced it); kept for the events in the log.
     "case.plan_agreed": gettext_lazy("Plan agreed with the patient recorded"),
+    "case.implementation_recorded": gettext_lazy("Implementation of the advice recorded"),
+    "case.reevaluation_set": gettext_lazy("Re-evaluation date set"),
+    "case.reevaluated": gettext_lazy("Re-evaluated with a new clinical status: stays closed"),
+    "case.reentered": gettext_lazy("Re-evaluated with a new clinical status: back to the queue as a re-entry"),
     "case.patient_letter_requested": gettext_lazy("Letter for the patient requested"),
     "case.report_made_afterwards": gettext_lazy("MDT report made for an advice recorded before reports existed"),
     "case.withdrawn": gettext_lazy("Referral withdrawn by the referrer"),

@@ -17,7 +17,6 @@ urlpatterns = [
     path("cases/<uuid:case_id>/report/<int:report_id>/letter.pdf", report.letter_pdf, name="patient_letter_pdf"),
     path("mdo/cases/<uuid:case_id>/preconsult/<slug:action>/", actions.preconsult_action, name="preconsult"),
     path("mdo/cases/<uuid:case_id>/schedule/", actions.schedule, name="schedule"),
-    path("mdo/cases/<uuid:case_id>/plan/", actions.plan_agreed, name="plan_agreed"),
     path("cases/<uuid:case_id>/withdraw/", actions.withdraw, name="withdraw"),
     path("patients/<uuid:patient_id>/", patient.patient_detail, name="patient_path"),
 ]

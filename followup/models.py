@@ -124,6 +124,11 @@ class DeviationReason(models.TextChoices):
 IMPLEMENTED_DECISIONS = [code for code in Decision.values if code != Decision.DISCUSS_AGAIN]
 
 
+def decisions_to_implement(advice):
+    """The decisions of a meeting advice whose implementation is recorded, in the advice's order."""
+    return [code for code in advice.decisions if code in IMPLEMENTED_DECISIONS]
+
+
 class Implementation(models.Model):
     """Whether one decision of a meeting advice was carried out: when, or why not.
 

@@ -1,6 +1,16 @@
-from django.utils import timezone
+import datetime
 
-from followup.models import FollowUpMri, FollowUpPlan
+from django.conf import settings
+from django.db.models import Exists, OuterRef
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import ngettext
+
+from followup.models import FollowUpMri, FollowUpPlan, ReEvaluation, decisions_to_implement
+from meetings.models import AgendaItem
+from referrals.access import cases_visible_to
+from referrals.lifecycle import CaseStatus
+from triage.codes import Decision
 
 
 def followup_summary(case):
@@ -13,3 +23,46 @@ def followup_summary(case):
     done = [mri for mri in mris if mri.done_on is not None]
     return {"plan": plan, "next_mri": next_mri, "last_mri": done[-1] if done else None,
             "overdue": next_mri is not None and next_mri.due_date < timezone.localdate()}
+
+
+def implementation_summary(advice):
+    """Per advised decision: its label and its implementation record (None: not yet known)."""
+    labels = dict(Decision.choices)
+    rows = {row.decision: row for row in advice.implementations.all()}
+    return [{"label": labels.get(code, code), "row": rows.get(code)} for code in decisions_to_implement(advice)]
+
+
+def reevaluation_summary(case):
+    """The open re-evaluation of a closed case, and the latest done one."""
+    records = list(case.reevaluations.order_by("-set_at", "-id")[:2])
+    return {"open": next((r for r in records if r.done_at is None), None),
+            "last": next((r for r in records if r.done_at is not None), None)}
+
+
+def after_meeting_notices(user):
+    """The counts at the top of the case list, for the roles who act on them: advices without an
+    implementation status IMPLEMENTATION_DUE_DAYS after the meeting, re-evaluations due, overdue
+    follow-up MRIs. Three count queries (the page's query count test holds them)."""
+    if not user.has_perm("followup.record_implementation"):
+        return []
+    today = timezone.localdate()
+    visible = cases_visible_to(user)
+    old_advice = AgendaItem.objects.filter(
+        case=OuterRef("pk"), advice__isnull=False, removed_at__isnull=True,
+        meeting__date__lte=today - datetime.timedelta(days=settings.IMPLEMENTATION_DUE_DAYS))
+    unimplemented = visible.filter(Exists(old_advice), status=CaseStatus.DISCUSSED).count()
+    reevaluations = ReEvaluation.objects.filter(case__in=visible, done_at__isnull=True, due_on__lte=today,
+                                                case__status=CaseStatus.CLOSED).count()
+    overdue = FollowUpMri.objects.filter(plan__case__in=visible, done_on__isnull=True, on_complaints=False,
+                                         due_date__lt=today).count()
+    url = reverse("followup:overdue")
+    return [
+        {"count": unimplemented, "url": url, "kind": "unimplemented", "text": ngettext(
+            "%(count)d advice without implementation status, %(days)d days after the meeting",
+            "%(count)d advices without implementation status, %(days)d days after the meeting",
+            unimplemented) % {"count": unimplemented, "days": settings.IMPLEMENTATION_DUE_DAYS}},
+        {"count": reevaluations, "url": url, "kind": "reevaluations", "text": ngettext(
+            "%(count)d re-evaluation due", "%(count)d re-evaluations due", reevaluations) % {"count": reevaluations}},
+        {"count": overdue, "url": url, "kind": "overdue", "text": ngettext(
+            "%(count)d follow-up MRI overdue", "%(count)d follow-up MRIs overdue", overdue) % {"count": overdue}},
+    ]

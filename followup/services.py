@@ -1,4 +1,9 @@
-"""Every write to a follow-up plan and its MRIs: one function each, one transaction, with its event.
+"""Every write after the meeting's advice: one function each, one transaction, with its event.
+
+Implementation (implementation_record): per advised decision, carried out (with the date) or not
+(with the reason); the case is IMPLEMENTED when every decision has a status. Re-evaluation of a
+closed case (reevaluation_set, reevaluation_record): a date, then the new clinical status triages
+the case again with the rules in force; a case that now qualifies goes back to the queue.
 
 The schedule (spec §7): a brain MRI every 3-4 months (default 3), after 2 years every 6 months,
 earlier on complaints; the follow-up at the treating physician or a neurologist, named, and a
@@ -9,21 +14,41 @@ necrosis offers a new referral of the same patient, started from this case (foll
 import calendar
 import datetime
 import uuid
+from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Max
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from audit.models import AccessAction
 from audit.services import event_record
-from followup.models import REREFERRAL_RESULTS, FollowedBy, FollowUpMri, FollowUpPlan
+from followup.models import (
+    REREFERRAL_RESULTS,
+    DeviationReason,
+    FollowedBy,
+    FollowUpMri,
+    FollowUpPlan,
+    Implementation,
+    ImplementationStatus,
+    ReEvaluation,
+    decisions_to_implement,
+)
 from meetings.models import MeetingAdvice
 from referrals import services as referral_services
+from referrals.intake import open_questions
 from referrals.lifecycle import CaseStatus
-from referrals.models import Case
+from referrals.models import AdviceSource, Case
+from referrals.services import CaseIncomplete
+from referrals.transition import ActionRefused, Applied, case_transition, lock_case
 from triage.codes import Decision, FollowUp
+from triage.engine.outcomes import MDO_FORUM
+from triage.models import AdviceTrigger
+from triage.readiness import meeting_gaps
+from triage.services import advice_preview, advice_store
 
 # After this long the guideline advises considering a longer interval.
 LATER_AFTER_MONTHS = 24
@@ -254,3 +279,208 @@ def followup_rereferral(*, actor, plan_id, mri_id):
     event_record(actor=actor, action="followup.rereferred", case=case, obj=mri, data={
         "new_case": new_case.reference, "result": mri.result})
     return new_case, created
+
+
+# --- Implementation of the advice ----------------------------------------------------------------
+
+def _implementation_errors(values, meeting_date):
+    """Field -> message for one decision's row (empty: the row may be stored)."""
+    errors = {}
+    status, done_on = values.get("status"), values.get("done_on")
+    reason, text = values.get("reason") or "", (values.get("reason_text") or "").strip()
+    if status == ImplementationStatus.DONE and done_on is None:
+        errors["done_on"] = _("Give the date it was carried out (or started).")
+    if done_on is not None:
+        if done_on > timezone.localdate():
+            errors["done_on"] = _("This date lies in the future.")
+        elif done_on < meeting_date:
+            errors["done_on"] = _("This date lies before the meeting (%(date)s).") % {
+                "date": date_format(meeting_date, "SHORT_DATE_FORMAT")}
+    if status == ImplementationStatus.NOT_DONE and not reason:
+        errors["reason"] = _("Choose why it was not carried out.")
+    if status == ImplementationStatus.DONE and (reason or text):
+        errors["reason"] = _("A reason is only given when the advice was not carried out.")
+    if status == ImplementationStatus.NOT_DONE and reason == DeviationReason.OTHER and not text:
+        errors["reason_text"] = _("Describe the other reason.")
+    return errors
+
+
+@dataclass
+class ImplementationResult:
+    saved: list  # the decisions stored
+    errors: dict  # decision -> {field: message}: not stored, the typed values stay on the form
+    case: object = None
+
+
+def implementation_record(*, actor, case_id, rows, agreed_on=None, agreed=None):
+    """Record, per decision of the case's meeting advice, whether it was carried out.
+
+    `rows`: decision -> {"status", "done_on", "reason", "reason_text"}; a row without a status is
+    left as it is (not yet known; a recorded status is corrected, never cleared). A row with an
+    error is not stored and its neighbours are (the result says which). `agreed_on`/`agreed`:
+    what was discussed with the patient (the MDO advises, the patient decides), None: unchanged.
+    The case becomes IMPLEMENTED when every decision has a status."""
+    with transaction.atomic():
+        case = lock_case(case_id)
+        advice = latest_meeting_advice(case)
+        if advice is None:
+            raise ActionRefused(_("There is no advice of the meeting yet."))
+        wanted = decisions_to_implement(advice)
+        meeting_date = advice.item.meeting.date
+        existing = {row.decision: row for row in advice.implementations.all()}
+        errors, valid = {}, {}
+        for decision, values in rows.items():
+            if decision not in wanted:
+                raise ActionRefused(_("This decision is not part of the advice of the meeting."))
+            if not values.get("status"):
+                continue
+            found = _implementation_errors(values, meeting_date)
+            if found:
+                errors[decision] = found
+            else:
+                valid[decision] = values
+        agreed_errors = {}
+        if agreed_on is not None:
+            agreed_errors = _implementation_errors({"done_on": agreed_on}, meeting_date)
+            if agreed_errors:
+                errors["agreed"] = {"agreed_on": agreed_errors["done_on"]}
+        plan_changed = agreed is not None and not agreed_errors and (
+            (agreed_on, agreed.strip()) != (advice.plan_agreed_on, advice.plan_agreed))
+        changed = {decision: values for decision, values in valid.items()
+                   if decision not in existing or _row_differs(existing[decision], values)}
+        if not changed and not plan_changed:
+            return ImplementationResult([], errors, case)
+        complete = all(decision in existing or decision in valid for decision in wanted)
+        action = ("complete_implementation" if complete and case.status == CaseStatus.DISCUSSED
+                  else "record_implementation")
+
+        def apply(case, transition):
+            data = {}
+            for decision, values in changed.items():
+                row = existing.get(decision) or Implementation(advice=advice, decision=decision)
+                row.status, row.done_on = values["status"], values.get("done_on")
+                row.reason = values.get("reason") or "" if row.status == ImplementationStatus.NOT_DONE else ""
+                row.reason_text = (values.get("reason_text") or "").strip()
+                row.recorded_by, row._history_user = actor.user, actor.user
+                row.save()
+                data[decision] = {"status": row.status, "done_on": row.done_on and row.done_on.isoformat(),
+                                  "reason": row.reason}
+            if plan_changed:
+                advice.plan_agreed_on, advice.plan_agreed = agreed_on, agreed.strip()
+                advice.plan_agreed_by, advice._history_user = actor.user, actor.user
+                advice.save()
+                data["agreed_on"] = agreed_on and agreed_on.isoformat()
+            return Applied(advice, {"decisions": data, "complete": complete})
+
+        case, _applied = case_transition(actor=actor, case_id=case.pk, action=action, apply=apply)
+        return ImplementationResult(list(changed), errors, case)
+
+
+def _row_differs(row, values):
+    reason = values.get("reason") or "" if values["status"] == ImplementationStatus.NOT_DONE else ""
+    return (row.status, row.done_on, row.reason, row.reason_text) != (
+        values["status"], values.get("done_on"), reason, (values.get("reason_text") or "").strip())
+
+
+def implementation_due_after():
+    return datetime.timedelta(days=settings.IMPLEMENTATION_DUE_DAYS)
+
+
+def advices_without_implementation(cases, today=None):
+    """The discussed cases among `cases` whose meeting lies IMPLEMENTATION_DUE_DAYS or more in the
+    past and that still have a decision without implementation status, longest waiting first."""
+    today = today or timezone.localdate()
+    return (cases.filter(status=CaseStatus.DISCUSSED,
+                         agenda_items__advice__isnull=False, agenda_items__removed_at__isnull=True,
+                         agenda_items__meeting__date__lte=today - implementation_due_after())
+            .annotate(meeting_date=Max("agenda_items__meeting__date"))
+            .order_by("meeting_date", "id"))
+
+
+# --- Re-evaluation of a case that did not go to the MDO -------------------------------------------
+
+REEVALUATION_PROPOSED_WEEKS = 6
+
+
+def reevaluation_proposal(today=None):
+    return (today or timezone.localdate()) + datetime.timedelta(weeks=REEVALUATION_PROPOSED_WEEKS)
+
+
+def reevaluation_set(*, actor, case_id, due_on, reason=""):
+    """Set (or move) the date a closed case is looked at again. A second date replaces the open one."""
+    if due_on is None:
+        raise ValidationError({"due_on": _("Give the date.")})
+    if due_on <= timezone.localdate():
+        raise ValidationError({"due_on": _("Choose a date after today.")})
+    if due_on > timezone.localdate() + datetime.timedelta(days=366):
+        raise ValidationError({"due_on": _("Choose a date within a year.")})
+
+    def apply(case, transition):
+        record = case.reevaluations.filter(done_at__isnull=True).first()
+        before = record.due_on.isoformat() if record else None
+        record = record or ReEvaluation(case=case, set_by=actor.user)
+        record.due_on, record.reason, record._history_user = due_on, (reason or "").strip(), actor.user
+        record.save()
+        return Applied(record, {"due_on": due_on.isoformat(), "before": before})
+
+    return case_transition(actor=actor, case_id=case_id, action="set_reevaluation", apply=apply)[1].obj
+
+
+def reevaluation_preview(case, values):
+    """The triage of `case` with the new clinical `values`, not stored (the re-entry page)."""
+    for name, value in values.items():
+        setattr(case, name, value)
+    return advice_preview(case)
+
+
+def reevaluation_record(*, actor, case_id, values, changes, expected_version=None):
+    """The referrer enters the new clinical status of a closed case: it is triaged again with the
+    rules in force; when the advice now is the neuro-oncology MDO, the case is submitted again as a
+    re-entry (the pre-consultation queue), otherwise it stays closed with the new advice.
+
+    `values`: the case fields of the clinical and extracranial steps that passed their forms."""
+    if not (changes or "").strip():
+        raise ValidationError({"changes": _("Describe what changed since the case was closed.")})
+    with transaction.atomic():
+        case = lock_case(case_id)
+        if case.status != CaseStatus.CLOSED:
+            raise ActionRefused(_("This is not possible in the current status of the case (%(status)s).")
+                                % {"status": case.status_label})
+        preview = reevaluation_preview(case, values)
+        action = "reenter" if preview.forum == MDO_FORUM else "reevaluate"
+
+        def apply(case, transition):
+            for name, value in values.items():
+                setattr(case, name, value)
+            lesions = list(case.lesions.all())
+            open_steps = open_questions(case, lesions)
+            if open_steps:
+                raise CaseIncomplete(open_steps)
+            advice = advice_store(actor=actor, case=case, lesions=lesions, trigger=AdviceTrigger.REEVALUATED)
+            case.current_advice = advice
+            record = case.reevaluations.filter(done_at__isnull=True).first() or ReEvaluation(
+                case=case, set_by=actor.user, due_on=timezone.localdate())
+            record.done_at, record.done_by, record.changes = timezone.now(), actor.user, changes.strip()
+            record.advice, record.requalified = advice, transition.action == "reenter"
+            record._history_user = actor.user
+            record.save()
+            if record.requalified:
+                case.outcome_in_force, case.advice_source, case.meeting_decisions = (
+                    advice.outcome, AdviceSource.TRIAGE, [])
+                case.reentered_at = timezone.now()
+                case.meeting_gaps = meeting_gaps(case, lesions, advice.missing)
+                case.meeting_ready = not case.meeting_gaps
+            return Applied(record, {"advice": advice.outcome, "rule_set_version": advice.rule_set_version,
+                                    "requalified": record.requalified, "changed": sorted(values)})
+
+        case, applied = case_transition(actor=actor, case_id=case.pk, action=action, apply=apply,
+                                        expected_version=expected_version)
+        return case, applied.obj
+
+
+def reevaluations_due(cases, today=None):
+    """Open re-evaluations of `cases` due today or earlier, the longest overdue first."""
+    today = today or timezone.localdate()
+    return (ReEvaluation.objects.filter(case__in=cases, done_at__isnull=True, due_on__lte=today,
+                                        case__status=CaseStatus.CLOSED)
+            .select_related("case__patient", "case__referring_hospital").order_by("due_on", "id"))

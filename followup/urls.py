@@ -12,4 +12,8 @@ urlpatterns = [
     path("plans/<int:plan_id>/mri/<int:mri_id>/", views.mri_record, name="mri_record"),
     path("plans/<int:plan_id>/complaints/", views.mri_complaints, name="mri_complaints"),
     path("plans/<int:plan_id>/mri/<int:mri_id>/refer-again/", views.rereferral, name="rereferral"),
+    path("cases/<uuid:case_id>/implementation/", views.implementation_page, name="implementation"),
+    path("cases/<uuid:case_id>/reevaluation/", views.reevaluation_page, name="reevaluation"),
+    path("cases/<uuid:case_id>/reevaluation/date/", views.reevaluation_set, name="reevaluation_set"),
+    path("cases/<uuid:case_id>/reevaluation/status/", views.reevaluation_record, name="reevaluation_record"),
 ]

@@ -1,4 +1,5 @@
-"""The follow-up plan of a case (its MRIs, a change of schedule, "refer again") and the overdue list.
+"""After the meeting: the implementation of the advice, the follow-up plan of a case (its MRIs, a
+change of schedule, "refer again"), the re-evaluation of a closed case, and the list of what waits.
 
 Each action validates its form, calls one service and goes back to the plan page; a form with
 errors shows the plan page again with what was typed, the message at the field.
@@ -20,9 +21,23 @@ from audit.models import AccessAction
 from audit.services import access_record, access_record_many
 from followup import services
 from followup.access import get_plan_for_user
-from followup.forms import MriForm, PlanChangeForm, PlanForm
-from followup.models import FollowUpMri, FollowUpPlan
+from followup.forms import (
+    ImplementationForm,
+    MriForm,
+    PlanAgreedForm,
+    PlanChangeForm,
+    PlanForm,
+    ReEvaluationChangesForm,
+    ReEvaluationDateForm,
+)
+from followup.models import FollowUpMri, FollowUpPlan, decisions_to_implement
 from referrals.access import cases_visible_to, get_case_for_user
+from referrals.forms import ClinicalForm, ExtracranialForm
+from referrals.lifecycle import available_actions
+from referrals.services import CaseIncomplete
+from referrals.transition import ActionRefused, StaleEdit
+from triage.codes import Decision
+from triage.presenters import outcome_context
 
 DUE_SOON_DAYS = 14
 
@@ -179,9 +194,19 @@ def rereferral(request, plan_id, mri_id):
 
 @login_required
 def overdue_list(request):
-    """Follow-up MRIs past their date (and due within 14 days) of the cases the user may see:
-    per hospital for a referrer, per MDT centre for a neuro-oncologist or chair."""
+    """What waits after the meeting, for the cases the user may see (per hospital for a referrer,
+    per MDT centre for a neuro-oncologist or chair): advices without an implementation status
+    IMPLEMENTATION_DUE_DAYS after the meeting, re-evaluations due, follow-up MRIs past their date
+    and due within 14 days."""
     today = timezone.localdate()
+    visible = cases_visible_to(request.user)
+    unimplemented = list(services.advices_without_implementation(visible, today)
+                         .select_related("patient", "referring_hospital")[:500])
+    for case in unimplemented:
+        case.days_since = (today - case.meeting_date).days
+    reevaluations = list(services.reevaluations_due(visible, today)[:500])
+    for record in reevaluations:
+        record.days_overdue = (today - record.due_on).days
     open_mris = (FollowUpMri.objects.filter(plan__case__in=cases_visible_to(request.user), done_on__isnull=True,
                                             due_date__lte=today + datetime.timedelta(days=DUE_SOON_DAYS))
                  .select_related("plan__case__patient", "plan__case__referring_hospital")
@@ -190,9 +215,201 @@ def overdue_list(request):
     for mri in rows:
         mri.days_overdue = (today - mri.due_date).days
     access_record_many(actor=Actor.from_request(request), action=AccessAction.READ, object_type="followup_list",
-                       cases=[mri.plan.case for mri in rows])
+                       cases=[mri.plan.case for mri in rows] + unimplemented
+                       + [record.case for record in reevaluations])
     return render(request, "followup/overdue.html", {
+        "unimplemented": unimplemented,
+        "implementation_due_days": services.implementation_due_after().days,
+        "reevaluations": reevaluations,
         "overdue": [mri for mri in rows if mri.days_overdue > 0],
         "due_soon": [mri for mri in rows if mri.days_overdue <= 0],
         "due_soon_days": DUE_SOON_DAYS,
     })
+
+
+# --- Implementation of the advice ----------------------------------------------------------------
+
+def _implementation_forms(advice, data=None):
+    labels = dict(Decision.choices)
+    recorded = {row.decision: row for row in advice.implementations.all()}
+    forms = []
+    for code in decisions_to_implement(advice):
+        row = recorded.get(code)
+        initial = ({"status": row.status, "done_on": row.done_on, "reason": row.reason,
+                    "reason_text": row.reason_text} if row else None)
+        forms.append(ImplementationForm(data, initial=initial, decision=code, label=labels.get(code, code),
+                                        recorded=row))
+    return forms
+
+
+def _implementation_page(request, case, advice, forms=None, agreed_form=None, status=200):
+    may_record = bool(available_actions(request.user, case) & {"record_implementation", "complete_implementation"})
+    agreed_form = agreed_form or PlanAgreedForm(initial={"agreed_on": advice.plan_agreed_on,
+                                                         "agreed": advice.plan_agreed})
+    return render(request, "followup/implementation.html", {
+        "case": case, "advice": advice, "forms": forms or _implementation_forms(advice),
+        "agreed_form": agreed_form, "may_record": may_record}, status=status)
+
+
+def _advice_or_redirect(request, case):
+    advice = services.latest_meeting_advice(case)
+    if advice is None:
+        messages.error(request, _("There is no advice of the meeting yet."))
+    return advice
+
+
+@login_required
+def implementation_page(request, case_id):
+    """Per advised decision: carried out (when), or not (why); and what was agreed with the patient."""
+    if request.method == "POST":
+        return _implementation_post(request, case_id)
+    case = get_case_for_user(request, case_id, part="implementation", select=("patient", "referring_physician"))
+    advice = _advice_or_redirect(request, case)
+    if advice is None:
+        return redirect("casefile:case_detail", case.pk)
+    return _implementation_page(request, case, advice)
+
+
+@permission_required("followup.record_implementation", raise_exception=True)
+def _implementation_post(request, case_id):
+    case = get_case_for_user(request, case_id, action=None, part="implementation",
+                             select=("patient", "referring_physician"))
+    advice = _advice_or_redirect(request, case)
+    if advice is None:
+        return redirect("casefile:case_detail", case.pk)
+    forms = _implementation_forms(advice, request.POST)
+    agreed_form = PlanAgreedForm(request.POST, prefix=None)
+    rows = {form.decision: form.values() for form in forms if form.is_valid()}
+    agreed_valid = agreed_form.is_valid()
+    try:
+        result = services.implementation_record(
+            actor=Actor.from_request(request), case_id=case.pk, rows=rows,
+            agreed_on=agreed_form.cleaned_data.get("agreed_on") if agreed_valid else None,
+            agreed=agreed_form.cleaned_data.get("agreed", "") if agreed_valid else None)
+    except ActionRefused as exc:
+        messages.error(request, exc.message)
+        return redirect("casefile:case_detail", case.pk)
+    by_decision = {form.decision: form for form in forms}
+    for decision, errors in result.errors.items():
+        target = agreed_form if decision == "agreed" else by_decision[decision]
+        for field, message in errors.items():
+            target.add_error(field, message)
+    failed = [form for form in forms if form.errors] + ([agreed_form] if agreed_form.errors else [])
+    if not failed:
+        messages.success(request, _("The implementation of the advice has been recorded.") if result.saved
+                         or agreed_valid else _("Nothing was changed."))
+        return redirect("casefile:case_detail", case.pk)
+    stored = [by_decision[code].label for code in result.saved]
+    if stored:
+        messages.warning(request, _("Stored: %(stored)s. Not stored: the rows marked below; what you typed "
+                                    "is still there.") % {"stored": ", ".join(map(str, stored))})
+    else:
+        messages.error(request, _("Nothing was stored: correct the rows marked below; what you typed is "
+                                  "still there."))
+    access_record(actor=Actor.from_request(request), action=AccessAction.READ, object_type="implementation",
+                  case=case)
+    case.refresh_from_db(fields=["status", "version"])
+    return _implementation_page(request, case, advice, forms=forms, agreed_form=agreed_form, status=400)
+
+
+# --- Re-evaluation of a closed case ---------------------------------------------------------------
+
+def _reevaluation_page(request, case, forms=None, preview=None, status=200):
+    forms = forms or {}
+    actions = available_actions(request.user, case)
+    open_record = case.reevaluations.filter(done_at__isnull=True).first()
+    done = list(case.reevaluations.filter(done_at__isnull=False).select_related("advice", "done_by")
+                .order_by("-done_at"))
+    for record in done:
+        record.outcome_label = outcome_context(record.advice.outcome)["label"] if record.advice_id else ""
+    context = {"case": case, "open_record": open_record, "preview": preview, "done": done,
+               "may_set": "set_reevaluation" in actions, "may_record": "reevaluate" in actions}
+    if context["may_set"]:
+        context["date_form"] = forms.get("date") or ReEvaluationDateForm(initial={
+            "due_on": open_record.due_on if open_record else services.reevaluation_proposal(),
+            "reason": open_record.reason if open_record else ""})
+    if context["may_record"]:
+        context["clinical_form"] = forms.get("clinical") or ClinicalForm(instance=case, prefix="clinical")
+        context["extracranial_form"] = forms.get("extracranial") or ExtracranialForm(instance=case,
+                                                                                     prefix="extracranial")
+        context["changes_form"] = forms.get("changes") or ReEvaluationChangesForm()
+    return render(request, "followup/reevaluation.html", context, status=status)
+
+
+@login_required
+def reevaluation_page(request, case_id):
+    """A case closed as not for this MDO: the date to look at it again, and the new clinical status."""
+    case = get_case_for_user(request, case_id, part="reevaluation", select=("patient", "current_advice"))
+    return _reevaluation_page(request, case)
+
+
+@login_required
+@permission_required("referrals.refer_case", raise_exception=True)
+@require_POST
+def reevaluation_set(request, case_id):
+    case = get_case_for_user(request, case_id, action=None, part="reevaluation",
+                             select=("patient", "current_advice"))
+    form = ReEvaluationDateForm(request.POST)
+    if form.is_valid():
+        try:
+            services.reevaluation_set(actor=Actor.from_request(request), case_id=case.pk,
+                                      due_on=form.cleaned_data["due_on"], reason=form.cleaned_data["reason"])
+        except ActionRefused as exc:
+            messages.error(request, exc.message)
+            return redirect("followup:reevaluation", case.pk)
+        except ValidationError as exc:
+            _field_errors(form, exc)
+        else:
+            messages.success(request, _("The re-evaluation date has been stored."))
+            return redirect("followup:reevaluation", case.pk)
+    access_record(actor=Actor.from_request(request), action=AccessAction.READ, object_type="reevaluation",
+                  case=case)
+    return _reevaluation_page(request, case, forms={"date": form}, status=400)
+
+
+@login_required
+@permission_required("referrals.refer_case", raise_exception=True)
+@require_POST
+def reevaluation_record(request, case_id):
+    case = get_case_for_user(request, case_id, action=None, part="reevaluation",
+                             select=("patient", "current_advice"))
+    forms = {"clinical": ClinicalForm(request.POST, instance=case, prefix="clinical"),
+             "extracranial": ExtracranialForm(request.POST, instance=case, prefix="extracranial"),
+             "changes": ReEvaluationChangesForm(request.POST)}
+    valid = all([form.is_valid() for form in forms.values()])
+    if valid:
+        values = {**forms["clinical"].valid_values(), **forms["extracranial"].valid_values()}
+        open_questions = {**forms["clinical"].open_questions(), **forms["extracranial"].open_questions()}
+        for key in ("clinical", "extracranial"):
+            for field, message in forms[key].open_questions().items():
+                forms[key].add_error(field, message)
+        if not open_questions:
+            try:
+                case, record = services.reevaluation_record(
+                    actor=Actor.from_request(request), case_id=case.pk, values=values,
+                    changes=forms["changes"].cleaned_data["changes"], expected_version=_version(request.POST))
+            except StaleEdit:
+                messages.warning(request, _("The case was changed after you opened it; nothing was stored. "
+                                            "Check the case and enter the new status again."))
+                return redirect("followup:reevaluation", case.pk)
+            except CaseIncomplete:
+                messages.error(request, _("The referral is not complete: answer the open questions of the "
+                                          "intake first."))
+                return redirect("followup:reevaluation", case.pk)
+            except ActionRefused as exc:
+                messages.error(request, exc.message)
+                return redirect("followup:reevaluation", case.pk)
+            except ValidationError as exc:
+                _field_errors(forms["changes"], exc)
+            else:
+                if record.requalified:
+                    messages.success(request, _("With the new status the case qualifies for the neuro-oncology MDT: "
+                                                "it is back in the pre-consultation queue as a re-entry."))
+                else:
+                    messages.info(request, _("With the new status the advice is still not the neuro-oncology MDT; "
+                                             "the case stays closed. You can set a new re-evaluation date."))
+                return redirect("casefile:case_detail", case.pk)
+    access_record(actor=Actor.from_request(request), action=AccessAction.READ, object_type="reevaluation",
+                  case=case)
+    case.refresh_from_db()
+    return _reevaluation_page(request, case, forms=forms, status=400)

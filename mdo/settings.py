@@ -282,3 +282,6 @@ LOGGING = {
 
 # The regional MDO: how long a case takes on the agenda when a meeting counts minutes.
 MDO_DEFAULT_MINUTES_PER_CASE = env_int("MDO_DEFAULT_MINUTES_PER_CASE", 10, minimum=1, maximum=120)
+# After the meeting: an advice without an implementation status this many days after the meeting
+# is listed for its hospital and reminded (followup, casefile.reminders).
+IMPLEMENTATION_DUE_DAYS = env_int("IMPLEMENTATION_DUE_DAYS", 30, minimum=1, maximum=365)

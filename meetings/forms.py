@@ -242,11 +242,6 @@ class MeetingAdviceForm(forms.Form):
         return cleaned
 
 
-class PlanAgreedForm(forms.Form):
-    agreed_on = forms.DateField(label=_("Discussed with the patient on"), widget=DateInput())
-    agreed = forms.CharField(label=_("What was agreed with the patient"), widget=TEXTAREA, max_length=4000)
-
-
 def preconsult_form(key, form_class, data=None):
     """A pre-consultation action form with ids of its own: the case page shows all four at once,
     and three have a field `reason` (one id for three fields broke their labels)."""

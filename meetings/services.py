@@ -649,25 +649,3 @@ def patient_letter_request(*, actor, report_id):
     event_record(actor=actor, action="case.patient_letter_requested", case=record.advice.item.case, obj=record,
                  data={"version": record.version}, access_action=AccessAction.CREATE)
     return record
-
-
-@transaction.atomic
-def plan_agreed_record(*, actor, advice_id, agreed_on, agreed):
-    """The referrer records what was agreed with the patient: the MDO advises, the patient decides."""
-    _require(agreed, _("Describe what was agreed with the patient."))
-    advice = MeetingAdvice.objects.select_for_update(no_key=True).select_related("item").get(pk=advice_id)
-
-    def apply(case, transition):
-        if agreed_on > timezone.localdate():
-            raise ActionRefused(_("This date lies in the future."))
-        if agreed_on < advice.item.meeting.date:
-            raise ActionRefused(_("The plan cannot be agreed before the meeting was held."))
-        advice.plan_agreed_on = agreed_on
-        advice.plan_agreed = agreed
-        advice.plan_agreed_by = actor.user
-        advice._history_user = actor.user
-        advice.save()
-        return Applied(advice, {"agreed_on": agreed_on.isoformat()})
-
-    case_transition(actor=actor, case_id=advice.item.case_id, action="agree_plan", apply=apply)
-    return advice

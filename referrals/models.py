@@ -103,6 +103,7 @@ CASE_LIST_FIELDS = (
     "referring_hospital__name", "referring_physician__username",
     "referring_physician__first_name", "referring_physician__last_name",
     "current_advice__outcome", "outcome_in_force", "advice_source", "meeting_decisions", "urgent",
+    "reentered_at",
 )
 
 class PresenterRole(models.TextChoices):

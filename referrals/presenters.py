@@ -197,5 +197,23 @@ def case_rows(cases, user, today=None):
             "in_force_cell": advice_in_force_cell(in_force),
             "meeting_ready": case.meeting_ready,
             "urgent": case.urgent,
+            # Back from a re-evaluation (followup): awaiting pre-consultation again.
+            "reentry": case.reentered_at is not None and case.status == CaseStatus.SUBMITTED,
         })
     return rows
+
+
+# What waits for the user elsewhere, shown at the top of the case list (the referrer's start page):
+# the apps above referrals (followup) register a function user -> list of notices when Django
+# starts. A registry, not an import: referrals does not know those apps (the layers).
+_list_notices = []
+
+
+def register_list_notice(function):
+    """`function(user)` returns notices, each {"count", "text", "url"}; shown when count > 0."""
+    if function not in _list_notices:
+        _list_notices.append(function)
+
+
+def list_notices(user):
+    return [notice for function in _list_notices for notice in function(user) if notice["count"]]

@@ -106,8 +106,8 @@ class TestEveryAccessWritesACompleteRow:
         case = item.case
         before = last_id()
         yesterday = (item.meeting.date - datetime.timedelta(days=1)).isoformat()
-        response = client_from(referrer).post(reverse("casefile:plan_agreed", args=[case.pk]),
-                                              {"agreed_on": yesterday, "agreed": "Akkoord met SRT"})
+        response = client_from(referrer).post(reverse("followup:implementation", args=[case.pk]),
+                                              {"srt-status": "done", "srt-done_on": yesterday})
         assert response.status_code == 400 and case.patient.family_name in response.content.decode()
         rows = only_new(before, case=case)
         assert [row.action for row in rows] == ["read"]

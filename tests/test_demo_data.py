@@ -37,7 +37,8 @@ def test_the_demo_has_a_day_for_every_role(demo):
     assert any(case.advice_source == AdviceSource.OVERRIDDEN for case in cases_next_week)
     assert any(case.urgent and case.urgent_reason for case in cases_next_week)
     assert Case.objects.filter(status=CaseStatus.INFO_REQUESTED).count() == 1
-    assert Case.objects.filter(status=CaseStatus.PLAN_AGREED).count() == 1
+    assert Case.objects.filter(status=CaseStatus.IMPLEMENTED).count() == 2
+    assert Case.objects.filter(status=CaseStatus.DISCUSSED).count() == 1
     assert Case.objects.filter(status=CaseStatus.DRAFT).count() == 1
 
 
@@ -46,7 +47,7 @@ def test_the_chair_opens_a_meetings_page_with_all_three(client, demo):
 
     verified_login(client, User.objects.get(username="voorzitter"))
     response = client.get(reverse("meetings:meeting_list"))
-    assert len(response.context["upcoming"]) == 2 and len(response.context["past"]) == 1
+    assert len(response.context["upcoming"]) == 2 and len(response.context["past"]) == 2
 
 
 def test_running_it_twice_changes_nothing(demo):
@@ -61,8 +62,29 @@ def test_the_demo_has_follow_up_with_an_mri_done_and_one_overdue(client, demo):
     from followup.models import FollowUpMri, FollowUpPlan
 
     today = timezone.localdate()
-    assert FollowUpPlan.objects.count() == 2
+    assert FollowUpPlan.objects.count() == 3
     assert FollowUpMri.objects.filter(done_on__isnull=False, result="stable").count() == 1
     assert FollowUpMri.objects.filter(done_on__isnull=True, due_date__lt=today).count() == 1
     verified_login(client, User.objects.get(username="verwijzer"))
-    assert len(client.get(reverse("followup:overdue")).context["overdue"]) == 1
+    context = client.get(reverse("followup:overdue")).context
+    assert len(context["overdue"]) == 1 and len(context["due_soon"]) == 1
+
+
+def test_the_demo_shows_every_state_after_the_meeting(client, demo):
+    """Issue 14: an advice implemented, one implemented with a deviation, one without status after
+    six weeks; a closed case waiting for its re-evaluation, one back in the queue as a re-entry."""
+    from accounts.models import User
+    from followup.models import Implementation, ReEvaluation
+
+    assert Implementation.objects.filter(status="done").count() == 2
+    assert Implementation.objects.get(status="not_done").reason == "patient_choice"
+    restrained = Case.objects.filter(patient__patient_number__in=["105230", "105512"])
+    assert {case.preconsultations.get().outcome for case in restrained} == {"RESTRAINED_POLICY_NO_MDO"}
+    waiting = ReEvaluation.objects.get(done_at__isnull=True)
+    assert waiting.case.status == CaseStatus.CLOSED and waiting.due_on == timezone.localdate()
+    back = ReEvaluation.objects.get(done_at__isnull=False)
+    assert back.requalified and back.case.status == CaseStatus.SUBMITTED and back.case.reentered_at
+    verified_login(client, User.objects.get(username="verwijzer"))
+    context = client.get(reverse("followup:overdue")).context
+    assert [case.patient.patient_number for case in context["unimplemented"]] == ["105001"]
+    assert [record.case_id for record in context["reevaluations"]] == [waiting.case_id]

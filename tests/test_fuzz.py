@@ -593,11 +593,16 @@ class TestAgendaItems:
         time_passes(item.meeting, days_ago=3)
         verified_login(client, referrer)
         today = timezone.localdate()
-        fuzz_form(client, "plan", "post", reverse("casefile:plan_agreed", args=[item.case_id]),
-                  {"agreed_on": today.isoformat(), "agreed": "SRT, start volgende week"},
+        fuzz_form(client, "implementation", "post", reverse("followup:implementation", args=[item.case_id]),
+                  {"agreed_on": today.isoformat(), "agreed": "SRT, start volgende week",
+                   "srt-status": "not_done", "srt-done_on": today.isoformat(), "srt-reason": "other",
+                   "srt-reason_text": "Patiënt overleden"},
                   choices={"agreed_on": [(today + datetime.timedelta(days=1)).isoformat(),
                                          (today - datetime.timedelta(days=30)).isoformat(), "9999-12-31"],
-                           "agreed": ["", " "]})
+                           "agreed": ["", " "], "srt-status": ["done", "x"], "srt-reason": ["x", ""],
+                           "srt-done_on": ["9999-12-31", "31-02-2026"]},
+                  # A row with an error never discards its valid neighbours (issue 12 item 1).
+                  all_or_nothing=False)
 
 
 # --- Searching and the access log -------------------------------------------------------------------------

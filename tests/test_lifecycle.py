@@ -66,8 +66,12 @@ class TestTheTable:
         (S.SCHEDULED, "record_advice", S.DISCUSSED),
         (S.SCHEDULED, "record_advice_discuss_again", S.ACCEPTED),
         (S.DISCUSSED, "correct_advice", S.DISCUSSED),
-        (S.DISCUSSED, "agree_plan", S.PLAN_AGREED),
-        (S.PLAN_AGREED, "agree_plan", S.PLAN_AGREED),
+        (S.DISCUSSED, "record_implementation", S.DISCUSSED),
+        (S.DISCUSSED, "complete_implementation", S.IMPLEMENTED),
+        (S.IMPLEMENTED, "record_implementation", S.IMPLEMENTED),
+        (S.CLOSED, "set_reevaluation", S.CLOSED),
+        (S.CLOSED, "reevaluate", S.CLOSED),
+        (S.CLOSED, "reenter", S.SUBMITTED),
         (S.DRAFT, "save_step", S.DRAFT),
         (S.INFO_REQUESTED, "save_step", S.INFO_REQUESTED),
         (S.DRAFT, "delete_draft", S.DELETED),
@@ -81,8 +85,9 @@ class TestTheTable:
 
     @pytest.mark.parametrize(("status", "action"), [
         (S.ACCEPTED, "accept_advice"), (S.SCHEDULED, "close"), (S.CLOSED, "schedule"),
-        (S.SUBMITTED, "save_step"), (S.DISCUSSED, "record_advice"), (S.PLAN_AGREED, "correct_advice"),
-        (S.SUBMITTED, "submit"), (S.DRAFT, "resubmit"), (S.ACCEPTED, "agree_plan"),
+        (S.SUBMITTED, "save_step"), (S.DISCUSSED, "record_advice"), (S.IMPLEMENTED, "correct_advice"),
+        (S.SUBMITTED, "submit"), (S.DRAFT, "resubmit"), (S.ACCEPTED, "record_implementation"),
+        (S.IMPLEMENTED, "complete_implementation"), (S.DISCUSSED, "reenter"), (S.SUBMITTED, "set_reevaluation"),
         (S.DRAFT, "withdraw"), (S.DISCUSSED, "withdraw"), (S.CLOSED, "withdraw"), (S.WITHDRAWN, "withdraw"),
         (S.SUBMITTED, "delete_draft"), (S.DELETED, "delete_draft"), (S.WITHDRAWN, "resubmit"),
     ])
@@ -125,8 +130,11 @@ class TestWhoMayDoWhatNow:
         (S.SCHEDULED, ("meetings.schedule_case", "meetings.record_meeting_advice"),
          {"unschedule", "record_advice", "record_advice_discuss_again", "correct_advice",
           "correct_advice_discuss_again"}),
-        (S.DISCUSSED, ("referrals.refer_case",), {"agree_plan"}),
-        (S.CLOSED, ("referrals.refer_case", "referrals.preconsult_case", "meetings.schedule_case"), set()),
+        (S.DISCUSSED, ("referrals.refer_case",), set()),
+        (S.DISCUSSED, ("followup.record_implementation",), {"record_implementation", "complete_implementation"}),
+        (S.IMPLEMENTED, ("followup.record_implementation",), {"record_implementation"}),
+        (S.CLOSED, ("referrals.preconsult_case", "meetings.schedule_case"), set()),
+        (S.CLOSED, ("referrals.refer_case",), {"set_reevaluation", "reevaluate", "reenter"}),
     ])
     def test_the_actions_available(self, status, perms, expected):
         assert available_actions(_User(*perms), _Case(status)) == expected

@@ -17,6 +17,7 @@ from django.utils import translation
 from accounts.models import Role, User
 from audit.actor import Actor
 from audit.models import AccessAction, AccessLog, Event
+from followup import services as followup_services
 from meetings import services as meeting_services
 from meetings.models import AdviceReport
 from meetings.report import PLAIN_DECISIONS, letter_context
@@ -178,8 +179,9 @@ def test_editing_the_case_afterwards_changes_no_version(client, advised, referre
     item.meeting.attendances.update(name="Iemand Anders")
     User.objects.filter(pk=chair.pk).update(last_name="Nieuwenhuis")
     # ... and the plan agreed with the patient, which changes the advice's row but is no correction.
-    meeting_services.plan_agreed_record(actor=Actor(user=referrer), advice_id=report.advice_id,
-                                        agreed_on=item.meeting.date, agreed="Patiënt kiest voor SRT.")
+    followup_services.implementation_record(actor=Actor(user=referrer), case_id=item.case_id, rows={
+        "srt": {"status": "done", "done_on": item.meeting.date}},
+        agreed_on=item.meeting.date, agreed="Patiënt kiest voor SRT.")
     after = client.get(report_url(item, report)).content.decode().split("<main>")[1]
     assert after == before
     assert "Bakker, Anna" in after and "Anders" not in after and "<td>33</td>" not in after

@@ -346,14 +346,14 @@ class TestAttendanceQuorumAdvice:
         page = client.get(case_url(item.case)).content.decode()
         assert "SRT 3x8 Gy" in page
         future = (timezone.localdate() + datetime.timedelta(days=2)).isoformat()
-        client.post(reverse("casefile:plan_agreed", args=[item.case.pk]),
-                    {"agreed_on": future, "agreed": "Akkoord met SRT"})
+        url = reverse("followup:implementation", args=[item.case.pk])
+        client.post(url, {"agreed_on": future, "agreed": "Akkoord met SRT"})
         item.case.refresh_from_db()
         assert item.case.status == CaseStatus.DISCUSSED
-        client.post(reverse("casefile:plan_agreed", args=[item.case.pk]),
-                    {"agreed_on": timezone.localdate().isoformat(), "agreed": "Akkoord met SRT"})
+        client.post(url, {"agreed_on": timezone.localdate().isoformat(), "agreed": "Akkoord met SRT",
+                          "srt-status": "done", "srt-done_on": timezone.localdate().isoformat()})
         item.case.refresh_from_db()
-        assert item.case.status == CaseStatus.PLAN_AGREED
+        assert item.case.status == CaseStatus.IMPLEMENTED
         assert MeetingAdvice.objects.get().plan_agreed == "Akkoord met SRT"
 
 

@@ -1,5 +1,6 @@
 """Issue 14 item 4: `manage.py send_reminders` mails about follow-up MRIs due within 14 days and
-overdue ones, once per item and day at most, through the mail queue, with no patient data."""
+overdue ones, due re-evaluations and missing implementation statuses, once per item and day at
+most, through the mail queue, with no patient data."""
 
 import datetime
 
@@ -19,9 +20,12 @@ pytestmark = pytest.mark.django_db
 
 
 def plan_with_meeting_days_ago(referrer, chair, days_ago):
+    """A follow-up plan of an advice carried out (its implementation is no reminder here)."""
     advice = advised_case(referrer, chair)
     time_passes(advice.item.meeting, days_ago=days_ago)
     case = advice.item.case
+    services.implementation_record(actor=Actor(user=referrer), case_id=case.pk,
+                                   rows={"srt": {"status": "done", "done_on": advice.item.meeting.date}})
     plan, _created = services.plan_create(actor=Actor(user=referrer), case_id=case.pk,
                                           values=services.plan_proposal(case, advice))
     return plan
@@ -77,5 +81,47 @@ def test_the_command_runs_and_the_sources_are_a_list(referrer, chair, capsys):
     plan_with_meeting_days_ago(referrer, chair, 100)
     call_command("send_reminders")
     assert "mails queued" in capsys.readouterr().out
-    assert reminders.followup_due in reminders.SOURCES and reminders.followup_overdue in reminders.SOURCES
+    assert set(reminders.SOURCES) == {reminders.followup_due, reminders.followup_overdue,
+                                      reminders.reevaluation_due, reminders.implementation_missing}
     assert reminders.send_reminders(sources=[lambda today: []]) == 0
+
+
+def test_an_advice_without_implementation_status_after_30_days_mails_the_referrer_weekly(referrer, chair):
+    advice = advised_case(referrer, chair)
+    time_passes(advice.item.meeting, days_ago=29)
+    discard()
+    mail.outbox.clear()
+    assert send() == (0, [])  # not yet N days
+    time_passes(advice.item.meeting, days_ago=30)
+    queued, sent = send()
+    assert queued == 1 and [message.to for message in sent] == [[referrer.email]]
+    assert advice.item.case.reference in sent[0].subject and "30" in sent[0].body
+    assert advice.item.case.patient.family_name not in sent[0].body + sent[0].subject
+    assert send() == (0, [])
+    assert send(timezone.localdate() + datetime.timedelta(days=7))[0] == 1
+    # Recorded: no more reminders.
+    services.implementation_record(actor=Actor(user=referrer), case_id=advice.item.case_id, rows={
+        "srt": {"status": "not_done", "reason": "patient_choice"}})
+    assert send(timezone.localdate() + datetime.timedelta(days=14))[0] == 0
+
+
+def test_a_due_reevaluation_mails_the_referrer_and_stops_when_done(referrer, neuro_oncologist):
+    from referrals.models import CaseStatus
+    from tests.test_reentry import closed_restrained_case
+
+    case = closed_restrained_case(referrer, neuro_oncologist)
+    record = services.reevaluation_set(actor=Actor(user=referrer), case_id=case.pk,
+                                       due_on=timezone.localdate() + datetime.timedelta(days=28))
+    discard()
+    mail.outbox.clear()
+    assert send() == (0, [])
+    later = record.due_on
+    queued, sent = send(later)
+    assert queued == 1 and [message.to for message in sent] == [[referrer.email]]
+    assert case.reference in sent[0].subject and case.patient.family_name not in sent[0].body
+    assert send(later)[0] == 0
+    services.reevaluation_record(actor=Actor(user=referrer), case_id=case.pk, values={"kps": 80},
+                                 changes="KPS 80 na revalidatie")
+    case.refresh_from_db()
+    assert case.status == CaseStatus.SUBMITTED
+    assert send(later + datetime.timedelta(days=7))[0] == 0

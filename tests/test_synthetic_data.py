@@ -17,7 +17,7 @@ from triage.readiness import meeting_gaps
 
 pytestmark = pytest.mark.django_db
 
-ON_AGENDA = (CaseStatus.SCHEDULED, CaseStatus.DISCUSSED, CaseStatus.PLAN_AGREED)
+ON_AGENDA = (CaseStatus.SCHEDULED, CaseStatus.DISCUSSED, CaseStatus.IMPLEMENTED)
 
 
 def run(**options):
@@ -75,7 +75,7 @@ def test_the_status_follows_the_agenda_and_the_meetings_advice(synthetic):
     assert not AgendaItem.objects.exclude(case__status__in=ON_AGENDA).exists()
     for advice in MeetingAdvice.objects.select_related("item__case"):
         assert not (needs_quorum(advice.decisions) and missing_disciplines(advice.present_disciplines))
-        assert (advice.plan_agreed_on is not None) == (advice.item.case.status == CaseStatus.PLAN_AGREED)
+        assert (advice.plan_agreed_on is not None) == (advice.item.case.status == CaseStatus.IMPLEMENTED)
 
 
 def test_history_and_audit_rows_are_written(synthetic):

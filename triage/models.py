@@ -84,6 +84,7 @@ class ThresholdSet(models.Model):
 class AdviceTrigger(models.TextChoices):
     SUBMITTED = "submitted", _("Case submitted")
     RESUBMITTED = "resubmitted", _("Case resubmitted with added information")
+    REEVALUATED = "reevaluated", _("Closed case re-evaluated with a new clinical status")
 
 
 OUTCOME_CHOICES = [(code, code) for code in OUTCOMES]

@@ -33,13 +33,13 @@ def advice_preview(case, lesions=None) -> Result:
     return evaluate(facts_from_case(case, lesions), current_thresholds())
 
 
-def advice_from_result(*, case, facts, result, user, resubmission=False) -> Advice:
+def advice_from_result(*, case, facts, result, user, resubmission=False, trigger=None) -> Advice:
     """The Advice row (unsaved) for an engine result: the one mapping from a result to what is
     stored. advice_store saves it; manage.py synthetic_data bulk-creates it."""
     return Advice(
         case=case,
         created_by=user,
-        trigger=AdviceTrigger.RESUBMITTED if resubmission else AdviceTrigger.SUBMITTED,
+        trigger=trigger or (AdviceTrigger.RESUBMITTED if resubmission else AdviceTrigger.SUBMITTED),
         outcome=result.outcome,
         forum=result.forum,
         chart=result.chart or "",
@@ -54,12 +54,12 @@ def advice_from_result(*, case, facts, result, user, resubmission=False) -> Advi
 
 
 @transaction.atomic
-def advice_store(*, actor, case, lesions=None, resubmission=False) -> Advice:
+def advice_store(*, actor, case, lesions=None, resubmission=False, trigger=None) -> Advice:
     """Compute the advice for the case and keep it, with everything needed to show it again."""
     facts = facts_from_case(case, lesions)
     result = evaluate(facts, current_thresholds())
     advice = advice_from_result(case=case, facts=facts, result=result, user=actor.user,
-                                resubmission=resubmission)
+                                resubmission=resubmission, trigger=trigger)
     advice.save(force_insert=True)
     event_record(
         actor=actor, action="case.triaged", case=case, obj=advice, access_action=None,

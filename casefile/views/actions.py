@@ -15,7 +15,6 @@ from audit.actor import Actor
 from casefile.views.cases import CASE_PAGE_SELECT, case_detail_page
 from meetings import forms, services
 from meetings.access import meetings_visible_to
-from meetings.models import MeetingAdvice
 from referrals.access import get_case_for_user
 from referrals.transition import StaleEdit
 
@@ -69,31 +68,6 @@ def schedule(request, case_id):
         messages.error(request, exc.message)
     else:
         messages.success(request, _("The case is on the agenda of %(meeting)s.") % {"meeting": item.meeting})
-    return redirect("casefile:case_detail", case.pk)
-
-
-@login_required
-@permission_required("referrals.refer_case", raise_exception=True)
-@require_POST
-def plan_agreed(request, case_id):
-    case = get_case_for_user(request, case_id, action=None, part="plan")
-    advice = (MeetingAdvice.objects.filter(item__case=case).select_related("item__meeting")
-              .order_by("-recorded_at").first())
-    if advice is None:
-        messages.error(request, _("There is no advice of the meeting yet."))
-        return redirect("casefile:case_detail", case.pk)
-    form = forms.PlanAgreedForm(request.POST)
-    if not form.is_valid():
-        return case_detail_page(request, case, forms={"plan": form}, status=400, log_read=True)
-    try:
-        services.plan_agreed_record(actor=Actor.from_request(request), advice_id=advice.pk,
-                                    agreed_on=form.cleaned_data["agreed_on"], agreed=form.cleaned_data["agreed"])
-    except services.ActionRefused as exc:
-        # The refusals are about the date: say so at the field and keep what was typed.
-        form.add_error("agreed_on", exc.message)
-        return case_detail_page(request, case, forms={"plan": form}, status=400, log_read=True)
-    else:
-        messages.success(request, _("The plan agreed with the patient has been recorded."))
     return redirect("casefile:case_detail", case.pk)
 
 

@@ -14,7 +14,7 @@ from referrals import services
 from referrals.access import cases_visible_to, get_case_for_user
 from referrals.lifecycle import available_actions
 from referrals.models import CASE_LIST_FIELDS, CaseStatus, reference_id_range
-from referrals.presenters import case_rows
+from referrals.presenters import case_rows, list_notices
 
 PAGE_SIZE = 25
 
@@ -43,6 +43,7 @@ def case_list(request):
                        object_type="case_list", cases=page.object_list)
     return render(request, "referrals/case_list.html", {
         "page": page,
+        "notices": list_notices(request.user) if not query and page.number == 1 else [],
         "rows": case_rows(page.object_list, request.user),
         "status": status,
         "query": query,

@@ -177,25 +177,30 @@ def test_the_referrer_sees_the_advice_records_the_plan_and_the_timeline_has_it_a
     panel = page.locator(".meeting-advice-panel")
     assert "Stereotactische radiotherapie" in panel.inner_text()
     assert ADVICE["text"] in panel.inner_text()
+    page.click("a.implementation-link")
+    form = "form.implementation-form"
     tomorrow = (timezone.localdate() + datetime.timedelta(days=1)).isoformat()
-    page.fill("form.plan-form input[name=agreed_on]", tomorrow)
-    page.fill("form.plan-form textarea[name=agreed]", "Patiënt kiest voor SRT")
-    page.click("form.plan-form button[type=submit]")
+    page.check(f"{form} input[name=srt-status][value=done]")
+    page.fill(f"{form} input[name=srt-done_on]", tomorrow)
+    page.fill(f"{form} input[name=agreed_on]", timezone.localdate().isoformat())
+    page.fill(f"{form} textarea[name=agreed]", "Patiënt kiest voor SRT")
+    page.click(f"{form} button[type=submit]")
     # A date in the future is refused at the field, and what was typed is kept.
-    page.wait_for_selector("form.plan-form .invalid-feedback:has-text('toekomst')")
-    assert page.input_value("form.plan-form textarea[name=agreed]") == "Patiënt kiest voor SRT"
-    page.fill("form.plan-form input[name=agreed_on]", timezone.localdate().isoformat())
-    page.click("form.plan-form button[type=submit]")
-    page.wait_for_selector("text=Het met de patiënt afgesproken plan is vastgelegd.")
+    page.wait_for_selector(f"{form} .invalid-feedback:has-text('toekomst')")
+    assert page.input_value(f"{form} textarea[name=agreed]") == "Patiënt kiest voor SRT"
+    page.fill(f"{form} input[name=srt-done_on]", timezone.localdate().isoformat())
+    page.click(f"{form} button[type=submit]")
+    page.wait_for_selector("text=De uitvoering van het advies is vastgelegd.")
     case.refresh_from_db()
-    assert case.status == CaseStatus.PLAN_AGREED
+    assert case.status == CaseStatus.IMPLEMENTED
     assert "Patiënt kiest voor SRT" in page.locator(".meeting-advice-panel").inner_text()
+    assert "Uitgevoerd" in page.locator(".implementation-panel").inner_text()
 
     page.goto(f"/cases/{case.pk}/timeline/")
     timeline = page.locator("main").inner_text()
     order = [timeline.index(label) for label in (
         "Casus ingediend", "Op de agenda geplaatst", "Advies van het MDO vastgelegd",
-        "Met de patiënt afgesproken plan vastgelegd")]
+        "Uitvoering van het advies vastgelegd")]
     assert order == sorted(order)
     assert "Patiënt kiest voor SRT" in timeline
     assert not page.server_errors

@@ -3,6 +3,9 @@
 from dataclasses import dataclass
 
 # forum code -> (label_nl, label_en)
+# The forum the law requires for stereotactic radiotherapy: the neuro-oncology MDO.
+MDO_FORUM = "NEURO_ONC_MDO"
+
 FORUMS = {
     "NEURO_ONC_MDO": ("Neuro-oncologisch MDO", "Neuro-oncology MDT"),
     "ORGAN_SPECIFIC_MDO": ("Orgaanspecifiek MDO", "Tumour-type MDT"),

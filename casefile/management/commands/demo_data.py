@@ -14,7 +14,7 @@ from django.db import transaction
 from accounts.models import Hospital, Role, User
 from audit.actor import Actor
 from followup import services as followup_services
-from followup.models import FollowUpMri
+from followup.models import FollowUpMri, ReEvaluation
 from meetings import services as meeting_services
 from meetings.models import Meeting
 from referrals import services
@@ -114,6 +114,19 @@ DEMO_CASES = [
     }, [
         {"region": "occipital", "side": "right", "diameter_mm": 15, "critical": False, "critical_site": ""},
     ], True),
+    ("105001", "Willems", "G.", datetime.date(1957, 7, 19), "male", {}, [
+        {"region": "parietal", "side": "right", "diameter_mm": 11, "critical": False, "critical_site": ""},
+    ], True),
+    # Asymptomatic, KPS below 70: a restrained policy, no MDO (the chart's NB: bring back if the KPS
+    # recovers). One waits for its re-evaluation, one came back with a KPS of 80.
+    ("105230", "Koster", "E.", datetime.date(1950, 5, 2), "female", {
+        "clinical": {"kps": 50}, "questions": {"radiotherapy_considered": "no"}}, [
+        {"region": "frontal", "side": "left", "diameter_mm": 8, "critical": False, "critical_site": ""},
+    ], True),
+    ("105512", "Bos", "J.", datetime.date(1962, 10, 9), "male", {
+        "clinical": {"kps": 60}, "questions": {"radiotherapy_considered": "no"}}, [
+        {"region": "temporal", "side": "right", "diameter_mm": 13, "critical": False, "critical_site": ""},
+    ], True),
 ]
 
 # The demo's day (issue 12 item 18), by patient number: what pre-consultation and the meetings did.
@@ -121,6 +134,8 @@ PAST_MEETING = ("100234", "103118")       # a closed meeting a week ago: advice,
 TODAY_MEETING = ("103522", "104007")      # today: attendance partly recorded, no advice yet
 UPCOMING_MEETING = ("101455", "104366")   # next week: one overridden in pre-consultation, one urgent
 INFO_REQUESTED = "102012"                 # waits for the referrer's answer
+EARLIER_MEETING = "105001"                # six weeks ago: advice without implementation status
+RESTRAINED = ("105230", "105512")         # closed in pre-consultation; re-evaluation due / re-entered
 
 
 class Command(BaseCommand):
@@ -211,16 +226,29 @@ class Command(BaseCommand):
         meeting_services.case_override_advice(
             actor=neuro, case_id=cases[overridden].pk, outcome="NEURO_ONC_MDO_QOL",
             reason="Hemiparese door de grote frontale laesie; resectie kan de kwaliteit van leven verbeteren.")
-        for number in (accepted, *TODAY_MEETING, *PAST_MEETING):
+        for number in (accepted, *TODAY_MEETING, *PAST_MEETING, EARLIER_MEETING):
             meeting_services.case_accept_advice(actor=neuro, case_id=cases[number].pk)
+        self._restrained(neuro, referrer, cases, today)
 
-        # A week ago: held, advice recorded, closed; one plan agreed with the patient since.
+        # Six weeks ago: held, advice recorded; its implementation never recorded (the list of
+        # advices without implementation status, a reminder). Its first MRI is due within 14 days.
+        earlier = meeting_services.meeting_create(actor=chair, centre=centre, values={
+            **meeting_values, "date": today, "start_time": datetime.time(0, 30)})
+        self._quorum(chair, earlier)
+        item = meeting_services.case_schedule(actor=chair, case_id=cases[EARLIER_MEETING].pk, meeting_id=earlier.pk)
+        earlier_advice = meeting_services.meeting_advice_record(actor=chair, item_id=item.pk, values={
+            "present": "yes", "decisions": ["srt"], "text": "Stereotactische radiotherapie van de laesie.",
+            "follow_up": "treating_mri", "follow_up_text": "",
+            "carried_out_by": "Radiotherapie, Neuro-oncologisch Centrum Zuid",
+            "first_contact": "Longarts, Ziekenhuis Noordoever"})
+        meeting_services.meeting_set_status(actor=chair, meeting_id=earlier.pk, status="held")
+        meeting_services.meeting_set_status(actor=chair, meeting_id=earlier.pk, status="closed")
+        Meeting.objects.filter(pk=earlier.pk).update(date=today - datetime.timedelta(days=42))
+
+        # A week ago: held, advice recorded, closed; both implemented since (one with a deviation).
         past = meeting_services.meeting_create(actor=chair, centre=centre, values={
             **meeting_values, "date": today, "start_time": datetime.time(0, 0)})
-        for discipline, name in (("neurosurgery", "Dr. K. de Wit"), ("radiation_oncology", "Dr. L. Peeters"),
-                                 ("neurology", "Dr. M. Claes"), ("neuroradiology", "Dr. N. Janssens")):
-            meeting_services.attendance_add(actor=chair, meeting_id=past.pk, discipline=discipline,
-                                            mode="on_site", name=name)
+        self._quorum(chair, past)
         advices = []
         for number, decisions in zip(PAST_MEETING, (["srt"], ["srt", "systemic"]), strict=True):
             item = meeting_services.case_schedule(actor=chair, case_id=cases[number].pk, meeting_id=past.pk)
@@ -233,10 +261,16 @@ class Command(BaseCommand):
         meeting_services.meeting_set_status(actor=chair, meeting_id=past.pk, status="held")
         meeting_services.meeting_set_status(actor=chair, meeting_id=past.pk, status="closed")
         Meeting.objects.filter(pk=past.pk).update(date=today - datetime.timedelta(days=7))
-        meeting_services.plan_agreed_record(
-            actor=referrer, advice_id=advices[0].pk, agreed_on=today - datetime.timedelta(days=5),
+        done = {"status": "done", "done_on": today - datetime.timedelta(days=3)}
+        followup_services.implementation_record(
+            actor=referrer, case_id=advices[0].item.case_id, rows={"srt": done},
+            agreed_on=today - datetime.timedelta(days=5),
             agreed="Patiënt kiest voor stereotactische radiotherapie; start volgende week.")
-        self._follow_up(referrer, advices, today)
+        followup_services.implementation_record(
+            actor=referrer, case_id=advices[1].item.case_id, rows={"srt": done, "systemic": {
+                "status": "not_done", "done_on": today - datetime.timedelta(days=4), "reason": "patient_choice",
+                "reason_text": "Patiënt wil eerst de radiotherapie afwachten."}})
+        self._follow_up(referrer, [*advices, earlier_advice], today)
 
         # Today: the agenda set, attendance partly recorded (the quorum not yet complete).
         current = meeting_services.meeting_create(actor=chair, centre=centre, values={
@@ -254,10 +288,34 @@ class Command(BaseCommand):
         for number in UPCOMING_MEETING:
             meeting_services.case_schedule(actor=chair, case_id=cases[number].pk, meeting_id=upcoming.pk)
 
+    def _quorum(self, chair, meeting):
+        for discipline, name in (("neurosurgery", "Dr. K. de Wit"), ("radiation_oncology", "Dr. L. Peeters"),
+                                 ("neurology", "Dr. M. Claes"), ("neuroradiology", "Dr. N. Janssens")):
+            meeting_services.attendance_add(actor=chair, meeting_id=meeting.pk, discipline=discipline,
+                                            mode="on_site", name=name)
+
+    def _restrained(self, neuro, referrer, cases, today):
+        """Two cases closed in pre-consultation with a restrained policy (KPS below 70). One has a
+        re-evaluation date that has come (set in the past: the clock turning, like the meetings');
+        the other was re-evaluated with a KPS of 80 and is back in the queue as a re-entry."""
+        waiting, back = (cases[number] for number in RESTRAINED)
+        for case in (waiting, back):
+            meeting_services.case_close(actor=neuro, case_id=case.pk, closed_forum="treating_physician",
+                                        reason="Terughoudend beleid bij een KPS onder 70; opnieuw inbrengen als "
+                                               "de KPS herstelt.")
+            record = followup_services.reevaluation_set(
+                actor=referrer, case_id=case.pk, due_on=followup_services.reevaluation_proposal(today),
+                reason="KPS na de dexamethasonafbouw en de fysiotherapie.")
+        ReEvaluation.objects.filter(pk=record.pk).update(due_on=today - datetime.timedelta(days=1))
+        ReEvaluation.objects.filter(case=waiting, done_at__isnull=True).update(due_on=today)
+        followup_services.reevaluation_record(
+            actor=referrer, case_id=back.pk, values={"kps": 80},
+            changes="KPS 80 na de revalidatie; dexamethason afgebouwd.")
+
     def _follow_up(self, referrer, advices, today):
-        """Follow-up plans of the past meeting's two cases: one with an MRI done (stable), one
-        whose first MRI is overdue. The services plan an MRI months after the meeting, so the
-        overdue one has its date moved back, like the meeting's: the clock turning, not a service."""
+        """Follow-up plans of the meetings' three cases: one with an MRI done (stable), one whose
+        first MRI is overdue, one due within 14 days. The services plan an MRI months after the
+        meeting, so the dates are moved, like the meetings': the clock turning, not a service."""
         plans = []
         for advice in advices:
             case = advice.item.case
@@ -271,6 +329,8 @@ class Command(BaseCommand):
                                      note="Geen nieuwe laesies; behandelde laesie kleiner.")
         FollowUpMri.objects.filter(plan=plans[1], done_on__isnull=True).update(
             due_date=today - datetime.timedelta(days=10))
+        FollowUpMri.objects.filter(plan=plans[2], done_on__isnull=True).update(
+            due_date=today + datetime.timedelta(days=10))
 
     def _print_credentials(self):
         self.stdout.write("\nDemo accounts (development only), password for all: " + DEMO_PASSWORD)

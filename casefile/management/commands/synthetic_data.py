@@ -45,6 +45,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import Hospital, Role, User
 from audit.models import AccessAction, AccessLog, Event, advance_chain
+from followup.models import DeviationReason, Implementation, ImplementationStatus, decisions_to_implement
 from meetings.models import (
     AgendaItem,
     Attendance,
@@ -95,7 +96,7 @@ PATHS = {
     "closed": (*INTAKE, "close"),
     "scheduled": (*INTAKE, "accept_advice", "schedule"),
     "discussed": (*INTAKE, "accept_advice", "schedule", "record_advice"),
-    "plan_agreed": (*INTAKE, "accept_advice", "schedule", "record_advice", "agree_plan"),
+    "implemented": (*INTAKE, "accept_advice", "schedule", "record_advice", "complete_implementation"),
 }
 
 
@@ -111,7 +112,8 @@ def replayed(status, steps_done=0):
 def event_of(action):
     return TRANSITIONS[action].event
 
-ACCEPTED_LIKE = ("accepted", "scheduled", "discussed", "plan_agreed")
+DEVIATIONS = {DeviationReason.PATIENT_CHOICE: 60, DeviationReason.CLINICAL_CHANGE: 30, DeviationReason.OTHER: 10}
+ACCEPTED_LIKE = ("accepted", "scheduled", "discussed", "implemented")
 AGENDA = "agenda"  # first pass: the case goes on a meeting; which one decides its status
 
 
@@ -464,8 +466,8 @@ class SyntheticData:
         if meeting.status == MeetingStatus.PLANNED:
             return "scheduled"
         if (self.today - meeting.date).days <= 14:
-            return "discussed" if rng.random() < 0.7 else "plan_agreed"
-        return "discussed" if rng.random() < 0.04 else "plan_agreed"
+            return "discussed" if rng.random() < 0.7 else "implemented"
+        return "discussed" if rng.random() < 0.04 else "implemented"
 
     def complete_drafts(self, hospital, n):
         """`n` drafts of `hospital` with every question answered, ready to submit (e.g. for a
@@ -639,6 +641,9 @@ class SyntheticData:
         self.insert(Preconsultation, [record for record, _advice in rows[Preconsultation]])
         self.insert(AgendaItem, rows[AgendaItem], history=True)
         self.insert(MeetingAdvice, rows[MeetingAdvice], history=True)
+        for row in rows[Implementation]:
+            row.advice_id = row.advice.pk
+        self.insert(Implementation, rows[Implementation], history=True)
         self.insert_plain(Event, rows[Event])
         self.insert_plain(AccessLog, rows[AccessLog])
 
@@ -682,7 +687,7 @@ class SyntheticData:
         first = copy.copy(case)
         first.status, first.version, first.submitted_at = CaseStatus.DRAFT, 1, None
         first._history_user, first._history_date = referrer, created
-        case._history_user = neuro_oncologist if status not in ("draft", "submitted", "plan_agreed") else referrer
+        case._history_user = neuro_oncologist if status not in ("draft", "submitted", "implemented") else referrer
         case._history_date = times["last"]
         case_history.append((case, first))
         self.written.append((case.pk, status, case.version))
@@ -764,7 +769,7 @@ class SyntheticData:
 
         advised = times["advised"]
         decisions = self.decisions(result, rng)
-        agreed_on = times["agreed"].date() if status == "plan_agreed" else None
+        agreed_on = times["agreed"].date() if status == "implemented" else None
         meeting_advice = MeetingAdvice(
             item=item, decisions=decisions, text="Advies van het MDO (synthetisch).",
             # A follow-up that fits the decisions (triage.meeting_advice), as the service demands.
@@ -780,8 +785,21 @@ class SyntheticData:
         event(advised, chair, "case.presence_recorded", "meetings.agendaitem", item.pk, data={"present": "yes"})
         event(advised, chair, event_of("record_advice"), "meetings.meetingadvice", None, data={"decisions": decisions})
         if agreed_on:
-            event(times["agreed"], referrer, event_of("agree_plan"), "meetings.meetingadvice", None,
-                  data={"agreed_on": agreed_on.isoformat()})
+            # Most advice carried out; a deviation now and then, with its reason (the audits: 15-20%).
+            done = {}
+            for code in decisions_to_implement(meeting_advice):
+                carried_out = rng.random() < 0.85
+                row = Implementation(
+                    advice=meeting_advice, decision=code,
+                    status=ImplementationStatus.DONE if carried_out else ImplementationStatus.NOT_DONE,
+                    done_on=agreed_on, reason="" if carried_out else pick(rng, DEVIATIONS),
+                    recorded_by=referrer, recorded_at=times["agreed"])
+                row.reason_text = "Anders (synthetisch)." if row.reason == DeviationReason.OTHER else ""
+                row._history_user, row._history_date = referrer, times["agreed"]
+                rows[Implementation].append(row)
+                done[code] = {"status": row.status, "done_on": agreed_on.isoformat(), "reason": row.reason}
+            event(times["agreed"], referrer, event_of("complete_implementation"), "meetings.meetingadvice", None,
+                  data={"decisions": done, "complete": True})
 
     def centre_name(self, centre_id):
         return next(c.name for c in self.centres if c.pk == centre_id)
@@ -809,9 +827,9 @@ class SyntheticData:
             decided = scheduled - rng.uniform(0, 1) * datetime.timedelta(hours=2)
             submitted = decided - rng.uniform(0.2, 5) * days
             times = {"submitted": submitted, "preconsult": decided, "scheduled": scheduled, "last": scheduled}
-            if status in ("discussed", "plan_agreed"):
+            if status in ("discussed", "implemented"):
                 times["advised"] = times["last"] = meeting_start + rng.uniform(0.2, 2) * datetime.timedelta(hours=1)
-            if status == "plan_agreed":
+            if status == "implemented":
                 agreed = min(times["advised"] + rng.uniform(1, 14) * days, now - datetime.timedelta(minutes=5))
                 times["agreed"] = times["last"] = max(agreed, times["advised"] + datetime.timedelta(days=1))
                 if times["agreed"] > now:  # a meeting of yesterday: agreed today
