@@ -242,6 +242,13 @@ def _history_note(case, plan, mri):
         lines.append(advice.text)
     if advice.plan_agreed:
         lines.append(_("Agreed with the patient: %(plan)s") % {"plan": advice.plan_agreed})
+    for row in advice.implementations.order_by("id"):
+        done = row.get_status_display()
+        if row.done_on:
+            done = f"{done} ({date_format(row.done_on, 'SHORT_DATE_FORMAT')})"
+        if row.reason:
+            done = f"{done}: {row.get_reason_display()}" + (f", {row.reason_text}" if row.reason_text else "")
+        lines.append(f"{row.get_decision_display()}: {done}.")
     lines.append(_("Follow-up MRI of %(date)s: %(result)s.") % {
         "date": date_format(mri.done_on, "SHORT_DATE_FORMAT"), "result": mri.get_result_display()})
     return "\n".join(lines)

@@ -290,6 +290,8 @@ class TestReferAgain:
         item = scheduled_case(referrer, chair, molecular_markers="EGFR exon 19", primary_tumour="nsclc")
         register_quorum(item.meeting, chair)
         advice = record_advice(item, chair)
+        services.implementation_record(actor=Actor(user=referrer), case_id=item.case_id, rows={
+            "srt": {"status": "done", "done_on": today()}})
         plan, _created = services.plan_create(actor=Actor(user=referrer), case_id=item.case_id,
                                               values=services.plan_proposal(item.case, advice))
         mri = services.mri_record(actor=Actor(user=referrer), plan_id=plan.pk, mri_id=plan.mris.get().pk,
@@ -310,6 +312,8 @@ class TestReferAgain:
         assert (new.molecular_markers, new.primary_tumour) == ("EGFR exon 19", "nsclc")
         assert "SRT 3x8 Gy op de frontale laesie." in new.prior_bm_treatment
         assert "Progressie" in new.prior_bm_treatment and plan.case.reference in new.prior_bm_treatment
+        # What this MDT advised and what was done.
+        assert "Stereotactische radiotherapie: Uitgevoerd" in new.prior_bm_treatment
         assert new.kps is None and new.mri_date is None and "clinical" not in new.completed_steps
         assert FollowUpMri.objects.get(pk=mri.pk).rereferral == new
         assert Event.objects.get(action="followup.rereferred").data["new_case"] == new.reference
