@@ -183,3 +183,11 @@ def test_a_chair_runs_a_whole_meeting_without_leaving_the_live_session(page, ref
         assert item.treating_physician_present == present and item.advice.decisions == decisions
     second.refresh_from_db()
     assert second.representative_name == "Dr. Waarnemer" and second.advice.text == "WBRT 5x4 Gy."
+    # Every case advised in the live session has its MDO report, as a page and as a PDF.
+    from django.urls import reverse
+
+    from meetings.models import AdviceReport
+    for item in (first, second, third):
+        report = AdviceReport.objects.get(advice__item=item)
+        response = page.request.get(reverse("casefile:report_pdf", args=[item.case_id, report.pk]))
+        assert response.status == 200 and response.body().startswith(b"%PDF")
