@@ -62,3 +62,10 @@ MDT_DECISION = "mdt-decision"           # triage.codes.Decision values
 DISCIPLINE = "discipline"               # triage.codes.Discipline values
 FOLLOW_UP = "follow-up"                 # triage.codes.FollowUp values
 MEDICATION = "medication"               # dexamethasone
+INTAKE_ITEM = "intake-item"             # the intake's questions (referrals.models.Case field names)
+
+
+def intake_answer_system(field_name):
+    """The code system of the answers of one intake question with choices, e.g.
+    https://…/fhir/CodeSystem/intake-extracranial-status (yes/no/unknown, stable/progressive, …)."""
+    return code_system("intake-" + field_name.replace("_", "-"))
