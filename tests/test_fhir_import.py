@@ -217,6 +217,10 @@ def test_the_page_imports_a_file_and_opens_the_intake(client, referrer):
     case = Case.objects.get(referring_hospital=other.hospital)
     assert response.status_code == 302
     assert response["Location"] == reverse("referrals:intake_step", args=[case.pk, "patient"])
+    # The access log: the import is a change of this patient's record, by this referrer.
+    from audit.models import AccessLog
+    row = AccessLog.objects.get(object_type="case.imported")
+    assert (row.user, row.case_id, row.patient_id, row.result) == (other, case.pk, case.patient_id, "ok")
 
 
 def test_the_page_names_the_problem_keeps_the_text_and_stores_nothing(client, referrer):
