@@ -23,7 +23,10 @@ LOINC_KPS = "89243-0"
 # UCUM, the system URL FHIR R4 prescribes for units (https://hl7.org/fhir/R4/datatypes.html#Quantity);
 # "mm" millimetre and "mg" milligram are UCUM codes (https://ucum.org/ucum, table of prefixes and units).
 UCUM = "http://unitsofmeasure.org"
-# The BSN naming system, as given in issue 13 (the Dutch NamingSystem for the BSN, fhir.nl).
+# The BSN naming system: the identifier:bsn slice of Nictiz's nl-base-Patient (zib2020, FHIR R4),
+# https://github.com/Nictiz/Nictiz-R4-zib2020 fsh-input/zib/nl-base-Patient.fsh
+# ("* identifier[bsn] ^patternIdentifier.system = "http://fhir.nl/fhir/NamingSystem/bsn""), which
+# nl-core-Patient (below) derives from.
 BSN_SYSTEM = "http://fhir.nl/fhir/NamingSystem/bsn"
 # The Nictiz nl-core Patient profile (zib2020, FHIR R4): canonical URL as published in
 # https://github.com/Nictiz/Nictiz-R4-zib2020 fsh-input/zib/nl-core-Patient.fsh (Id nl-core-Patient
