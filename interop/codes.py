@@ -23,7 +23,10 @@ LOINC_KPS = "89243-0"
 # UCUM, the system URL FHIR R4 prescribes for units (https://hl7.org/fhir/R4/datatypes.html#Quantity);
 # "mm" millimetre and "mg" milligram are UCUM codes (https://ucum.org/ucum, table of prefixes and units).
 UCUM = "http://unitsofmeasure.org"
-# The BSN naming system, as given in issue 13 (the Dutch NamingSystem for the BSN, fhir.nl).
+# The BSN naming system: the identifier:bsn slice of Nictiz's nl-base-Patient (zib2020, FHIR R4),
+# https://github.com/Nictiz/Nictiz-R4-zib2020 fsh-input/zib/nl-base-Patient.fsh
+# ("* identifier[bsn] ^patternIdentifier.system = "http://fhir.nl/fhir/NamingSystem/bsn""), which
+# nl-core-Patient (below) derives from.
 BSN_SYSTEM = "http://fhir.nl/fhir/NamingSystem/bsn"
 # The Nictiz nl-core Patient profile (zib2020, FHIR R4): canonical URL as published in
 # https://github.com/Nictiz/Nictiz-R4-zib2020 fsh-input/zib/nl-core-Patient.fsh (Id nl-core-Patient
@@ -62,3 +65,10 @@ MDT_DECISION = "mdt-decision"           # triage.codes.Decision values
 DISCIPLINE = "discipline"               # triage.codes.Discipline values
 FOLLOW_UP = "follow-up"                 # triage.codes.FollowUp values
 MEDICATION = "medication"               # dexamethasone
+INTAKE_ITEM = "intake-item"             # the intake's questions (referrals.models.Case field names)
+
+
+def intake_answer_system(field_name):
+    """The code system of the answers of one intake question with choices, e.g.
+    https://…/fhir/CodeSystem/intake-extracranial-status (yes/no/unknown, stable/progressive, …)."""
+    return code_system("intake-" + field_name.replace("_", "-"))

@@ -7,18 +7,32 @@ entitled), everything else the case page shows.
 
 Resources: Patient (nl-core-Patient), Condition (brain metastases, SNOMED CT; the primary tumour),
 Observation (KPS, LOINC; each lesion with its largest diameter in UCUM mm; the triage advice and
-the advice in force), MedicationStatement (dexamethasone), CarePlan (the meeting's advice, its
+the advice in force; every other answer of the intake, one Observation each with our code system
+intake-item, so that another installation's intake is pre-filled with the same facts),
+MedicationStatement (dexamethasone), CarePlan (the meeting's advice, its
 decisions as activities) and CareTeam (who attended the meeting).
 """
 
 import datetime
 import uuid
 
+from django.db import models
 from django.utils import timezone
 from fhir.resources.R4B.bundle import Bundle
 
 from interop import codes
-from referrals.models import AdviceSource, Answer, CriticalSite, LesionMode, LesionRegion, PrimaryTumour, Sex, Side
+from referrals.intake import STEPS
+from referrals.models import (
+    AdviceSource,
+    Answer,
+    Case,
+    CriticalSite,
+    LesionMode,
+    LesionRegion,
+    PrimaryTumour,
+    Sex,
+    Side,
+)
 from triage.codes import Decision, Discipline, FollowUp
 
 # A namespace for the ids of the resources of one export: the same case gives the same ids.
@@ -57,6 +71,61 @@ def _instant(value):
         return timezone.localtime(value).isoformat(timespec="seconds") if timezone.is_aware(value) \
             else value.isoformat(timespec="seconds")
     return value.isoformat()
+
+
+# Answers with a resource of their own (Condition, the KPS Observation, MedicationStatement): not
+# repeated as intake-item Observations.
+OWN_RESOURCE = frozenset({"primary_tumour", "primary_tumour_other", "primary_diagnosis_date", "molecular_markers",
+                          "kps", "kps_unknown", "dexamethasone", "dexamethasone_mg"})
+
+
+def intake_answer_fields():
+    """(step key, Case field) of every intake question carried as an intake-item Observation, in
+    the intake's order."""
+    return [(step.key, name) for step in STEPS if step.stores_answers
+            for name in step.fields if name not in OWN_RESOURCE]
+
+
+def _answer_value(field, value):
+    """The Observation.value[x] of one stored answer, or None when there is no answer."""
+    if value in (None, "") or (isinstance(field, models.BooleanField) and value is False):
+        return None
+    if field.choices:
+        return {"valueCodeableConcept": {
+            "coding": [{"system": codes.intake_answer_system(field.name), "code": str(value),
+                        "display": _label(field.choices, value)}],
+            "text": _label(field.choices, value)}}
+    if isinstance(field, models.BooleanField):
+        return {"valueBoolean": True}
+    if isinstance(field, models.IntegerField):
+        return {"valueInteger": int(value)}
+    if isinstance(field, models.DecimalField):
+        quantity = {"value": _number(value)}
+        if field.name.endswith("_mm"):
+            quantity.update(unit="mm", system=codes.UCUM, code="mm")
+        return {"valueQuantity": quantity}
+    if isinstance(field, models.DateField):
+        return {"valueDateTime": value.isoformat()}
+    return {"valueString": str(value)}
+
+
+def answer_observations(case, patient_ref, focus_ref):
+    """(fullUrl, Observation) for each answered intake question without a resource of its own."""
+    out = []
+    for _step, name in intake_answer_fields():
+        field = Case._meta.get_field(name)
+        value = _answer_value(field, getattr(case, name))
+        if value is None:
+            continue
+        out.append((_urn("case", case.pk, "answer", name), {
+            "resourceType": "Observation",
+            "status": "final",
+            "code": _concept(codes.INTAKE_ITEM, name, str(field.verbose_name)),
+            "subject": patient_ref,
+            "focus": [{"reference": focus_ref}],
+            **value,
+        }))
+    return out
 
 
 def patient_resource(patient, *, with_bsn):
@@ -199,6 +268,8 @@ def case_bundle(case, *, lesions, meeting_advice=None, attendances=(), with_bsn=
         if not observation["component"]:
             del observation["component"]
         entries.append((_urn("case", case.pk, "triage"), observation))
+
+    entries.extend(answer_observations(case, patient_ref, brain_ref))
 
     if meeting_advice is not None:
         meeting = meeting_advice.item.meeting

@@ -9,7 +9,8 @@ What is read: Patient (patient number: an identifier of our patient-number syste
 user's hospital first; otherwise the first identifier that is no BSN; the BSN by its Dutch
 system; name, birth date, gender), Condition (the primary tumour: our code system, or any
 Condition that is not the brain metastases, as "other" with its text; onset and note),
-Observation (KPS by LOINC 89243-0; our lesion observations), MedicationStatement
+Observation (KPS by LOINC 89243-0; our lesion observations; the intake's other answers as our
+intake-item observations, interop.fhir.answer_observations), MedicationStatement
 (dexamethasone, by our code or by name; status and daily dose in mg).
 """
 
@@ -20,12 +21,23 @@ from decimal import Decimal, InvalidOperation
 
 import pydantic
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import models, transaction
 from django.utils.translation import gettext as _
 from fhir.resources.R4B.bundle import Bundle
 
 from interop import codes
-from referrals.models import Answer, CriticalSite, LesionMode, LesionRegion, Patient, PrimaryTumour, Sex, Side
+from interop.fhir import intake_answer_fields
+from referrals.models import (
+    Answer,
+    Case,
+    CriticalSite,
+    LesionMode,
+    LesionRegion,
+    Patient,
+    PrimaryTumour,
+    Sex,
+    Side,
+)
 from referrals.services import case_import
 
 MAX_BYTES = 2 * 1024 * 1024
@@ -218,6 +230,35 @@ def _lesion(observation, problems):
             "date": _date(observation.effectiveDateTime)}
 
 
+def _answer(observation, name, problems):
+    """The stored value of the intake question `name` from its intake-item Observation, or None
+    (with the problem named) when the value is not one the question takes."""
+    field = Case._meta.get_field(name)
+    label = str(field.verbose_name)
+    value = None
+    if field.choices:
+        code = next((c.code for c in _codings(observation.valueCodeableConcept)
+                     if c.system == codes.intake_answer_system(name)), None)
+        if code in {str(choice) for choice, _label in field.choices}:
+            value = code
+    elif isinstance(field, models.BooleanField):
+        value = observation.valueBoolean
+    elif isinstance(field, models.IntegerField):
+        value = observation.valueInteger
+    elif isinstance(field, models.DecimalField):
+        quantity = observation.valueQuantity
+        if quantity is not None and quantity.value is not None and (
+                not name.endswith("_mm") or (quantity.code or quantity.unit) == "mm"):
+            value = Decimal(str(quantity.value))
+    elif isinstance(field, models.DateField):
+        value = _date(observation.valueDateTime)
+    else:
+        value = observation.valueString
+    if value is None:
+        problems.append(_("The answer to “%(question)s” is missing or not one of its answers.") % {"question": label})
+    return value
+
+
 def parse_bundle(text, *, hospital_code=""):
     """The facts of the Bundle `text` (str or bytes) for the intake, or ImportRefused."""
     bundle = _load(text)
@@ -233,6 +274,7 @@ def parse_bundle(text, *, hospital_code=""):
     problems = []
     patient = _patient_values(patients[0], hospital_code, problems)
     case, steps, lesions = {}, {}, []
+    answer_steps = {name: step for step, name in intake_answer_fields()}
 
     def mark(step, *names):
         steps.setdefault(step, [])
@@ -276,6 +318,12 @@ def parse_bundle(text, *, hospital_code=""):
                 lesion = _lesion(resource, problems)
                 if lesion:
                     lesions.append(lesion)
+            elif _our_code(resource.code, codes.INTAKE_ITEM) in answer_steps:
+                name = _our_code(resource.code, codes.INTAKE_ITEM)
+                value = _answer(resource, name, problems)
+                if value is not None and name not in case:
+                    case[name] = value
+                    mark(answer_steps[name], name)
         elif kind == "MedicationStatement" and _is_dexamethasone(resource):
             values = _dexamethasone(resource, problems)
             case.update(values)

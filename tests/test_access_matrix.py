@@ -105,6 +105,8 @@ TABLE = {
     # The live session: whoever records the meeting's advice, as the advice page.
     "meetings:live_start": ("get", ("meeting",), MDO_CASE_ACTION),
     "meetings:live_item": ("get", ("meeting", "item"), MDO_CASE_ACTION),
+    "meetings:live_attendance_add": ("post", ("meeting", "item"), MDO_CASE_ACTION),
+    "meetings:live_attendance_remove": ("post", ("meeting", "item", "attendance"), MDO_CASE_ACTION),
     # The MDO report and the letter for the patient: as the case. The letter is asked for by the referrer.
     "casefile:report_latest": ("get", ("advised_case",), CASE_READ),
     "casefile:report": ("get", ("advised_case", "report"), CASE_READ),

@@ -127,8 +127,10 @@ def test_the_event_is_in_the_recipients_language(chair):
 
     meeting = planned_meeting(chair)
     with translation.override("nl"):
-        dutch = meeting_ics(meeting).decode()
+        _, dutch = _event(meeting_ics(meeting))
     with translation.override("en"):
-        english = meeting_ics(meeting).decode()
-    assert "MDT" in english
-    assert dutch != english or "MDO" in dutch
+        _, english = _event(meeting_ics(meeting))
+    assert str(english["SUMMARY"]).startswith("Neuro-oncology MDT (brain metastases)")
+    assert str(dutch["SUMMARY"]).startswith("Neuro-oncologisch MDO (hersenmetastasen)")
+    assert "Videolink: https://video.example.org/mdo" in str(dutch["DESCRIPTION"])
+    assert "Video link: https://video.example.org/mdo" in str(english["DESCRIPTION"])

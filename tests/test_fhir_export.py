@@ -62,6 +62,14 @@ def test_bundle_of_an_advised_case_has_the_key_codes(referrer, chair):
     triage = [o for o in resources["Observation"] if o.code.coding[0].code == "triage-advice"][0]
     assert triage.valueCodeableConcept.coding[0].system == codes.code_system("triage-outcome")
     assert triage.valueCodeableConcept.coding[0].code == case.current_advice.outcome
+    # The intake's other answers: one Observation each, in our code systems.
+    answers = {o.code.coding[0].code: o for o in resources["Observation"]
+               if o.code.coding[0].system == codes.code_system(codes.INTAKE_ITEM)}
+    assert "kps" not in answers and "dexamethasone" not in answers  # those have their own resource
+    status = answers["extracranial_status"].valueCodeableConcept.coding[0]
+    assert (status.system, status.code) == (codes.intake_answer_system("extracranial_status"),
+                                            case.extracranial_status)
+    assert answers["question_to_mdo"].valueString == case.question_to_mdo
     plan = resources["CarePlan"][0]
     assert [a.detail.code.coding[0].code for a in plan.activity] == ["srt"]
     assert plan.description == advice.text

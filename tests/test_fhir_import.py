@@ -1,5 +1,6 @@
 """FHIR import into the intake (issue 13, item 4), with the round trip export -> import."""
 
+import dataclasses
 import json
 
 import pytest
@@ -12,7 +13,7 @@ from interop import codes
 from interop.export import export_bundle
 from interop.fhir import bundle_json
 from interop.importing import ImportRefused, PatientDiffers, import_bundle, parse_bundle
-from referrals.intake import STEPS_BY_KEY, open_questions
+from referrals.intake import STEPS, STEPS_BY_KEY, open_questions
 from referrals.models import Case, Patient
 from referrals.services import case_save_step
 from tests.conftest import speak, verified_login
@@ -66,8 +67,80 @@ def test_round_trip_prefills_the_same_facts(referrer):
                   for lesion in case.lesions.all())
     assert rows == sorted((lesion.region, lesion.side, lesion.diameter_mm, lesion.critical, lesion.critical_site)
                           for lesion in source.lesions.all())
-    assert set(case.imported_fields) == {"patient", "oncology", "clinical", "imaging"}
+    assert set(case.imported_fields) == {"patient", "oncology", "history", "extracranial", "clinical", "imaging",
+                                         "questions"}
     assert Event.objects.filter(case=case, action="case.imported", user=other_referrer).count() == 1
+
+
+def _on_another_installation(text, referrer):
+    """`text` imported by a referrer of another hospital (another installation: the case and the
+    patient are not there); returns the new draft."""
+    other_referrer = UserFactory(hospital=HospitalFactory(code=referrer.hospital.code + "x"), role="referrer")
+    text = text.replace(codes.patient_number_system(referrer.hospital.code),
+                        codes.patient_number_system(other_referrer.hospital.code))
+    return import_bundle(actor=Actor(user=other_referrer), text=text)
+
+
+def _lesion_rows(case):
+    return sorted((lesion.region, lesion.side, lesion.diameter_mm, lesion.critical, lesion.critical_site)
+                  for lesion in case.lesions.all())
+
+
+@pytest.mark.parametrize("answers", [
+    # A symptomatic patient on dexamethasone, with a list of lesions, one at a critical site.
+    {"kps": 60, "dexamethasone": "yes", "dexamethasone_mg": 8, "neuro_deficit": "yes", "epilepsy": "no",
+     "rapid_kps_improvement": "yes", "qol_improvement": "unknown", "systemic_option": "yes",
+     "cerebral_response": "high", "systemic_line": "switch", "neuro_deficit_detail": "Hemiparese links",
+     "prognosis_months": 9, "treatment_wish": "yes", "recurrence": "no",
+     "radiotherapy_considered": "yes", "suspected_radionecrosis": "no", "urgent": True,
+     "urgent_reason": "Toenemende uitval", "question_to_mdo": "SRT of resectie?"},
+    # Many lesions (no rows), the prognosis only as "over 3 months", no dexamethasone, KPS unknown.
+    {"kps": None, "kps_unknown": True, "dexamethasone": "no", "neuro_deficit": "no", "epilepsy": "no",
+     "lesion_mode": "many", "largest_diameter_mm": 31, "critical_location": "yes",
+     "critical_location_site": "brainstem", "prognosis_months": None, "prognosis_over_3_months": "yes",
+     "systemic_option": "no", "cerebral_response": "", "extracranial_status": "progressive"},
+])
+def test_the_round_trip_gives_the_same_facts_field_by_field(referrer, answers):
+    """issue 13's Done-when: the exported Bundle imported on another installation pre-fills the
+    intake with the same facts: the triage engine's facts equal, every answer of every step equal,
+    the lesions equal."""
+    from triage.facts import facts_from_case, open_meeting_items
+
+    lesions = [] if answers.get("lesion_mode") == "many" else None
+    extra = {"lesions": lesions} if lesions is not None else {}
+    source = submitted_case(referrer, **extra, **answers)
+    source.refresh_from_db()
+    case = _on_another_installation(bundle_json(export_bundle(source, with_bsn=False)), referrer)
+    case.refresh_from_db()
+    assert case.pk != source.pk
+    facts = dataclasses.asdict(facts_from_case(source))
+    assert sum(value is not None for value in facts.values()) >= 10  # the facts are there, not all empty
+    assert dataclasses.asdict(facts_from_case(case)) == facts
+    for step in STEPS:
+        if step.stores_answers:
+            for name, value in step.values(source).items():
+                assert getattr(case, name) == value, f"{step.key}.{name}"
+    assert _lesion_rows(case) == _lesion_rows(source)
+    assert open_meeting_items(case, list(case.lesions.all())) == open_meeting_items(source, list(source.lesions.all()))
+    # Each imported answer waits for the referrer's check before it counts.
+    assert all(STEPS_BY_KEY[key].missing(case) for key in case.imported_fields)
+
+
+def test_an_answer_that_is_not_one_of_ours_is_named(referrer):
+    _, text = _exported(referrer, extracranial_status="stable")
+    data = json.loads(text)
+    for entry in data["entry"]:
+        for coding in entry["resource"].get("valueCodeableConcept", {}).get("coding", []):
+            if coding["system"] == codes.intake_answer_system("extracranial_status"):
+                coding["code"] = "bijna-stabiel"
+    with pytest.raises(ImportRefused) as refused:
+        parse_bundle(json.dumps(data))
+    assert refused.value.messages == ["The answer to “extracranial disease” is missing or not one of its answers."]
+    from django.utils import translation
+
+    with translation.override("nl"), pytest.raises(ImportRefused) as refused:
+        parse_bundle(json.dumps(data))
+    assert refused.value.messages[0].startswith("Het antwoord op “")
 
 
 def test_imported_steps_count_only_after_the_referrer_saved_them(client, referrer):
@@ -144,6 +217,10 @@ def test_the_page_imports_a_file_and_opens_the_intake(client, referrer):
     case = Case.objects.get(referring_hospital=other.hospital)
     assert response.status_code == 302
     assert response["Location"] == reverse("referrals:intake_step", args=[case.pk, "patient"])
+    # The access log: the import is a change of this patient's record, by this referrer.
+    from audit.models import AccessLog
+    row = AccessLog.objects.get(object_type="case.imported")
+    assert (row.user, row.case_id, row.patient_id, row.result) == (other, case.pk, case.patient_id, "ok")
 
 
 def test_the_page_names_the_problem_keeps_the_text_and_stores_nothing(client, referrer):

@@ -221,6 +221,110 @@ class TestSaving:
         assert "main-form advice-form" not in html and ADVICE["text"] in html
 
 
+class TestAttendance:
+    """The attendance is registered in the live session itself, with the meeting page's form and
+    service, and the quorum panel counts it at once."""
+
+    QUORUM = ("neurosurgery", "radiation_oncology", "neurology", "neuroradiology")
+
+    def add_url(self, item):
+        return reverse("meetings:live_attendance_add", args=[item.meeting_id, item.pk])
+
+    def test_registering_the_quorum_stays_on_the_case_and_the_panel_says_met(self, chair_client, referrer, chair):
+        item = scheduled_case(referrer, chair)
+        html = chair_client.get(live_url(item)).content.decode()
+        assert 'data-quorum-met="false"' in html and f'action="{self.add_url(item)}"' in html
+        for discipline in self.QUORUM:
+            response = chair_client.post(self.add_url(item), {"name": f"Dr. {discipline}", "discipline": discipline,
+                                                              "mode": "on_site"})
+            assert response.status_code == 302 and response["Location"] == live_url(item)
+        html = chair_client.get(live_url(item)).content.decode()
+        assert 'data-quorum-met="true"' in html
+        assert all(f'data-discipline="{d}"' in html for d in self.QUORUM)
+        assert "Dr. neuroradiology" in html
+        # Through the meeting's one service: its events, on the meeting.
+        added = Event.objects.filter(action="meeting.attendance_added", object_id=str(item.meeting_id))
+        assert added.count() == 4
+        # ... and now radiotherapy can be advised from here.
+        response = chair_client.post(live_url(item), ADVICE_POST)
+        assert response.status_code == 302 and MeetingAdvice.objects.filter(item=item).exists()
+
+    def test_a_colleague_with_an_account_counts_for_their_own_discipline(self, chair_client, referrer, chair):
+        from tests.factories import UserFactory
+        item = scheduled_case(referrer, chair)
+        surgeon = UserFactory(hospital=chair.hospital, role="neuro_oncologist", discipline="neurosurgery")
+        html = chair_client.get(live_url(item)).content.decode()
+        assert f'<option value="{surgeon.pk}">' in html
+        response = chair_client.post(self.add_url(item), {"user": surgeon.pk, "discipline": "neurosurgery",
+                                                          "mode": "video"})
+        assert response.status_code == 302
+        html = chair_client.get(live_url(item)).content.decode()
+        assert 'class="quorum-discipline present" data-discipline="neurosurgery"' in html
+        # Registered: no longer offered.
+        assert f'<option value="{surgeon.pk}">' not in html
+
+    def test_a_refused_registration_is_shown_on_the_live_page(self, chair_client, referrer, chair):
+        item = scheduled_case(referrer, chair)
+        register_quorum(item.meeting, chair, disciplines=("neurology",))
+        speak(chair_client, "en")
+        response = chair_client.post(self.add_url(item), {"name": "Dr. neurology", "discipline": "neurology",
+                                                          "mode": "on_site"})
+        assert response.status_code == 400
+        html = response.content.decode()
+        assert "live-session" in html and "This participant is already registered." in html
+        # The advice form is not judged by the attendance's POST.
+        assert not response.context["form"].is_bound
+        response = chair_client.post(self.add_url(item), {"discipline": "neurology", "mode": "on_site"})
+        assert response.status_code == 400 and "name" in response.context["attendance_form"].errors
+        assert item.meeting.attendances.count() == 1
+
+    def test_a_registration_is_removed_from_the_live_page(self, chair_client, referrer, chair):
+        item = scheduled_case(referrer, chair)
+        register_quorum(item.meeting, chair)
+        attendance = item.meeting.attendances.get(discipline="neurology")
+        url = reverse("meetings:live_attendance_remove", args=[item.meeting_id, item.pk, attendance.pk])
+        assert url in chair_client.get(live_url(item)).content.decode()
+        response = chair_client.post(url)
+        assert response.status_code == 302 and response["Location"] == live_url(item)
+        assert 'data-quorum-met="false"' in chair_client.get(live_url(item)).content.decode()
+        assert not item.meeting.attendances.filter(pk=attendance.pk).exists()
+
+    def test_once_an_advice_is_recorded_the_attendance_is_fixed(self, chair_client, agenda, chair):
+        first, second, _ = agenda["items"]
+        record_advice(first, chair)
+        html = chair_client.get(live_url(second)).content.decode()
+        assert "attendance-fixed" in html and "attendance-form" not in html
+        attendance = agenda["meeting"].attendances.first()
+        chair_client.post(reverse("meetings:live_attendance_remove",
+                                  args=[second.meeting_id, second.pk, attendance.pk]))
+        assert agenda["meeting"].attendances.filter(pk=attendance.pk).exists()
+
+    def test_before_the_meeting_nothing_is_registered(self, chair_client, referrer, chair):
+        item = scheduled_case(referrer, chair, planned_meeting(chair, days_ahead=3))
+        html = chair_client.get(live_url(item)).content.decode()
+        assert "attendance-form" not in html
+        response = chair_client.post(self.add_url(item), {"name": "Dr. X", "discipline": "neurology",
+                                                          "mode": "on_site"})
+        assert response.status_code == 400 and not item.meeting.attendances.exists()
+
+    def test_a_referrer_is_refused_and_an_outsider_gets_404(self, client, agenda, referrer, other_centre_hospital):
+        from accounts.models import Role
+        from tests.factories import UserFactory
+        first = agenda["items"][0]
+        attendance = agenda["meeting"].attendances.first()
+        remove = reverse("meetings:live_attendance_remove", args=[first.meeting_id, first.pk, attendance.pk])
+        values = {"name": "Dr. Y", "discipline": "neurology", "mode": "on_site"}
+        verified_login(client, referrer)
+        assert client.post(self.add_url(first), values).status_code == 403
+        assert client.post(remove).status_code == 403
+        far_chair = UserFactory(hospital=other_centre_hospital.mdo_centre or other_centre_hospital, role=Role.CHAIR)
+        verified_login(client, far_chair)
+        assert client.post(self.add_url(first), values).status_code == 404
+        assert client.post(remove).status_code == 404
+        assert client.get(self.add_url(first)).status_code in (404, 405)
+        assert agenda["meeting"].attendances.count() == 4
+
+
 class TestAccess:
     def test_a_referrer_is_refused_and_an_outsider_gets_404(self, client, agenda, referrer, outsider,
                                                              other_centre_hospital):

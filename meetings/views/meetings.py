@@ -159,8 +159,7 @@ def meeting_detail(request, meeting_id, bound=None, status=200):
     other_meetings = (meetings_visible_to(request.user)
                       .filter(status=MeetingStatus.PLANNED, date__gte=timezone.localdate())
                       .exclude(pk=meeting.pk).order_by("date", "start_time"))
-    candidates = User.objects.filter(hospital=meeting.centre, is_active=True).exclude(
-        pk__in=[a.user_id for a in attendances if a.user_id])
+    candidates = attendance_candidates(meeting, attendances)
     lang = current_lang()
     rows = [
         {
@@ -229,22 +228,45 @@ def meeting_cancel(request, meeting_id):
     return redirect("meetings:meeting_detail", meeting.pk)
 
 
-@login_required
-@permission_required("meetings.record_meeting_advice", raise_exception=True)
-@require_POST
-def attendance_add(request, meeting_id):
-    meeting = get_meeting_for_user(request, meeting_id)
-    candidates = User.objects.filter(hospital=meeting.centre, is_active=True)
-    form = forms.AttendanceForm(request.POST, candidates=candidates)
+def attendance_candidates(meeting, attendances=()):
+    """Who may be chosen as a participant: the centre's active users not yet registered."""
+    return User.objects.filter(hospital=meeting.centre, is_active=True).exclude(
+        pk__in=[a.user_id for a in attendances if a.user_id])
+
+
+def attendance_save(request, meeting, form):
+    """Register the bound attendance form through the one service; True when registered. A
+    refusal is put on the form, with what was chosen still there. Shared by the meeting page and
+    the live session."""
     if not form.is_valid():
-        return meeting_detail(request, meeting.pk, bound={"attendance": form}, status=400)
+        return False
     try:
         services.attendance_add(actor=Actor.from_request(request), meeting_id=meeting.pk,
                                 user=form.cleaned_data["user"], name=form.cleaned_data["name"],
                                 discipline=form.cleaned_data["discipline"], mode=form.cleaned_data["mode"])
     except (services.ActionRefused, ValidationError) as exc:
-        # Shown on the form, with what was chosen still there.
         form.add_error(None, exc.message if isinstance(exc, services.ActionRefused) else " ".join(exc.messages))
+        return False
+    return True
+
+
+def attendance_delete(request, meeting, attendance_id):
+    """Take one registration off the meeting through the one service (a refusal as a message)."""
+    if not Attendance.objects.filter(pk=attendance_id, meeting=meeting).exists():
+        raise Http404("No such attendance.")
+    try:
+        services.attendance_remove(actor=Actor.from_request(request), attendance_id=attendance_id)
+    except services.ActionRefused as exc:
+        _refused(request, exc)
+
+
+@login_required
+@permission_required("meetings.record_meeting_advice", raise_exception=True)
+@require_POST
+def attendance_add(request, meeting_id):
+    meeting = get_meeting_for_user(request, meeting_id)
+    form = forms.AttendanceForm(request.POST, candidates=attendance_candidates(meeting))
+    if not attendance_save(request, meeting, form):
         return meeting_detail(request, meeting.pk, bound={"attendance": form}, status=400)
     return redirect("meetings:meeting_detail", meeting.pk)
 
@@ -254,12 +276,7 @@ def attendance_add(request, meeting_id):
 @require_POST
 def attendance_remove(request, meeting_id, attendance_id):
     meeting = get_meeting_for_user(request, meeting_id)
-    if not Attendance.objects.filter(pk=attendance_id, meeting=meeting).exists():
-        raise Http404("No such attendance.")
-    try:
-        services.attendance_remove(actor=Actor.from_request(request), attendance_id=attendance_id)
-    except services.ActionRefused as exc:
-        _refused(request, exc)
+    attendance_delete(request, meeting, attendance_id)
     return redirect("meetings:meeting_detail", meeting.pk)
 
 
@@ -329,17 +346,17 @@ def item_presence(request, item_id):
     return redirect("meetings:meeting_detail", item.meeting_id)
 
 
-def advice_form(request, item, case, existing):
+def advice_form(request, item, case, existing, *, bound=True):
     """The advice form of an agenda item: bound to the POST, or with the recorded advice (or a
     proposal) and the presence of the treating physician. Shared by the advice page and the live
-    session."""
+    session (which leaves it unbound when the POST was another form's)."""
     if existing:
         initial = {name: getattr(existing, name) for name in services.ADVICE_FIELDS}
     else:
         # A proposal: the follow-up spec §7 gives after the chart the triage used.
         initial = {"follow_up": proposed_follow_up(getattr(case.current_advice, "chart", None))}
     initial.update(present=item.treating_physician_present, representative_name=item.representative_name)
-    return forms.MeetingAdviceForm(request.POST or None, initial=initial)
+    return forms.MeetingAdviceForm((request.POST or None) if bound else None, initial=initial)
 
 
 def advice_save(request, item, form):

@@ -75,3 +75,119 @@ def test_the_keyboard_moves_on_and_an_unsaved_advice_asks_first(page, referrer, 
     assert dialogs == ["beforeunload"]
     first.refresh_from_db()
     assert first.advice.text == "SRT 1x20 Gy." and first.treating_physician_present == "yes"
+
+
+def _register(page, name, discipline):
+    form = page.locator("form.attendance-form")
+    form.locator("input[name=name]").fill(name)
+    form.locator("select[name=discipline]").select_option(discipline)
+    form.locator("input[name=mode][value=on_site]").check()
+    form.locator("button[type=submit]").click()
+    page.wait_for_load_state()
+
+
+def _advise(page, *, present, decisions, text, follow_up="treating_mri"):
+    page.check(f"input[name=present][value={present}]")
+    if present == "representative":
+        page.fill("input[name=representative_name]", "Dr. Waarnemer")
+    for decision in decisions:
+        page.check(f"input[name=decisions][value={decision}]")
+    page.check(f"input[name=follow_up][value={follow_up}]")
+    page.fill("textarea[name=text]", text)
+    page.fill("input[name=carried_out_by]", "Radiotherapie, Centrum")
+    page.fill("input[name=first_contact]", "Longarts, Ziekenhuis Noord")
+
+
+def test_a_chair_runs_a_whole_meeting_without_leaving_the_live_session(page, referrer, chair):
+    """Done-when of issue 13: attendance and the quorum, then per case the presence of the treating
+    physician and the advice, next/previous with the keyboard, a question before an unsaved advice
+    is left behind; every page the browser shows after the entrance is the live session."""
+    meeting = planned_meeting(chair, minutes_per_case=10)
+    first = scheduled_case(referrer, chair, meeting, question_to_mdo="Resectie of SRT?")
+    second = scheduled_case(referrer, chair, meeting, question_to_mdo="Is WBRT nog zinvol?")
+    third = scheduled_case(referrer, chair, meeting, question_to_mdo="Systemisch of afwachten?")
+    log_in(page, chair)
+    page.goto(f"/mdo/meetings/{meeting.pk}/")
+    page.click("a.live-session-link")
+    page.wait_for_url(f"**/live/{first.pk}/")
+
+    shown = []
+    page.on("framenavigated", lambda frame: frame == page.main_frame and shown.append(frame.url))
+    dialogs = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.type), dialog.dismiss()))
+
+    # The attendance: the quorum panel says "not met" until the fourth discipline is there.
+    assert page.get_attribute(".quorum-panel", "data-quorum-met") == "false"
+    for name, discipline in [("Dr. Bakker", "neurosurgery"), ("Dr. de Vries", "radiation_oncology"),
+                             ("Dr. Jansen", "neurology")]:
+        _register(page, name, discipline)
+        assert page.url.endswith(f"/live/{first.pk}/")
+        assert page.get_attribute(".quorum-panel", "data-quorum-met") == "false"
+    _register(page, "Dr. Visser", "neuroradiology")
+    assert page.get_attribute(".quorum-panel", "data-quorum-met") == "true"
+    assert "Dr. Visser" in page.inner_text(".attendance-list")
+    assert "Resectie of SRT?" in page.inner_text(".live-question-text")
+
+    # Case 1: presence and advice, then on to the next case.
+    _advise(page, present="yes", decisions=["srt"], text="SRT 1x20 Gy.")
+    page.click("button[name=then][value=next]")
+    page.wait_for_url(f"**/live/{second.pk}/")
+    assert "Is WBRT nog zinvol?" in page.inner_text(".live-question-text")
+    # Attendance is fixed now that an advice is recorded.
+    assert page.locator("form.attendance-form").count() == 0
+
+    # Case 2: typed but not saved; "previous" by keyboard asks first, and staying keeps it all.
+    _advise(page, present="representative", decisions=["wbrt"], text="WBRT 5x4 Gy.")
+    page.locator("h1.live-patient").click()
+    page.keyboard.press("ArrowLeft")
+    page.wait_for_timeout(400)
+    assert dialogs == ["beforeunload"]
+    assert page.url.endswith(f"/live/{second.pk}/")
+    assert page.input_value("textarea[name=text]") == "WBRT 5x4 Gy."
+    page.click("button[name=then][value=stay]")
+    page.wait_for_url(f"**/live/{second.pk}/")
+    assert "Advies van het MDO (vastgelegd)" in page.inner_text(".live-advice-form")
+
+    # Saved: the keyboard moves on without a question.
+    page.locator("h1.live-patient").click()
+    page.keyboard.press("ArrowRight")
+    page.wait_for_url(f"**/live/{third.pk}/")
+    # Without the treating physician there is no advice (guideline section 2): refused on the live
+    # page, nothing typed is lost; with a representative it is recorded.
+    _advise(page, present="no", decisions=["watchful_waiting"], text="Afwachten met MRI over 3 maanden.")
+    page.click("button[name=then][value=stay]")
+    page.wait_for_selector(".live-advice-form .error-summary")
+    assert page.input_value("textarea[name=text]") == "Afwachten met MRI over 3 maanden."
+    assert page.is_checked("input[name=decisions][value=watchful_waiting]")
+    page.check("input[name=present][value=yes]")
+    page.click("button[name=then][value=stay]")
+    page.wait_for_selector("text=Het advies van het MDO is vastgelegd.")
+    # Back to case 1 by keyboard: its advice is there as recorded.
+    page.locator("h1.live-patient").click()
+    page.keyboard.press("p")
+    page.wait_for_url(f"**/live/{second.pk}/")
+    page.keyboard.press("p")
+    page.wait_for_url(f"**/live/{first.pk}/")
+    assert page.input_value("textarea[name=text]") == "SRT 1x20 Gy."
+    assert dialogs == ["beforeunload"]
+    agenda = page.inner_text("#live-jump")
+    assert agenda.count("✓") == 3
+
+    # Never left the live session.
+    assert shown and all(f"/mdo/meetings/{meeting.pk}/live/" in url for url in shown), shown
+    meeting.refresh_from_db()
+    assert meeting.attendances.count() == 4
+    for item, present, decisions in [(first, "yes", ["srt"]), (second, "representative", ["wbrt"]),
+                                     (third, "yes", ["watchful_waiting"])]:
+        item.refresh_from_db()
+        assert item.treating_physician_present == present and item.advice.decisions == decisions
+    second.refresh_from_db()
+    assert second.representative_name == "Dr. Waarnemer" and second.advice.text == "WBRT 5x4 Gy."
+    # Every case advised in the live session has its MDO report, as a page and as a PDF.
+    from django.urls import reverse
+
+    from meetings.models import AdviceReport
+    for item in (first, second, third):
+        report = AdviceReport.objects.get(advice__item=item)
+        response = page.request.get(reverse("casefile:report_pdf", args=[item.case_id, report.pk]))
+        assert response.status == 200 and response.body().startswith(b"%PDF")
