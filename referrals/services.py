@@ -55,7 +55,7 @@ NOT_COPIED = frozenset({
     "id", "patient", "referring_hospital", "mdo_centre", "referring_physician", "status",
     "intake_token", "version", "completed_steps", "created_at", "updated_at", "submitted_at",
     "meeting_gaps", "meeting_ready", "current_advice", "outcome_in_force", "advice_source",
-    "meeting_decisions", "withdrawn_at", "withdrawn_reason", "info_request", "imported_fields",
+    "meeting_decisions", "withdrawn_at", "withdrawn_reason", "reentered_at", "info_request", "imported_fields",
     # Asked on the first step of the new referral.
     "presenter_role", "presenter_name", "systemic_activity_discussed",
     # The situation now, asked afresh: extracranial disease and prognosis, clinical status,

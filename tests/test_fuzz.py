@@ -85,7 +85,8 @@ BUDGET = {
     "remove": 90,
     "reorder": 40,
     "advice": 170,
-    "plan": 150,
+    "implementation": 150,
+    "reevaluation": 100,
     "access_log": 160,
     "queue": 110,
     "case_list": 50,
@@ -587,7 +588,7 @@ class TestAgendaItems:
                            "follow_up": ["none", "x"]},
                   extra=["decisions"])
 
-    def test_recording_the_plan_agreed_with_the_patient(self, client, referrer, chair, item):
+    def test_recording_the_implementation_of_the_advice(self, client, referrer, chair, item):
         meeting_services.item_set_presence(actor=Actor(user=chair), item_id=item.pk, present="yes")
         meeting_services.meeting_advice_record(actor=Actor(user=chair), item_id=item.pk, values=ADVICE)
         time_passes(item.meeting, days_ago=3)
@@ -606,6 +607,19 @@ class TestAgendaItems:
 
 
 # --- Searching and the access log -------------------------------------------------------------------------
+
+class TestAfterTheMeeting:
+    def test_the_new_clinical_status_of_a_closed_case(self, client, referrer, neuro_oncologist):
+        from tests.test_reentry import CLINICAL, closed_restrained_case
+
+        case = closed_restrained_case(referrer, neuro_oncologist)
+        verified_login(client, referrer)
+        fuzz_form(client, "reevaluation", "post", reverse("followup:reevaluation_record", args=[case.pk]),
+                  {**CLINICAL, "version": str(case.version)},
+                  choices={"clinical-kps": ["75", "-10", "abc", "", "100"], "clinical-dexamethasone": ["yes", "x"],
+                           "extracranial-prognosis_months": ["-1", "999", "1,5"], "changes": ["", " "],
+                           "version": ["0", "x"]})
+
 
 class TestQueries:
     def test_the_access_log_query(self, client, referrer, centre):
