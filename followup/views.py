@@ -246,9 +246,10 @@ def _implementation_page(request, case, advice, forms=None, agreed_form=None, st
     may_record = bool(available_actions(request.user, case) & {"record_implementation", "complete_implementation"})
     agreed_form = agreed_form or PlanAgreedForm(initial={"agreed_on": advice.plan_agreed_on,
                                                          "agreed": advice.plan_agreed})
+    forms = forms or _implementation_forms(advice)
     return render(request, "followup/implementation.html", {
-        "case": case, "advice": advice, "forms": forms or _implementation_forms(advice),
-        "agreed_form": agreed_form, "may_record": may_record}, status=status)
+        "case": case, "advice": advice, "forms": forms, "agreed_form": agreed_form, "may_record": may_record,
+        "has_errors": any(form.is_bound and form.errors for form in [*forms, agreed_form])}, status=status)
 
 
 def _advice_or_redirect(request, case):

@@ -63,7 +63,11 @@ def world(referrer, chair, neuro_oncologist):
     waiting = submitted_case(referrer)
     draft = CaseFactory(patient=PatientFactory(hospital=referrer.hospital), referring_physician=referrer)
     LesionFactory(case=draft)
-    return {"item": item, "case": item.case, "meeting": item.meeting, "waiting": waiting, "draft": draft}
+    from tests.test_reentry import closed_restrained_case
+
+    closed = closed_restrained_case(referrer, neuro_oncologist)
+    return {"item": item, "case": item.case, "meeting": item.meeting, "waiting": waiting, "draft": draft,
+            "closed": closed}
 
 
 @pytest.mark.parametrize("locale", ["nl-NL", "en-GB"])
@@ -74,6 +78,8 @@ def test_no_main_page_of_any_role_has_a_serious_violation(open_page, world, refe
     found += audit(open_page(referrer, locale), [
         "/cases/", "/cases/new/", *[f"/cases/{draft.pk}/intake/{step}/" for step in INTAKE_STEPS],
         f"/cases/{case.pk}/", f"/cases/{case.pk}/timeline/", f"/cases/{waiting.pk}/", "/accounts/password/",
+        f"/followup/cases/{case.pk}/implementation/", "/followup/overdue/", f"/cases/{world['closed'].pk}/",
+        f"/followup/cases/{world['closed'].pk}/reevaluation/", f"/patients/{case.patient_id}/",
     ])
     found += audit(open_page(neuro_oncologist, locale), [
         "/mdo/queue/", f"/cases/{waiting.pk}/", "/mdo/meetings/", f"/mdo/meetings/{meeting.pk}/",
@@ -174,7 +180,7 @@ def test_a_refused_override_and_a_meeting_without_date_focus_their_summary(open_
     assert page.locator("form.attendance-form [data-error-summary]").count() == 1
 
 
-def test_an_advice_without_quorum_and_a_plan_dated_tomorrow_focus_their_summary(open_page, referrer, chair):
+def test_an_advice_without_quorum_and_an_implementation_dated_tomorrow_focus_their_summary(open_page, referrer, chair):
     meeting = planned_meeting(chair)
     case = submitted_case(referrer)
     meeting_services.case_schedule(actor=Actor(user=chair), case_id=case.pk, meeting_id=meeting.pk)
@@ -194,11 +200,15 @@ def test_an_advice_without_quorum_and_a_plan_dated_tomorrow_focus_their_summary(
     meeting_services.item_set_presence(actor=Actor(user=chair), item_id=advised.pk, present="yes")
     meeting_services.meeting_advice_record(actor=Actor(user=chair), item_id=advised.pk, values=ADVICE)
     page = open_page(referrer)
-    page.goto(f"/cases/{advised.case.pk}/")
+    page.goto(f"/followup/cases/{advised.case.pk}/implementation/")
     tomorrow = (timezone.localdate() + datetime.timedelta(days=1)).isoformat()
-    page.fill("form.plan-form input[name=agreed_on]", tomorrow)
-    page.fill("form.plan-form textarea[name=agreed]", "SRT")
-    page.click("form.plan-form button[type=submit]")
+    page.check("input[name=srt-status][value=done]")
+    page.fill("input[name=srt-done_on]", tomorrow)
+    page.fill("form.implementation-form input[name=agreed_on]", tomorrow)
+    page.fill("form.implementation-form textarea[name=agreed]", "SRT")
+    page.click("form.implementation-form button[type=submit]")
     assert_summary_has_focus_and_no_violation(page, "toekomst")
     page.click("[data-error-summary] a[href='#id_agreed_on']")
     assert focused(page) == "id_agreed_on"
+    page.click("[data-error-summary] a[href='#id_srt-done_on']")
+    assert focused(page) == "id_srt-done_on"
