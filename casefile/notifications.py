@@ -52,6 +52,8 @@ def subscribe_all():
     on_case = {
         "case.submitted": lambda case, obj: case_submitted(case),
         "case.resubmitted": lambda case, obj: case_submitted(case),
+        # Back from a re-evaluation (followup): the neuro-oncologists review it again.
+        "case.reentered": lambda case, obj: case_submitted(case),
         "case.info_requested": lambda case, obj: info_requested(obj),
         "case.closed": lambda case, obj: case_closed(obj),
         "case.scheduled": lambda case, obj: case_scheduled(obj),
@@ -85,8 +87,9 @@ def case_submitted(case):
             role=Role.NEURO_ONCOLOGIST, hospital_id=case.mdo_centre_id
         ).order_by("pk")
         # current_advice is the advice case_submit just stored: its trigger tells a resubmission.
-        resubmitted = getattr(case.current_advice, "trigger", "") == AdviceTrigger.RESUBMITTED
-        return _send("case_submitted", case, neuro_oncologists, resubmitted=resubmitted)
+        trigger = getattr(case.current_advice, "trigger", "")
+        return _send("case_submitted", case, neuro_oncologists, resubmitted=trigger == AdviceTrigger.RESUBMITTED,
+                     reentered=trigger == AdviceTrigger.REEVALUATED)
     except Exception as exc:
         return _failed("case_submitted", case.pk, exc)
 

@@ -1,13 +1,11 @@
-import datetime
 
 from django.conf import settings
-from django.db.models import Exists, OuterRef
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import ngettext
 
 from followup.models import FollowUpMri, FollowUpPlan, ReEvaluation, decisions_to_implement
-from meetings.models import AgendaItem
+from followup.services import advices_without_implementation
 from referrals.access import cases_visible_to
 from referrals.lifecycle import CaseStatus
 from triage.codes import Decision
@@ -47,10 +45,7 @@ def after_meeting_notices(user):
         return []
     today = timezone.localdate()
     visible = cases_visible_to(user)
-    old_advice = AgendaItem.objects.filter(
-        case=OuterRef("pk"), advice__isnull=False, removed_at__isnull=True,
-        meeting__date__lte=today - datetime.timedelta(days=settings.IMPLEMENTATION_DUE_DAYS))
-    unimplemented = visible.filter(Exists(old_advice), status=CaseStatus.DISCUSSED).count()
+    unimplemented = advices_without_implementation(visible, today).count()
     reevaluations = ReEvaluation.objects.filter(case__in=visible, done_at__isnull=True, due_on__lte=today,
                                                 case__status=CaseStatus.CLOSED).count()
     overdue = FollowUpMri.objects.filter(plan__case__in=visible, done_on__isnull=True, on_complaints=False,

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -375,7 +375,8 @@ def implementation_record(*, actor, case_id, rows, agreed_on=None, agreed=None):
             if plan_changed:
                 advice.plan_agreed_on, advice.plan_agreed = agreed_on, agreed.strip()
                 advice.plan_agreed_by, advice._history_user = actor.user, actor.user
-                advice.save()
+                # Not the advice's own fields: its recorded_at (auto_now) stays when it was advised.
+                advice.save(update_fields=["plan_agreed_on", "plan_agreed", "plan_agreed_by"])
                 data["agreed_on"] = agreed_on and agreed_on.isoformat()
             return Applied(advice, {"decisions": data, "complete": complete})
 
@@ -397,10 +398,11 @@ def advices_without_implementation(cases, today=None):
     """The discussed cases among `cases` whose meeting lies IMPLEMENTATION_DUE_DAYS or more in the
     past and that still have a decision without implementation status, longest waiting first."""
     today = today or timezone.localdate()
-    return (cases.filter(status=CaseStatus.DISCUSSED,
-                         agenda_items__advice__isnull=False, agenda_items__removed_at__isnull=True,
-                         agenda_items__meeting__date__lte=today - implementation_due_after())
-            .annotate(meeting_date=Max("agenda_items__meeting__date"))
+    # The latest advised meeting counts (an earlier "discuss again" does not start the clock).
+    advised = Q(agenda_items__advice__isnull=False, agenda_items__removed_at__isnull=True)
+    return (cases.filter(status=CaseStatus.DISCUSSED)
+            .annotate(meeting_date=Max("agenda_items__meeting__date", filter=advised))
+            .filter(meeting_date__lte=today - implementation_due_after())
             .order_by("meeting_date", "id"))
 
 

@@ -178,3 +178,24 @@ class TestTheList:
             "srt": {"status": "done", "done_on": advice.item.meeting.date}})
         verified_login(client, referrer)
         assert client.get(reverse("followup:overdue")).context["unimplemented"] == []
+
+
+    def test_an_earlier_discuss_again_does_not_start_the_clock(self, client, referrer, chair):
+        """The latest advice counts: discussed 40 days ago ("discuss again"), advised 5 days ago."""
+        from meetings import services as meeting_services
+        from tests.workflow import planned_meeting, record_advice, register_quorum, scheduled_case
+
+        first = scheduled_case(referrer, chair)
+        register_quorum(first.meeting, chair)
+        record_advice(first, chair, decisions=["diagnostics", "discuss_again"], text="Eerst perfusie-MRI.")
+        time_passes(first.meeting, days_ago=40)
+        later = planned_meeting(chair)
+        register_quorum(later, chair)
+        item = meeting_services.case_schedule(actor=Actor(user=chair), case_id=first.case_id, meeting_id=later.pk)
+        record_advice(item, chair)
+        time_passes(later, days_ago=5)
+        assert type(first.case).objects.get(pk=first.case_id).status == CaseStatus.DISCUSSED
+        verified_login(client, referrer)
+        assert client.get(reverse("followup:overdue")).context["unimplemented"] == []
+        time_passes(later, days_ago=30)
+        assert len(client.get(reverse("followup:overdue")).context["unimplemented"]) == 1

@@ -150,3 +150,18 @@ class TestTheNewStatus:
         assert first.status_code == 302 and second.status_code in (302, 400)
         assert ReEvaluation.objects.count() == 1
         assert Event.objects.filter(case_id=closed.pk, action="case.reentered").count() == 1
+
+
+def test_the_neuro_oncologists_are_told_of_a_re_entry_without_patient_data(closed, referrer, neuro_oncologist):
+    from django.core import mail
+
+    from tests.mailqueue import discard, drain
+
+    discard()
+    mail.outbox.clear()
+    services.reevaluation_record(actor=Actor(user=referrer), case_id=closed.pk, values={"kps": 80},
+                                 changes="KPS 80")
+    drain()
+    [message] = [m for m in mail.outbox if m.to == [neuro_oncologist.email]]
+    assert closed.reference in message.subject and "herintrede" in (message.subject + message.body).lower()
+    assert closed.patient.family_name not in message.subject + message.body
