@@ -32,6 +32,8 @@ KINDS = {
 def render(table, *, suppress):
     """The SVG (bytes) of `table`'s chart; a value hidden in the table (<5) is left out here too."""
     rows = table.rows if table.chart_rows is None else [table.rows[index] for index in table.chart_rows]
+    if table.chart in ("hbar", "stacked"):
+        rows = rows[::-1]  # pygal draws the first bar at the bottom; the table reads from the top
     chart = KINDS[table.chart](
         style=STYLE, js=[], width=800, height=max(320, 60 + 34 * len(rows)) if table.chart != "line" else 360,
         title=table.title, print_values=table.chart != "line", print_zeroes=False, legend_at_bottom=True,

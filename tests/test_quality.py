@@ -302,6 +302,21 @@ def test_every_page_writes_the_access_log(data, chair, admin_user):
         ("quality_csv", "export", None), ("quality_chart", "read", None)]
 
 
+def test_a_chart_of_the_dashboard_is_logged_with_the_dashboard_and_alone_by_itself(data, chair, referrer):
+    client = verified_login(Client(), chair)
+    page = client.get(reverse("quality:dashboard"), {"start": "2026-03-01", "end": "2026-03-31"}).content.decode()
+    src = page.split('class="quality-chart img-fluid" src="', 1)[1].split('"', 1)[0].replace("&amp;", "&")
+    last = AccessLog.objects.order_by("-id").values_list("id", flat=True).first()
+    assert client.get(src).status_code == 200
+    assert not AccessLog.objects.filter(pk__gt=last).exists()
+    # Another user with the same address, or the chart without it: a row of its own.
+    other = verified_login(Client(), referrer)
+    assert other.get(src).status_code == 200
+    assert client.get(src.split("&shown=")[0]).status_code == 200
+    rows = AccessLog.objects.filter(pk__gt=last).order_by("id")
+    assert [(row.user, row.object_type) for row in rows] == [(referrer, "quality_chart"), (chair, "quality_chart")]
+
+
 def test_the_csv_of_a_table(data, chair, admin_user):
     response = _get(chair, "quality:csv", "completeness")
     assert response["Content-Type"].startswith("text/csv")
