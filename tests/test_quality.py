@@ -372,3 +372,28 @@ def test_the_query_count_does_not_grow_with_the_number_of_cases(role, request, c
     many = {name: _queries(user, name, *args) for name, args in (("quality:dashboard", ()),
                                                                  ("quality:csv", ("lead_times",)))}
     assert many == few
+
+
+def test_the_demo_history_fills_every_figure(centre, hospital, other_hospital, referrer, neuro_oncologist, chair,
+                                             admin_user):
+    from quality.demo import add_quality_history
+
+    users = {"verwijzer": referrer, "verwijzer2": UserFactory(hospital=other_hospital, role=Role.REFERRER),
+             "neuroonc": neuro_oncologist, "voorzitter": chair}
+    add_quality_history(users, centre)
+    today = timezone.localdate()
+    period = (today - datetime.timedelta(days=200), today)
+    scope = scope_for(chair, *period)
+    for key, compute in FIGURES.items():
+        table = compute(scope)
+        shown = table.shown_rows(False)
+        assert shown, key
+        assert any(cell not in ("0", "0%", "–") for row in shown for cell in row[1:]), (key, shown)
+    rows = {row[0]: row[1:] for row in FIGURES["after_meeting"](scope).shown_rows(False)}
+    for label in ("Niet uitgevoerd: De keuze van de patiënt", "Follow-up-MRI's nu over tijd", "Herbeoordelingen gedaan",
+                  "Casussen opnieuw ingediend na een herbeoordeling",
+                  "Waarvan op tijd (binnen 14 dagen na de geplande datum)"):
+        assert rows[label] != ["0"], label
+    # The administrator sees real numbers too, not only "<5".
+    shown = FIGURES["lead_times"](scope_for(admin_user, *period)).shown_rows(True)
+    assert all(row[1] not in ("<5", "0") for row in shown), shown
