@@ -132,6 +132,21 @@ class Cell:
         return self.value
 
 
+class Breakdown(Cell):
+    """A list of labelled counts in one cell ("to X: 3; to Y: 7"), each hidden by itself below 5."""
+
+    def __init__(self, parts):
+        super().__init__(parts, sum(n for _label, n in parts))
+
+    def hidden(self, suppress):
+        return False
+
+    def shown(self, suppress):
+        if not self.value:
+            return "–"
+        return "; ".join(f"{label}: {Cell(n, n).shown(suppress)}" for label, n in self.value)
+
+
 @dataclass
 class Table:
     key: str
@@ -155,7 +170,11 @@ def _share(part, whole):
 
 
 def _pct(part, whole, cases=None):
-    return Cell(_share(part, whole), whole if cases is None else cases, "%")
+    """A share in percent. It stands on the smaller of its part and its whole (that is not 0): 4 of 40
+    is as telling as 4 of 4."""
+    if cases is None:
+        cases = min((n for n in (part, whole) if n), default=0)
+    return Cell(_share(part, whole), cases, "%")
 
 
 # --- Lead times ------------------------------------------------------------------------------------
@@ -369,9 +388,8 @@ def triage_fit(scope):
         changed = entry["override"] + entry["close"]
         rows.append([_outcome_label(code), Cell(total, total), Cell(entry["accept"], entry["accept"]),
                      Cell(entry["override"], entry["override"]), Cell(entry["close"], entry["close"]),
-                     _pct(changed, total, changed),
-                     Cell("; ".join(f"{_outcome_label(to)}: {n}" for to, n in sorted(entry["to"].items()))
-                          or None, entry["override"])])
+                     _pct(changed, total),
+                     Breakdown([(_outcome_label(to), n) for to, n in sorted(entry["to"].items())])])
     return Table("triage_fit", _("Pre-consultation: the flowchart's outcome accepted or overridden"),
                  [_("Outcome of the flowchart"), _("Decisions"), _("Accepted"), _("Overridden"), _("Closed"),
                   _("Not followed"), _("Overridden to")], rows, chart="stacked", series=[2, 3, 4],
@@ -482,7 +500,7 @@ def after_meeting(scope):
     rows = [
         [_("Advised decisions with their implementation recorded"), Cell(n, done["cases"])],
         [_("Carried out"), Cell(carried, carried)],
-        [_("Share carried out"), _pct(carried, n, done["cases"])],
+        [_("Share carried out"), _pct(carried, n)],
     ]
     for code, label in DeviationReason.choices:
         rows.append([_("Not carried out: %(reason)s") % {"reason": label}, Cell(reasons.get(code, 0),

@@ -268,6 +268,12 @@ def test_the_administrator_sees_every_centre_with_small_numbers_hidden(data, adm
     assert table.listed == []
     rows, table = figures(admin_user, "law")
     assert rows["Adviezen met radiotherapie"] == ["<5"] and table.exceptions == []
+    # A share stands on its smaller side; each count of the breakdown is hidden by itself.
+    ((_label, values),) = figures(admin_user, "triage_fit")[0].items()
+    assert values[:5] == ["6", "<5", "<5", "<5", "<5"]
+    assert values[5].endswith(": <5")
+    rows, _ = figures(admin_user, "completeness")
+    assert rows["Aandeel volledig bij eerste indiening"] == ["83.3%"]
 
 
 def test_the_privacy_officer_sees_the_region_only(data, centre):
