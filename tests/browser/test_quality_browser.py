@@ -1,12 +1,14 @@
 """The quality dashboard in Chromium, as each role (issue 15, "Done when"): every chart loads as
-an image (naturalWidth > 0), the page keeps to the CSP, and a screenshot of each role's dashboard
-is saved under pytest's temporary directory (quality-screenshots/) to be looked at."""
+an image (naturalWidth > 0), the page keeps to the CSP and to WCAG 2.2 AA (axe-core), and a
+screenshot of each role's dashboard is saved under pytest's temporary directory
+(quality-screenshots/) to be looked at."""
 
 import pytest
 
 from accounts.models import Role
 from audit.actor import Actor
 from meetings import services as meeting_services
+from tests.browser.axe import axe_violations, describe
 from tests.browser.conftest import log_in
 from tests.factories import UserFactory
 from tests.workflow import advised_case, request_info, submitted_case
@@ -49,6 +51,8 @@ def test_the_dashboard_shows_every_chart(page, request, role, centre, dashboard_
         assert page.locator("td:has-text('<5')").count() > 0
     else:
         assert page.locator("table.slowest-cases a").count() > 0
+    violations = axe_violations(page)
+    assert not violations, describe(violations)
     folder = tmp_path_factory.getbasetemp() / "quality-screenshots"
     folder.mkdir(exist_ok=True)
     page.screenshot(path=str(folder / f"dashboard-{role}.png"), full_page=True)
