@@ -403,3 +403,12 @@ def test_the_demo_history_fills_every_figure(centre, hospital, other_hospital, r
     # The administrator sees real numbers too, not only "<5".
     shown = FIGURES["lead_times"](scope_for(admin_user, *period)).shown_rows(True)
     assert all(row[1] not in ("<5", "0") for row in shown), shown
+
+
+def test_a_period_that_ends_before_it_starts_is_refused_and_the_default_shown(chair):
+    response = verified_login(Client(), chair).get(reverse("quality:dashboard"), {"start": "2026-05-01",
+                                                                                 "end": "2026-04-01"})
+    assert response.status_code == 200
+    content = response.content.decode()
+    assert "Het begin van de periode ligt na het einde." in content
+    assert response.context["scope"].end == timezone.localdate()
