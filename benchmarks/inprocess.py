@@ -34,7 +34,8 @@ from accounts.models import User  # noqa: E402
 from benchmarks import prepare  # noqa: E402
 
 USERS = {"floor_session": prepare.LIST_USER, "case_list": prepare.LIST_USER,
-         "agenda_print": prepare.CHAIR_USER, "agenda_pdf": prepare.CHAIR_USER}
+         "agenda_print": prepare.CHAIR_USER, "agenda_pdf": prepare.CHAIR_USER,
+         "quality_dashboard": prepare.CHAIR_USER}
 
 
 def main():

@@ -103,6 +103,8 @@ def main():
             "case_page": page(QUEUE_USER, reverse("casefile:case_detail", args=[case.pk]), "<svg", 1),
             "agenda_print": page(CHAIR_USER, reverse("meetings:agenda_print", args=[meeting.pk]), "</html>", 30),
             "agenda_pdf": page(CHAIR_USER, reverse("meetings:agenda_pdf", args=[meeting.pk]), "%PDF", 30),
+            # A year of the centre's figures; its access-log rows: the page and the slowest cases listed.
+            "quality_dashboard": page(CHAIR_USER, reverse("quality:dashboard"), "quality-table", None),
         },
         "submit": {"session": sessions[SUBMIT_USER], "hospital": users[SUBMIT_USER].hospital_id,
                    "check": [str(check_draft[0]), check_draft[1]], "drafts": len(drafts)},

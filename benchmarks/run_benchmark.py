@@ -63,6 +63,7 @@ PAGES = [
     ("case_page", "Case page with advice and diagram", 0.40, 100),
     ("agenda_print", "Agenda print view, 30 cases", None, None),
     ("agenda_pdf", "Agenda PDF, 30 cases", None, None),
+    ("quality_dashboard", "Quality dashboard, a year of a centre", None, None),
 ]
 
 

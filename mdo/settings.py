@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "followup",
     "interop",
     "casefile",
+    "quality",
 ]
 
 MIDDLEWARE = [

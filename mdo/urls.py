@@ -17,6 +17,7 @@ urlpatterns = [
     path("cases/", include("referrals.urls")),
     path("mdo/", include("meetings.urls")),
     path("followup/", include("followup.urls")),
+    path("quality/", include("quality.urls")),
     path("audit/", include("privacy.urls")),
     path("beheer/", admin.site.urls),
 ]

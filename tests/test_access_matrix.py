@@ -123,6 +123,11 @@ TABLE = {
     "followup:mri_complaints": ("post", ("plan",), CASE_READ),
     "followup:rereferral": ("post", ("plan", "mri"), REFERRER_ACTION),
     "casefile:patient_path": ("get", ("patient",), CASE_READ),
+    # The quality dashboard: every role, each over the cases it may see; aggregates only (no patient)
+    # for the administrator and the privacy officer.
+    "quality:dashboard": ("get", (), ALL_LOGGED_IN),
+    "quality:chart": ("get", ("figure",), ALL_LOGGED_IN),
+    "quality:csv": ("get", ("figure",), ALL_LOGGED_IN),
     "audit:access_log": ("get", (), row(LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK,
                                         FORBIDDEN)),
 }
@@ -189,7 +194,7 @@ def scenario(hospital, other_hospital, centre, referrer, neuro_oncologist, chair
             "change": change.pk, "case": item.case.pk, "step": "clinical", "action": "accept",
             "meeting": item.meeting.pk, "attendance": attendance.pk, "item": item.pk,
             "advice": item.case.current_advice_id,
-            "advised_case": advised.case.pk, "report": report.pk}
+            "advised_case": advised.case.pk, "report": report.pk, "figure": "lead_times"}
     return users, args, item
 
 
