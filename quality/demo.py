@@ -1,11 +1,9 @@
 """Six months of history for the demo, so that its quality dashboard shows every figure.
 
 Development only (called by casefile's demo_data command, which refuses to run with DEBUG off).
-Every case, pre-consultation, meeting, attendance and advice is made through the services, with
-the application's clock set back to the day it happened (`_clock`): the services refuse to write
-the past, and this is the past. The rows whose services are still being built (issue 14: the
-implementation of an advice, a re-evaluation and its re-entry, the plan agreed with the patient)
-are written as rows, dated the same way.
+Every case, pre-consultation, meeting, attendance, advice, implementation, follow-up MRI and
+re-evaluation is made through the services, with the application's clock set back to the day it
+happened (`_clock`): the services refuse to write the past, and this is the past.
 """
 
 import contextlib
@@ -16,9 +14,8 @@ from django.utils import timezone
 
 from audit.actor import Actor
 from followup import services as followup_services
-from followup.models import Implementation, ReEvaluation
+from followup.models import decisions_to_implement
 from meetings import services as meeting_services
-from meetings.models import MeetingAdvice
 from referrals import services
 from referrals.models import Case
 
@@ -96,7 +93,7 @@ def add_quality_history(users, centre, today=None):
                 else:
                     meeting_services.case_accept_advice(actor=neuro, case_id=case.pk)
             if kind == 2:
-                _reevaluate(case, referrer, decided, number, today)
+                _reevaluate(case, referrer, neuro, decided, number, today)
             else:
                 with _clock(decided):
                     meeting_services.case_schedule(actor=chair, case_id=case.pk, meeting_id=meeting.pk)
@@ -158,17 +155,18 @@ OUTCOMES_AFTER = [("done", ""), ("done", ""), ("done", ""), ("not_done", "patien
 
 def _after(advice, referrer, number, meeting_day, today):
     """The plan agreed with the patient, each decision carried out or not, the follow-up MRIs."""
-    MeetingAdvice.objects.filter(pk=advice.pk).update(
-        plan_agreed_on=meeting_day + datetime.timedelta(days=2 + number % 5), plan_agreed="Besproken met de patiënt.",
-        plan_agreed_by=referrer)
-    for offset, decision in enumerate(advice.decisions):
+    agreed_on = meeting_day + datetime.timedelta(days=2 + number % 5)
+    rows = {}
+    for offset, decision in enumerate(decisions_to_implement(advice)):
         status, reason = OUTCOMES_AFTER[(number + offset) % len(OUTCOMES_AFTER)]
-        done_on = meeting_day + datetime.timedelta(days=5 + (number * 3) % 17)
-        if done_on > today:
-            continue
-        Implementation.objects.create(advice=advice, decision=decision, status=status, done_on=done_on, reason=reason,
-                                      reason_text="Patiënt ziet af van behandeling." if reason == "other" else "",
-                                      recorded_by=referrer)
+        rows[decision] = {"status": status, "done_on": meeting_day + datetime.timedelta(days=5 + (number * 3) % 17),
+                          "reason": reason,
+                          "reason_text": "Patiënt ziet af van behandeling." if reason == "other" else ""}
+    latest = max(agreed_on, *(row["done_on"] for row in rows.values()))
+    if latest < today:
+        with _clock(latest):
+            followup_services.implementation_record(actor=Actor(user=referrer), case_id=advice.item.case_id,
+                                                    rows=rows, agreed_on=agreed_on, agreed="Besproken met de patiënt.")
     with _clock(meeting_day + datetime.timedelta(days=1)):
         plan, _created = followup_services.plan_create(actor=Actor(user=referrer), case_id=advice.item.case_id,
                                                        values={**followup_services.plan_proposal(advice.item.case,
@@ -184,13 +182,16 @@ def _after(advice, referrer, number, meeting_day, today):
     # Otherwise the MRI stays open: overdue if its date has passed.
 
 
-def _reevaluate(case, referrer, closed_on, number, today):
-    """A closed case to be looked at again; every other one has been, qualified and re-entered."""
+def _reevaluate(case, referrer, neuro, closed_on, number, today):
+    """A closed case to be looked at again; every other one has been, qualified and re-entered (and
+    was accepted in pre-consultation two days later)."""
     due = closed_on + datetime.timedelta(days=42)
-    if number % 4 == 2 and due < today:
-        done_at = timezone.make_aware(datetime.datetime.combine(due, datetime.time(11)))
-        ReEvaluation.objects.create(case=case, due_on=due, set_by=referrer, done_at=done_at, done_by=referrer,
-                                    changes="KPS na behandeling weer 80.", requalified=True)
-        Case.objects.filter(pk=case.pk).update(reentered_at=done_at)
-    else:
-        ReEvaluation.objects.create(case=case, due_on=due, set_by=referrer, reason="KPS na dexamethason?")
+    actor = Actor(user=referrer)
+    with _clock(closed_on):
+        followup_services.reevaluation_set(actor=actor, case_id=case.pk, due_on=due, reason="KPS na dexamethason?")
+    if number % 4 == 2 and due < today - datetime.timedelta(days=2):
+        with _clock(due, hour=11):
+            followup_services.reevaluation_record(actor=actor, case_id=case.pk, values={"kps": 80},
+                                                  changes="KPS na behandeling weer 80.")
+        with _clock(due + datetime.timedelta(days=2)):
+            meeting_services.case_accept_advice(actor=neuro, case_id=case.pk)

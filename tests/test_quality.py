@@ -2,13 +2,14 @@
 suppression of small numbers, who sees which cases, its query count, its charts and CSV.
 
 The data set is built through the services with the clock set (`clock`), so every step has the
-date written below; the implementation, follow-up and re-evaluation rows are written as rows.
+date written below; the follow-up MRIs (with their dates) and one open re-evaluation are written as rows.
 
     case  hospital  submitted  pre-consultation          meeting M1 (9 March)       after
     A     H         2 Mar      accept 4 Mar              srt (quorum)                plan 12 Mar, srt done 20 Mar
     B     H         2 Mar      info 3 Mar, accept 6 Mar  systemic                    not done: patient's choice
     C     H         3 Mar      override 4 Mar (QOL)      srt + systemic (quorum)     srt done 15 Mar, systemic not done
-    D     H         4 Mar      closed 10 Mar             -                           re-evaluated, re-entered
+    D     H         4 Mar      closed 10 Mar             -                           re-evaluated 1 Apr, re-entered;
+                                                                                 closed again 2 Apr
     E     H2        5 Mar      accept 5 Mar              resection                   re-evaluation overdue
     F     far       2 Mar      accept 3 Mar              (another centre)
 
@@ -37,7 +38,8 @@ from django.utils import timezone
 from accounts.models import Role
 from audit.actor import Actor
 from audit.models import AccessLog
-from followup.models import FollowUpMri, FollowUpPlan, Implementation, ReEvaluation
+from followup import services as followup_services
+from followup.models import FollowUpMri, FollowUpPlan, ReEvaluation
 from meetings import services as meeting_services
 from meetings.models import MeetingAdvice
 from quality.figures import FIGURES, percentile, scope_for
@@ -111,19 +113,28 @@ def data(centre, hospital, other_hospital, referrer, neuro_oncologist, chair):
     with clock(10):
         meeting_services.case_close(actor=neuro, case_id=cases["D"].pk, reason="Orgaanspecifiek MDO.",
                                     closed_forum="organ_specific")
-    # The plan agreed with the patient: meetings.services.plan_agreed_record waits for its lifecycle
-    # transition (issue 14, being built), so its two fields are written here.
-    MeetingAdvice.objects.filter(pk=advices["A"].pk).update(plan_agreed_on=datetime.date(2026, 3, 12),
-                                                            plan_agreed="SRT.")
-
-    def implemented(key, decision, status, day, reason=""):
-        Implementation.objects.create(advice=advices[key], decision=decision, status=status,
-                                      done_on=datetime.date(2026, 3, day), reason=reason, recorded_by=referrer)
-
-    implemented("A", "srt", "done", 20)
-    implemented("B", "systemic", "not_done", 15, "patient_choice")
-    implemented("C", "srt", "done", 15)
-    implemented("C", "systemic", "not_done", 15, "clinical_change")
+    # What came after, through followup's services on their days.
+    referrer_actor = Actor(user=referrer)
+    with clock(15):
+        followup_services.implementation_record(actor=referrer_actor, case_id=cases["B"].pk, rows={
+            "systemic": {"status": "not_done", "done_on": datetime.date(2026, 3, 15), "reason": "patient_choice"}})
+        followup_services.implementation_record(actor=referrer_actor, case_id=cases["C"].pk, rows={
+            "srt": {"status": "done", "done_on": datetime.date(2026, 3, 15)},
+            "systemic": {"status": "not_done", "done_on": datetime.date(2026, 3, 15), "reason": "clinical_change"}})
+    with clock(20):
+        followup_services.implementation_record(
+            actor=referrer_actor, case_id=cases["A"].pk, rows={"srt": {"status": "done",
+                                                                      "done_on": datetime.date(2026, 3, 20)}},
+            agreed_on=datetime.date(2026, 3, 12), agreed="SRT.")
+    with clock(11):
+        followup_services.reevaluation_set(actor=referrer_actor, case_id=cases["D"].pk,
+                                           due_on=datetime.date(2026, 4, 1))
+    with clock(datetime.date(2026, 4, 1)):
+        followup_services.reevaluation_record(actor=referrer_actor, case_id=cases["D"].pk, values={"kps": 80},
+                                              changes="KPS 80.")
+    with clock(datetime.date(2026, 4, 2)):  # back in the queue, and closed again for the organ-specific MDT
+        meeting_services.case_close(actor=neuro, case_id=cases["D"].pk, reason="Toch orgaanspecifiek MDO.",
+                                    closed_forum="organ_specific")
     plan = FollowUpPlan.objects.create(case=cases["A"], advice=advices["A"], start_date=datetime.date(2026, 3, 20),
                                        followed_by="treating", physician_name="Dr. X", first_contact="Poli",
                                        created_by=referrer)
@@ -132,11 +143,8 @@ def data(centre, hospital, other_hospital, referrer, neuro_oncologist, chair):
                       (datetime.date(2026, 9, 9), datetime.date(2026, 10, 1)),  # 22 days after: late
                       (today - datetime.timedelta(days=3), None)):  # overdue today
         FollowUpMri.objects.create(plan=plan, due_date=due, done_on=done, result="stable" if done else "")
-    ReEvaluation.objects.create(case=cases["D"], due_on=datetime.date(2026, 4, 1), set_by=referrer,
-                                done_at=timezone.now(), requalified=True)
+    # An open re-evaluation past its date (a row: the figure counts it, whatever the case's state).
     ReEvaluation.objects.create(case=cases["E"], due_on=datetime.date(2026, 4, 1), set_by=colleague)
-    # The re-entry is written by the re-evaluation's service (issue 14, being built): its mark here.
-    Case.objects.filter(pk=cases["D"].pk).update(reentered_at=timezone.now())
     return {"cases": cases, "meeting": meeting, "empty": empty, "advices": advices, "colleague": colleague,
             "far_neuro": far_neuro}
 
@@ -192,7 +200,8 @@ def test_triage_outcomes_and_the_override_table(data, chair):
     (label, values), = rows.items()
     assert label == table.rows[0][0] and outcome != QOL
     # decisions, accepted, overridden, closed, not followed, overridden to
-    assert values[:5] == ["5", "3", "1", "1", "40%"]
+    # D was closed twice: before and after its re-entry.
+    assert values[:5] == ["6", "3", "1", "2", "50%"]
     assert values[5].endswith(": 1") and "kwaliteit van leven" in values[5]
 
 
@@ -235,7 +244,7 @@ def test_after_the_meeting(data, chair):
     assert rows["Geadviseerde besluiten met vastgelegde uitvoering"] == ["4"]
     assert rows["Uitgevoerd"] == ["2"]
     assert rows["Aandeel uitgevoerd"] == ["50%"]
-    assert rows["Niet uitgevoerd: De keuze van de patiënt"] == ["1"]
+    assert rows["Niet uitgevoerd: Keuze van de patiënt"] == ["1"]
     assert rows["Niet uitgevoerd: Een verandering in de klinische situatie"] == ["1"]
     assert rows["Niet uitgevoerd: Een andere reden"] == ["0"]
     assert rows["Gemaakte follow-up-MRI's"] == ["2"]
@@ -270,7 +279,7 @@ def test_the_administrator_sees_every_centre_with_small_numbers_hidden(data, adm
     assert rows["Adviezen met radiotherapie"] == ["<5"] and table.exceptions == []
     # A share stands on its smaller side; each count of the breakdown is hidden by itself.
     ((_label, values),) = figures(admin_user, "triage_fit")[0].items()
-    assert values[:5] == ["6", "<5", "<5", "<5", "<5"]
+    assert values[:5] == ["7", "<5", "<5", "<5", "<5"]
     assert values[5].endswith(": <5")
     rows, _ = figures(admin_user, "completeness")
     assert rows["Aandeel volledig bij eerste indiening"] == ["83.3%"]
@@ -396,7 +405,7 @@ def test_the_demo_history_fills_every_figure(centre, hospital, other_hospital, r
         assert shown, key
         assert any(cell not in ("0", "0%", "–") for row in shown for cell in row[1:]), (key, shown)
     rows = {row[0]: row[1:] for row in FIGURES["after_meeting"](scope).shown_rows(False)}
-    for label in ("Niet uitgevoerd: De keuze van de patiënt", "Follow-up-MRI's nu over tijd", "Herbeoordelingen gedaan",
+    for label in ("Niet uitgevoerd: Keuze van de patiënt", "Follow-up-MRI's nu over tijd", "Herbeoordelingen gedaan",
                   "Casussen opnieuw ingediend na een herbeoordeling",
                   "Waarvan op tijd (binnen 14 dagen na de geplande datum)"):
         assert rows[label] != ["0"], label

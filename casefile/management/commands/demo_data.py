@@ -17,6 +17,7 @@ from followup import services as followup_services
 from followup.models import FollowUpMri, ReEvaluation
 from meetings import services as meeting_services
 from meetings.models import Meeting
+from quality.demo import add_quality_history
 from referrals import services
 from referrals.models import Patient
 from triage.codes import Discipline
@@ -203,6 +204,8 @@ class Command(BaseCommand):
                 case = services.case_submit(actor=actor, case_id=case.pk, expected_version=case.version)
             cases[number] = case
         self._day(users, centre, cases, today)
+        # Six months of history behind today, for the quality dashboard (quality/demo.py).
+        add_quality_history(users, centre, today)
         self.stdout.write(self.style.SUCCESS(
             f"Created {Hospital.objects.count()} hospitals, {len(users)} users, "
             f"{Patient.objects.count()} patients."
