@@ -291,6 +291,7 @@ def case_bundle(case, *, lesions, meeting_advice=None, attendances=(), with_bsn=
                  f"First point of contact for the patient: {meeting_advice.first_contact}"]
         if meeting_advice.plan_agreed:
             notes.append(f"Agreed with the patient: {meeting_advice.plan_agreed}")
+        implemented = {row.decision: row for row in meeting_advice.implementations.all()}
         entries.append((_urn("meeting-advice", meeting_advice.pk), {
             "resourceType": "CarePlan",
             "status": "active",
@@ -301,11 +302,8 @@ def case_bundle(case, *, lesions, meeting_advice=None, attendances=(), with_bsn=
             "created": _instant(meeting_advice.recorded_at),
             "careTeam": [{"reference": team_ref}],
             "addresses": [{"reference": brain_ref}],
-            "activity": [{"detail": {
-                "code": _concept(codes.MDT_DECISION, decision, _label(Decision.choices, decision)),
-                "status": "not-started",
-                "description": _label(Decision.choices, decision),
-            }} for decision in meeting_advice.decisions] or None,
+            "activity": [_activity(decision, implemented.get(decision)) for decision in meeting_advice.decisions]
+            or None,
             "note": [{"text": note} for note in notes],
         }))
 
@@ -315,6 +313,24 @@ def case_bundle(case, *, lesions, meeting_advice=None, attendances=(), with_bsn=
         "timestamp": _instant(timezone.now()),
         "entry": [{"fullUrl": url, "resource": _clean(resource)} for url, resource in entries],
     })
+
+
+# CarePlan.activity.detail.status (FHIR R4, value set care-plan-activity-status,
+# http://hl7.org/fhir/R4/valueset-care-plan-activity-status.html): the implementation recorded
+# after the meeting (followup.Implementation), "not-started" while none is.
+ACTIVITY_STATUS = {"done": "completed", "not_done": "cancelled"}
+
+
+def _activity(decision, implementation):
+    detail = {"code": _concept(codes.MDT_DECISION, decision, _label(Decision.choices, decision)),
+              "status": "not-started", "description": _label(Decision.choices, decision)}
+    if implementation is not None:
+        detail["status"] = ACTIVITY_STATUS[implementation.status]
+        if implementation.reason:
+            text = implementation.get_reason_display()
+            detail["statusReason"] = {"text": f"{text}: {implementation.reason_text}" if implementation.reason_text
+                                      else str(text)}
+    return {"detail": detail}
 
 
 def _clean(value):

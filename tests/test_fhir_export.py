@@ -72,11 +72,27 @@ def test_bundle_of_an_advised_case_has_the_key_codes(referrer, chair):
     assert answers["question_to_mdo"].valueString == case.question_to_mdo
     plan = resources["CarePlan"][0]
     assert [a.detail.code.coding[0].code for a in plan.activity] == ["srt"]
+    assert plan.activity[0].detail.status == "not-started"
     assert plan.description == advice.text
     team = resources["CareTeam"][0]
     assert {p.role[0].coding[0].code for p in team.participant} >= {"neurosurgery", "radiation_oncology"}
     assert plan.careTeam[0].reference == next(
         e.fullUrl for e in Bundle.model_validate_json(text).entry if e.resource.get_resource_type() == "CareTeam")
+
+
+def test_the_care_plan_carries_what_was_done_with_each_decision(referrer, chair):
+    from django.utils import timezone
+
+    from audit.actor import Actor
+    from followup import services as followup_services
+
+    case, advice = _advised(referrer, chair)
+    followup_services.implementation_record(actor=Actor(user=referrer), case_id=case.pk, rows={
+        "srt": {"status": "not_done", "reason": "other", "reason_text": "Patiënt koos voor een trial",
+                "done_on": timezone.localdate()}})
+    plan = _resources(bundle_json(export_bundle(case, with_bsn=False)))["CarePlan"][0]
+    assert plan.activity[0].detail.status == "cancelled"
+    assert "Patiënt koos voor een trial" in plan.activity[0].detail.statusReason.text
 
 
 def test_bsn_only_with_the_flag(referrer):
