@@ -80,44 +80,52 @@ def _field_errors(form, exc):
         form.add_error(field if field in form.fields else None, errors)
 
 
+def _submit(request, form, call, *, done, back, refused=messages.error):
+    """The one shape of every form here: validate `form`, call its service with the cleaned data;
+    done or refused as a whole: back to the page `back` (a URL name and its argument) with a
+    message (`done`: the text, or a function of the service's result that gives it). A field
+    error: None, and the caller shows the page again with the form as typed (status 400)."""
+    if not form.is_valid():
+        return None
+    try:
+        result = call(form.cleaned_data)
+    except (services.FollowUpRefused, ActionRefused) as exc:
+        refused(request, exc.message)
+        return redirect(*back)
+    except ValidationError as exc:
+        _field_errors(form, exc)
+        return None
+    messages.success(request, done(result) if callable(done) else done)
+    return redirect(*back)
+
+
+def _again(request, case, object_type):
+    """The page is shown again with a form's errors: the look at the case is logged."""
+    access_record(actor=Actor.from_request(request), action=AccessAction.READ, object_type=object_type, case=case)
+
+
 @login_required
 @require_POST
 def plan_create(request, case_id):
     case = get_case_for_user(request, case_id, action=None, part="followup",
                              select=("patient", "referring_physician"))
     form = PlanForm(request.POST)
-    if form.is_valid():
-        values = {name: form.cleaned_data[name] for name in PlanForm.Meta.fields}
-        try:
-            plan, created = services.plan_create(actor=Actor.from_request(request), case_id=case.pk, values=values)
-        except services.FollowUpRefused as exc:
-            messages.error(request, exc.message)
-            return redirect("followup:plan", case.pk)
-        except ValidationError as exc:
-            _field_errors(form, exc)
-        else:
-            messages.success(request, _("The follow-up plan has been stored.") if created
-                             else _("This case had a follow-up plan already; nothing was changed."))
-            return redirect("followup:plan", case.pk)
-    access_record(actor=Actor.from_request(request), action=AccessAction.READ, object_type="followup", case=case)
+    done = _submit(request, form, lambda data: services.plan_create(
+        actor=Actor.from_request(request), case_id=case.pk, values={name: data[name] for name in PlanForm.Meta.fields}),
+        done=lambda result: _("The follow-up plan has been stored.") if result[1]
+        else _("This case had a follow-up plan already; nothing was changed."), back=("followup:plan", case.pk))
+    if done:
+        return done
+    _again(request, case, "followup")
     return _page(request, case, forms={"create": form}, status=400)
 
 
 def _mri_action(request, plan, form_key, call):
     form = MriForm(request.POST, auto_id=f"id_{form_key}_%s")
-    if form.is_valid():
-        try:
-            call(form.cleaned_data)
-        except services.FollowUpRefused as exc:
-            messages.error(request, exc.message)
-            return redirect("followup:plan", plan.case_id)
-        except ValidationError as exc:
-            _field_errors(form, exc)
-        else:
-            messages.success(request, _("The MRI has been recorded."))
-            return redirect("followup:plan", plan.case_id)
-    access_record(actor=Actor.from_request(request), action=AccessAction.READ, object_type="followup",
-                  case=plan.case)
+    done = _submit(request, form, call, done=_("The MRI has been recorded."), back=("followup:plan", plan.case_id))
+    if done:
+        return done
+    _again(request, plan.case, "followup")
     return _page(request, plan.case, plan, forms={form_key: form}, status=400)
 
 
@@ -149,21 +157,14 @@ def mri_complaints(request, plan_id):
 def plan_change(request, plan_id):
     plan = get_plan_for_user(request, plan_id, action=None)
     form = PlanChangeForm(request.POST, instance=FollowUpPlan.objects.get(pk=plan.pk), auto_id="id_change_%s")
-    if form.is_valid():
-        values = {name: form.cleaned_data[name] for name in PlanChangeForm.Meta.fields}
-        try:
-            services.plan_change(actor=Actor.from_request(request), plan_id=plan.pk, values=values,
-                                 reason=form.cleaned_data["reason"], expected_version=_version(request.POST))
-        except services.FollowUpRefused as exc:
-            messages.warning(request, exc.message)
-            return redirect("followup:plan", plan.case_id)
-        except ValidationError as exc:
-            _field_errors(form, exc)
-        else:
-            messages.success(request, _("The follow-up plan has been changed."))
-            return redirect("followup:plan", plan.case_id)
-    access_record(actor=Actor.from_request(request), action=AccessAction.READ, object_type="followup",
-                  case=plan.case)
+    done = _submit(request, form, lambda data: services.plan_change(
+        actor=Actor.from_request(request), plan_id=plan.pk,
+        values={name: data[name] for name in PlanChangeForm.Meta.fields}, reason=data["reason"],
+        expected_version=_version(request.POST)),
+        done=_("The follow-up plan has been changed."), back=("followup:plan", plan.case_id), refused=messages.warning)
+    if done:
+        return done
+    _again(request, plan.case, "followup")
     return _page(request, plan.case, plan, forms={"change": form}, status=400)
 
 
@@ -307,8 +308,7 @@ def _implementation_post(request, case_id):
     else:
         messages.error(request, _("Nothing was stored: correct the rows marked below; what you typed is "
                                   "still there."))
-    access_record(actor=Actor.from_request(request), action=AccessAction.READ, object_type="implementation",
-                  case=case)
+    _again(request, case, "implementation")
     case.refresh_from_db(fields=["status", "version"])
     return _implementation_page(request, case, advice, forms=forms, agreed_form=agreed_form, status=400)
 
@@ -351,20 +351,12 @@ def reevaluation_set(request, case_id):
     case = get_case_for_user(request, case_id, action=None, part="reevaluation",
                              select=("patient", "current_advice"))
     form = ReEvaluationDateForm(request.POST)
-    if form.is_valid():
-        try:
-            services.reevaluation_set(actor=Actor.from_request(request), case_id=case.pk,
-                                      due_on=form.cleaned_data["due_on"], reason=form.cleaned_data["reason"])
-        except ActionRefused as exc:
-            messages.error(request, exc.message)
-            return redirect("followup:reevaluation", case.pk)
-        except ValidationError as exc:
-            _field_errors(form, exc)
-        else:
-            messages.success(request, _("The re-evaluation date has been stored."))
-            return redirect("followup:reevaluation", case.pk)
-    access_record(actor=Actor.from_request(request), action=AccessAction.READ, object_type="reevaluation",
-                  case=case)
+    done = _submit(request, form, lambda data: services.reevaluation_set(
+        actor=Actor.from_request(request), case_id=case.pk, due_on=data["due_on"], reason=data["reason"]),
+        done=_("The re-evaluation date has been stored."), back=("followup:reevaluation", case.pk))
+    if done:
+        return done
+    _again(request, case, "reevaluation")
     return _reevaluation_page(request, case, forms={"date": form}, status=400)
 
 
@@ -410,7 +402,6 @@ def reevaluation_record(request, case_id):
                     messages.info(request, _("With the new status the advice is still not the neuro-oncology MDT; "
                                              "the case stays closed. You can set a new re-evaluation date."))
                 return redirect("casefile:case_detail", case.pk)
-    access_record(actor=Actor.from_request(request), action=AccessAction.READ, object_type="reevaluation",
-                  case=case)
+    _again(request, case, "reevaluation")
     case.refresh_from_db()
     return _reevaluation_page(request, case, forms=forms, status=400)
