@@ -151,6 +151,7 @@ AXES_ENABLED = env_bool("AXES_ENABLED", True)
 
 # Sessions: 30 minutes of inactivity, 12 hours at most (accounts.middleware, which also renews the
 # session's expiry once a minute instead of on every request).
+SESSION_ENGINE = "accounts.sessions"  # the database store, its read as plain SQL (issue 17)
 SESSION_COOKIE_AGE = 30 * 60
 SESSION_SAVE_EVERY_REQUEST = False
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True

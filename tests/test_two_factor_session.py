@@ -9,6 +9,7 @@ from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from tests.conftest import verified_login
+from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 PAGE = "/cases/"
@@ -67,9 +68,9 @@ def test_a_malformed_device_id_does_not_verify(client, referrer, value):
 def test_the_device_is_loaded_only_when_its_fields_are_read(rf, referrer):
     """request.user.otp_device behaves like django-otp's: the device itself, loaded when used."""
     from django.contrib.auth.middleware import AuthenticationMiddleware
-    from django.contrib.sessions.backends.db import SessionStore
 
     from accounts.middleware import OTPMiddleware
+    from accounts.sessions import SessionStore
 
     device = TOTPDevice.objects.create(user=referrer, name="app", confirmed=True)
     request = rf.get(PAGE)
@@ -97,5 +98,54 @@ def test_no_query_of_its_own_for_the_device(client, referrer):
         assert client.get(PAGE).status_code == 200
     sql = [q["sql"] for q in queries.captured_queries]
     assert not any(q.startswith('SELECT "otp_totp_totpdevice"') for q in sql), sql
-    users = [q for q in sql if q.startswith('SELECT "accounts_user"')]
-    assert len(users) == 1 and "otp_totp_totpdevice" in users[0], sql
+    device = [q for q in sql if "otp_totp_totpdevice" in q]
+    assert len(device) == 1 and 'FROM "accounts_user" u LEFT OUTER JOIN' in device[0], sql
+
+
+def test_the_user_query_reads_what_the_orm_reads(referrer, colleague):
+    """accounts.backends.UserQuery writes its SQL itself: the same user and hospital as the ORM's
+    select_related, field by field, and the device check."""
+    from accounts.backends import user_query
+    from accounts.models import User
+
+    device = TOTPDevice.objects.create(user=referrer, name="app", confirmed=True)
+    referrer.last_login = referrer.date_joined
+    referrer.save()
+    for user, device_pk, verified in ((referrer, device.pk, True), (referrer, None, False),
+                                      (colleague, device.pk, False)):
+        loaded = user_query.get(user.pk, device_pk)
+        expected = User.objects.select_related("hospital").get(pk=user.pk)
+        for field in User._meta.concrete_fields:
+            assert getattr(loaded, field.attname) == getattr(expected, field.attname), field.name
+        for field in type(expected.hospital)._meta.concrete_fields:
+            assert getattr(loaded.hospital, field.attname) == getattr(expected.hospital, field.attname)
+        assert loaded.otp_device_ok is verified
+        assert not loaded._state.adding and loaded._state.db == "default"
+    assert user_query.get(10**9, None) is None
+    assert user_query.get("not a number", None) is None
+
+
+def test_a_user_without_a_hospital_is_read_with_none(db):
+    from accounts.backends import user_query
+
+    admin = UserFactory(role="admin", hospital=None, is_staff=True)
+    assert user_query.get(admin.pk, None).hospital is None
+
+
+def test_the_session_store_reads_only_live_sessions(referrer):
+    import datetime
+
+    from django.contrib.sessions.models import Session
+    from django.utils import timezone
+
+    from accounts.sessions import SessionStore
+
+    store = SessionStore()
+    store["x"] = 1
+    store.create()
+    assert SessionStore(store.session_key).load() == {"x": 1}
+    Session.objects.filter(session_key=store.session_key).update(
+        expire_date=timezone.now() - datetime.timedelta(seconds=1))
+    expired = SessionStore(store.session_key)
+    assert expired.load() == {} and expired.session_key is None
+    assert SessionStore("nonexistent-key-0123456789").load() == {}
