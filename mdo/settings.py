@@ -100,6 +100,15 @@ DATABASES = {
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# "default": Django's own default (a LocMemCache per process). "rendered": HTML that never changes
+# for its key, e.g. the panel of a stored triage advice (triage.presenters.stored_advice_panel);
+# per process and bounded (an entry is 10-40 KB), so a worker's memory stays within its target.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "rendered": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "rendered",
+                 "OPTIONS": {"MAX_ENTRIES": 300}},
+}
+
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
