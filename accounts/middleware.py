@@ -7,12 +7,19 @@ last request. A deactivated user is logged out by Django itself on the next requ
 (ModelBackend refuses inactive users).
 """
 
+import functools
 import time
 
 from django.conf import settings
 from django.contrib.auth import logout
 from django.utils import translation
 from django.utils.cache import add_never_cache_headers
+from django.utils.functional import SimpleLazyObject, empty
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.middleware import OTPMiddleware as DjangoOTPMiddleware
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from accounts.backends import session_device
 
 LOGIN_AT = "mdo_login_at"
 LAST_SEEN = "mdo_last_seen"
@@ -46,6 +53,55 @@ class SessionPolicyMiddleware:
                 # A change marks the session modified: it is saved with a fresh expiry.
                 request.session[LAST_SEEN] = now
         return self.get_response(request)
+
+
+TOTP_PREFIX = f"{TOTPDevice._meta.app_label}.{TOTPDevice._meta.model_name}/"
+
+
+class OTPMiddleware(DjangoOTPMiddleware):
+    """django-otp's OTPMiddleware (request.user.otp_device, user.is_verified()) without its own
+    query per request (issue 17).
+
+    The session keeps the verified device's id, as django-otp stores it at the code step. django-otp
+    loads that device on every request to check it still exists, belongs to the user and is
+    confirmed; here the same check is an EXISTS in the query that loads the user and the hospital
+    (accounts.backends.RoleBackend.get_user), so it still runs on every request. We chose this over
+    trusting the id in the session and invalidating it when a device is removed or disabled: that
+    needs every way a device can go away (admin, shell, a cascade from the user, a changed secret) to
+    find and clean the sessions, and one missed path leaves a session verified by a device that is
+    gone. Here a deleted, unconfirmed or reassigned device ends the verified state at the next
+    request, whoever changed it and however: the user is sent to the code step again (and the stale
+    id is removed from the session, as django-otp does).
+
+    `otp_device` is loaded from the database only when something reads its fields; the 2FA check
+    (`is_verified()`) needs only the answer of the EXISTS. Devices other than TOTP, if a plugin is
+    ever added, go through django-otp's own lookup.
+    """
+
+    def _verify_user_sync(self, request, user):
+        persistent_id = request.session.get(DEVICE_ID_SESSION_KEY) or ""
+        loaded_already = not isinstance(user, SimpleLazyObject) or user._wrapped is not empty or hasattr(
+            request, "_cached_user")
+        if loaded_already or not persistent_id.startswith(TOTP_PREFIX):
+            return super()._verify_user_sync(request, user)
+        try:
+            device_pk = int(persistent_id[len(TOTP_PREFIX):])
+        except ValueError:
+            device_pk = None
+        token = session_device.set(device_pk)
+        try:
+            user._setup()  # Django's AuthenticationMiddleware's lazy user: loaded now, with the check
+            user = user._wrapped
+        finally:
+            session_device.reset(token)
+        self._init_user_fields(user)
+        if user.is_authenticated:
+            if device_pk is not None and getattr(user, "otp_device_ok", False):
+                user.otp_device = SimpleLazyObject(functools.partial(TOTPDevice.objects.get, pk=device_pk))
+            else:
+                user.otp_device = None
+                request.session.pop(DEVICE_ID_SESSION_KEY, None)
+        return user
 
 
 class NoStoreMiddleware:

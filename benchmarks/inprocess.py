@@ -11,10 +11,15 @@ session per user (the ones in targets.json belong to that run's SECRET_KEY and m
 
 Prints per page the median and the fastest wall time, the median CPU time of this process (the
 database's own time is in wall, not in CPU), and the number of SQL queries of one request.
+With --profile, each page's requests run once more under cProfile, and the functions with the
+most time of their own and with the most time in all are printed (`--profile-lines` of each).
 """
 
 import argparse
+import cProfile
+import io
 import json
+import pstats
 import statistics
 import sys
 import time
@@ -43,6 +48,8 @@ def main():
     parser.add_argument("pages", nargs="*", help="page keys of targets.json (default: all but the PDF)")
     parser.add_argument("--requests", type=int, default=60)
     parser.add_argument("--targets", default=str(ROOT / "benchmarks" / "out" / "targets.json"))
+    parser.add_argument("--profile", action="store_true", help="and a cProfile of each page's requests")
+    parser.add_argument("--profile-lines", type=int, default=25)
     args = parser.parse_args()
     pages = json.loads(Path(args.targets).read_text())["pages"]
     names = args.pages or [name for name in pages if name not in ("floor", "agenda_pdf")]
@@ -77,6 +84,21 @@ def main():
                 cpu.append(time.process_time() - started_cpu)
         print(f"{name:16} {statistics.median(wall) * 1000:8.2f} {min(wall) * 1000:8.2f} "
               f"{statistics.median(cpu) * 1000:8.2f} {per_request:8d}")
+        if args.profile:
+            profile(client, url, args.requests, args.profile_lines)
+
+
+def profile(client, url, requests, lines):
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for _ in range(requests):
+        client.get(url)
+    profiler.disable()
+    for order in ("tottime", "cumulative"):
+        out = io.StringIO()
+        pstats.Stats(profiler, stream=out).sort_stats(order).print_stats(lines)
+        print(f"--- {url}: by {order} ({requests} requests)")
+        print(out.getvalue().split("\n", 6)[-1])
 
 
 if __name__ == "__main__":

@@ -48,10 +48,11 @@ BENCH = ROOT / "benchmarks"
 OUT = BENCH / "out"
 PYTHON = ROOT / ".venv" / "bin" / "python"
 GUNICORN = ROOT / ".venv" / "bin" / "gunicorn"
-DATABASE = "mdo_bench"
+# Another name or port (e.g. two checkouts benchmarking on one machine): MDO_BENCH_DATABASE, MDO_BENCH_PORT.
+DATABASE = os.environ.get("MDO_BENCH_DATABASE", "mdo_bench")
 ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 DATABASE_URL = f"postgres://postgres@127.0.0.1:5432/{DATABASE}"
-HOST, PORT = "127.0.0.1", 8765
+HOST, PORT = "127.0.0.1", int(os.environ.get("MDO_BENCH_PORT", "8765"))
 THREADS, CONNECTIONS = 2, 16
 MEMORY_REQUESTS = 20_000  # the memory target: RSS growth over at least this many requests
 

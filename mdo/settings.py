@@ -62,7 +62,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django_otp.middleware.OTPMiddleware",
+    "accounts.middleware.OTPMiddleware",
     "accounts.middleware.UserLanguageMiddleware",
     "accounts.middleware.SessionPolicyMiddleware",
     "accounts.middleware.NoStoreMiddleware",
@@ -100,6 +100,15 @@ DATABASES = {
     )
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# "default": Django's own default (a LocMemCache per process). "rendered": HTML that never changes
+# for its key, e.g. the panel of a stored triage advice (triage.presenters.stored_advice_panel);
+# per process and bounded (an entry is 10-40 KB), so a worker's memory stays within its target.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "rendered": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "rendered",
+                 "OPTIONS": {"MAX_ENTRIES": 300}},
+}
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
@@ -152,6 +161,7 @@ AXES_ENABLED = env_bool("AXES_ENABLED", True)
 
 # Sessions: 30 minutes of inactivity, 12 hours at most (accounts.middleware, which also renews the
 # session's expiry once a minute instead of on every request).
+SESSION_ENGINE = "accounts.sessions"  # the database store, its read as plain SQL (issue 17)
 SESSION_COOKIE_AGE = 30 * 60
 SESSION_SAVE_EVERY_REQUEST = False
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True

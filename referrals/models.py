@@ -13,12 +13,32 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Upper
 from django.template.defaultfilters import floatformat
+from django.utils.encoding import force_str
+from django.utils.hashable import make_hashable
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from referrals.lifecycle import EDITABLE_STATUSES, PRECONSULT_QUEUE, CaseStatus
 from referrals.validators import validate_bsn, validate_not_future
 from triage.validators import validate_kps
+
+
+class ChoiceLabels:
+    """get_<field>_display() without rebuilding the field's choices on every call.
+
+    Django's Model._get_FIELD_display turns field.flatchoices into a new dict on every call (about
+    30 µs); the printed agenda asks 20 of them per case, 600 for 30 cases (issue 17). The dict is
+    built once per field here; its labels stay lazy, so each call still speaks the active language.
+    """
+
+    _choice_labels = {}
+
+    def _get_FIELD_display(self, field):
+        labels = ChoiceLabels._choice_labels.get(field)
+        if labels is None:
+            labels = ChoiceLabels._choice_labels[field] = dict(make_hashable(field.flatchoices))
+        value = getattr(self, field.attname)
+        return force_str(labels.get(make_hashable(value), value), strings_only=True)
 
 
 class Answer(models.TextChoices):
@@ -39,7 +59,7 @@ class Sex(models.TextChoices):
     OTHER = "other", _("Other / unknown")
 
 
-class Patient(models.Model):
+class Patient(ChoiceLabels, models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     hospital = models.ForeignKey(
         "accounts.Hospital", verbose_name=_("hospital"), on_delete=models.PROTECT,
@@ -168,7 +188,7 @@ class AdviceSource(models.TextChoices):
     MEETING = "meeting", _("Advice of the MDT")
 
 
-class Case(models.Model):
+class Case(ChoiceLabels, models.Model):
     """One referral of a patient to the neuro-oncology MDO (a patient may have several)."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
@@ -483,7 +503,7 @@ class Side(models.TextChoices):
     MIDLINE = "midline", _("Midline")
 
 
-class Lesion(models.Model):
+class Lesion(ChoiceLabels, models.Model):
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="lesions")
     position = models.PositiveSmallIntegerField(default=0)
     region = models.CharField(_("location"), max_length=20, choices=LesionRegion.choices)

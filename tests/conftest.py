@@ -30,6 +30,15 @@ def examples(full_budget):
 SLOW_GROUPS = ("fuzz", "browser", "server")
 
 
+@pytest.fixture(autouse=True)
+def _empty_rendered_cache():
+    """Rendered HTML (triage.presenters.stored_advice_panel) is kept per process: a test starts
+    without the renderings of the tests before it (whose database rows are gone)."""
+    from django.core.cache import caches
+
+    caches["rendered"].clear()
+
+
 def pytest_collection_modifyitems(items):
     for item in items:
         if any(item.get_closest_marker(group) for group in SLOW_GROUPS):

@@ -305,3 +305,36 @@ def test_a_week_of_meetings_in_the_past_does_not_change_the_meeting_list(client,
     add(FEW)
     verified_login(client, chair)
     assert_same_cost(client, reverse("meetings:meeting_list"), add)
+
+
+def test_the_logged_in_floor_reads_the_session_and_the_user_once_each(client, referrer):
+    """Issue 17: the session, then the user with the hospital and the 2FA device check in one
+    query; no query of its own for the device. The health page adds only its SELECT 1."""
+    verified_login(client, referrer)
+    client.get("/health/")
+    with CaptureQueriesContext(connection) as context:
+        assert client.get("/health/").status_code == 200
+    sql = [query["sql"] for query in context.captured_queries]
+    assert len(sql) == 3, sql
+    assert "django_session" in sql[0]
+    assert '"accounts_user"' in sql[1] and "otp_totp_totpdevice" in sql[1]
+    assert sql[2] == "SELECT 1"
+
+
+def test_a_stored_advice_page_with_many_earlier_advices(client, referrer, neuro_oncologist):
+    """Every re-submission stores a new advice; the page of one of them reads that one only."""
+    from referrals.services import case_submit
+
+    case = submitted_case(referrer)
+
+    def add(n):
+        for _ in range(n):
+            meeting_services.case_request_info(actor=Actor(user=neuro_oncologist), case_id=case.pk,
+                                               message="Graag de MRI.")
+            case.refresh_from_db()
+            case_submit(actor=Actor(user=referrer), case_id=case.pk, expected_version=case.version)
+
+    add(FEW)
+    case.refresh_from_db()
+    verified_login(client, referrer)
+    assert_same_cost(client, reverse("casefile:case_advice", args=[case.pk, case.current_advice_id]), add)

@@ -1,5 +1,12 @@
 """An engine result in the words of the user's language, for the templates."""
 
+import hashlib
+from functools import cache
+from pathlib import Path
+
+from django.conf import settings
+from django.core.cache import caches
+from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
@@ -109,3 +116,50 @@ def advice_context(advice, lang=None):
     context = result_context(result_from_advice(advice), lang)
     context["advice"] = advice
     return context
+
+
+# --- A stored advice, rendered once (issue 17) --------------------------------------------------
+
+ADVICE_PANEL = "triage/advice_panel.html"
+RENDERED_CACHE = "rendered"  # settings.CACHES
+
+
+@cache
+def render_revision():
+    """A digest of what the panel's HTML is made from besides the advice: the template, this module,
+    the diagram and the engine's texts, the translations. Part of the cache key, so a shared cache
+    (if CACHES is ever pointed at one) never serves the HTML of an earlier release. Read once per
+    process."""
+    root = Path(__file__).resolve().parent
+    files = [root / "presenters.py", root / "diagram.py", *sorted((root / "engine").glob("*.py")),
+             Path(settings.BASE_DIR) / "templates" / ADVICE_PANEL,
+             *(Path(path) / "nl" / "LC_MESSAGES" / "django.mo" for path in settings.LOCALE_PATHS)]
+    digest = hashlib.sha256()
+    for path in files:
+        if path.exists():
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def stored_advice_panel(advice, lang=None):
+    """The advice panel (triage/advice_panel.html) of a stored advice, as HTML.
+
+    A stored advice, its trace and its diagram never change (triage.models.Advice is written once),
+    so the panel is rendered once per advice and language and kept in the "rendered" cache, keyed by
+    advice id and time, language, rule-set version and render_revision(). Not a column of the advice: the
+    HTML depends on the template and the translations of the release that shows it, and an
+    immutable record would keep the first release's words; a cache is thrown away at a deploy
+    (the default, a bounded LocMemCache per process) or keyed past it (the revision). The cost it
+    saves: building the steps and the SVG diagram and rendering the panel on every case page.
+    """
+    lang = lang or current_lang()
+    # With the moment it was computed: an id alone could come back after a restore of the database.
+    key = (f"advice-panel:{render_revision()}:{advice.pk}:{advice.created_at.isoformat()}:{lang}:"
+           f"{advice.rule_set_version}")
+    store = caches[RENDERED_CACHE]
+    html = store.get(key)
+    if html is None:
+        with translation.override(lang):
+            html = render_to_string(ADVICE_PANEL, {"advice": advice_context(advice, lang)})
+        store.set(key, html, timeout=None)
+    return mark_safe(html)  # noqa: S308 - rendered by the template engine, escaped there

@@ -11,7 +11,7 @@ from referrals.access import can_edit_intake, get_case_for_user
 from referrals.models import Lesion
 from referrals.presenters import case_sections, open_request
 from triage.models import Advice
-from triage.presenters import advice_context
+from triage.presenters import stored_advice_panel
 
 CASE_PAGE_SELECT = ("patient", "referring_hospital", "referring_physician", "current_advice")
 
@@ -36,7 +36,7 @@ def case_detail_page(request, case, forms=None, status=200, *, log_read=False):
         "case": case,
         "lesions": lesions,
         "sections": case_sections(case, lesions),
-        "advice": advice_context(case.current_advice) if case.current_advice else None,
+        "advice_html": stored_advice_panel(case.current_advice) if case.current_advice else None,
         "can_edit": can_edit_intake(request.user, case),
         "open_request": open_request(case),
         **case_panels(request, case, forms),
@@ -51,6 +51,7 @@ def case_advice(request, case_id, advice_id):
     advice = get_object_or_404(Advice.objects.select_related("created_by"), case=case, pk=advice_id)
     return render(request, "triage/advice_page.html", {
         "case": case,
-        "advice": advice_context(advice),
+        "stored_advice": advice,
+        "advice_html": stored_advice_panel(advice),
         "is_current": advice.pk == case.current_advice_id,
     })
