@@ -71,7 +71,7 @@ def event_recorded(event, **_payload):
         if event.object_type == "meetings.agendaitem":
             on |= Q(pk=event.object_id)
         meeting_ids.update(str(pk) for pk in AgendaItem.objects.filter(on).values_list("meeting_id", flat=True))
-    if isinstance(event.data, dict) and event.data.get("from"):  # case.moved: the meeting it left
+    if event.action == "case.moved":  # and the meeting it left
         meeting_ids.add(event.data["from"])
     documents_changed(meeting_ids)
 

@@ -17,7 +17,7 @@ from meetings import services as meeting_services
 from meetings.models import MeetingPdf, PdfKind, PdfRender
 from tests.conftest import verified_login
 from tests.test_meetings_print import PRINT_DATE, add_case, agenda_today, in_english, read_pdf, url
-from tests.workflow import mark_held, record_advice, register_quorum, time_passes
+from tests.workflow import mark_held, planned_meeting, record_advice, register_quorum, time_passes
 
 pytestmark = pytest.mark.django_db
 
@@ -100,6 +100,14 @@ class TestTheQueue:
         else:
             meeting_services.agenda_remove(actor=actor, item_id=first.pk, reason="Patiënt wil niet")
         assert agenda_render(meeting).version > version and agenda_render(meeting).pending
+
+    def test_a_case_moved_to_another_meeting_changes_both_agendas(self, chair, hospital):
+        meeting = agenda_today(chair, hospital, 1)
+        later = planned_meeting(chair, days_ahead=7, capacity_cases=30)
+        make_all()
+        version = agenda_render(meeting).version
+        meeting_services.agenda_move(actor=Actor(user=chair), item_id=meeting.items.get().pk, meeting_id=later.pk)
+        assert agenda_render(meeting).version > version and agenda_render(later).pending
 
     def test_the_advice_makes_new_minutes_once_the_meeting_was_held(self, chair, hospital):
         meeting = agenda_today(chair, hospital, 1)
