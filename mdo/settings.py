@@ -106,7 +106,7 @@ AUTHENTICATION_BACKENDS = [
     "accounts.backends.RoleBackend",
 ]
 PASSWORD_HASHERS = [
-    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "accounts.hashers.MdoArgon2PasswordHasher",  # argon2id, m=46 MiB, t=2, p=1 (accounts/hashers.py)
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
 AUTH_PASSWORD_VALIDATORS = [

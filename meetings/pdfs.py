@@ -35,7 +35,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F, OuterRef, Q, Subquery
+from django.db.models import F, Q, Subquery
 from django.db.models.functions import Greatest
 from django.utils import timezone, translation
 
