@@ -35,7 +35,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q, Subquery
+from django.db.models import Case, F, Q, Subquery, When
 from django.db.models.functions import Greatest
 from django.utils import timezone, translation
 
@@ -89,8 +89,11 @@ def documents_changed(meeting_ids):
               for kind in ([PdfKind.AGENDA] if status == MeetingStatus.PLANNED else PdfKind.values)]
     # Insert first, then bump: a row another transaction is inserting now is bumped once it commits.
     PdfRender.objects.bulk_create(wanted, ignore_conflicts=True)
+    # A render in progress keeps its lease (the worker takes the new version when it is done: one
+    # render at a time per document); one waiting after a failure is tried again now.
     PdfRender.objects.filter(meeting_id__in=meeting_ids).update(
-        version=F("version") + 1, changed_at=now, attempts=0, last_error="", claimed_until=None)
+        version=F("version") + 1, changed_at=now, attempts=0, last_error="",
+        claimed_until=Case(When(attempts__gt=0, then=None), default=F("claimed_until")))
 
 
 # --- The download ------------------------------------------------------------------------------------

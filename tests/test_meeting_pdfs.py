@@ -147,6 +147,17 @@ class TestTheQueue:
         assert pdfs._claim(now) is None
         assert pdfs._claim(now + pdfs.LEASE * 2) is not None  # a worker that died frees it
 
+    def test_a_change_during_a_render_is_made_after_it_one_at_a_time(self, chair, hospital):
+        meeting = agenda_today(chair, hospital, 1)
+        now = timezone.now()
+        render = pdfs._claim(now)
+        add_case(meeting, chair, hospital, 2, "Visser")  # while the worker renders the first version
+        assert pdfs._claim(now) is None  # not a second render of the same document beside it
+        pdfs._make(render)
+        assert agenda_render(meeting).pending  # the old version is stored, the new one waits
+        assert pdfs.render_due() == (1, 0)
+        assert not agenda_render(meeting).pending
+
     def test_a_failed_render_waits_and_is_tried_again(self, chair, hospital, monkeypatch):
         meeting = agenda_today(chair, hospital, 1)
 
@@ -160,6 +171,14 @@ class TestTheQueue:
         assert pdfs.render_due() == (0, 0)  # waits
         monkeypatch.undo()
         assert pdfs.render_due(now=timezone.now() + pdfs.BACKOFF_MAX) == (1, 0)
+
+    def test_a_change_after_a_failure_is_tried_at_once(self, chair, hospital, monkeypatch):
+        meeting = agenda_today(chair, hospital, 1)
+        monkeypatch.setattr(printing, "html_to_pdf", lambda html: (_ for _ in ()).throw(OSError("disk")))
+        assert pdfs.render_due() == (0, 1)
+        monkeypatch.undo()
+        add_case(meeting, chair, hospital, 2, "Visser")
+        assert pdfs.render_due() == (1, 0)
 
     def test_the_command_runs_once(self, chair, hospital, capsys):
         agenda_today(chair, hospital, 1)
