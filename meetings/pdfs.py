@@ -122,11 +122,6 @@ def render_now(meeting, kind, language):
     return _make(render)
 
 
-def is_pending(meeting, kind, language):
-    return PdfRender.objects.filter(meeting=meeting, kind=kind, language=language,
-                                    rendered_version__lt=F("version")).exists()
-
-
 def last_error(meeting, kind, language):
     """Why the worker's last attempt at the document failed ("" when it did not)."""
     return (PdfRender.objects.filter(meeting=meeting, kind=kind, language=language)
