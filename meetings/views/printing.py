@@ -52,6 +52,7 @@ def _pdf_response(request, meeting, kind, *, filename, print_url, object_type):
     a patient, so neither is logged as an export."""
     language = translation.get_language()
     stored = pdfs.current_file(meeting, kind, language)
+
     def unavailable():
         return render(request, "meetings/pdf_unavailable.html", {"meeting": meeting, "print_url": print_url},
                       status=503)
