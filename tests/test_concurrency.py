@@ -280,6 +280,22 @@ class TestMailQueue:
         assert Event.objects.filter(action="mail.sent").count() == 20
 
 
+class TestPdfQueue:
+    def test_two_pdf_workers_make_each_document_once(self, referrer, chair):
+        from meetings import pdfs
+        from meetings.models import MeetingPdf, PdfRender
+
+        for days_ahead in (0, 7, 14):
+            scheduled_case(referrer, chair, planned_meeting(chair, days_ahead=days_ahead))
+        assert PdfRender.objects.count() == 3
+
+        results = in_parallel([pdfs.render_due, pdfs.render_due])
+
+        assert sum(made for made, _failed in results) == 3 and sum(failed for _made, failed in results) == 0
+        assert MeetingPdf.objects.count() == 3
+        assert not any(render.pending for render in PdfRender.objects.all())
+
+
 class TestLockOrder:
     """A case (or meeting, or user) locked for an edit must not block a log row that points to it.
 
