@@ -20,7 +20,8 @@ from mailer.models import Message
 
 from accounts.models import Role
 from audit.models import Event
-from meetings.models import AgendaItem
+from meetings import pdfs
+from meetings.models import AgendaItem, MeetingPdf, PdfRender
 from referrals.models import Case, CaseStatus, Patient
 from tests.conftest import verified_login
 from tests.factories import CaseFactory, PatientFactory, UserFactory
@@ -282,9 +283,6 @@ class TestMailQueue:
 
 class TestPdfQueue:
     def test_two_pdf_workers_make_each_document_once(self, referrer, chair):
-        from meetings import pdfs
-        from meetings.models import MeetingPdf, PdfRender
-
         for days_ahead in (0, 7, 14):
             scheduled_case(referrer, chair, planned_meeting(chair, days_ahead=days_ahead))
         assert PdfRender.objects.count() == 3
