@@ -360,3 +360,26 @@ class MeetingPdf(models.Model):
 
     def __str__(self):
         return f"{self.meeting_id} {self.kind} {self.language} v{self.version}"
+
+
+class ReportPdf(models.Model):
+    """The PDF of one version of an MDO report, or of its letter for the patient: that content is
+    frozen (AdviceReport.content), so the file is made once (at the first download) and served
+    from here after that, as long as the templates are those it was made with (`layout`)."""
+
+    report = models.ForeignKey(AdviceReport, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=10,
+                            choices=[("report", _("MDT report")), ("letter", _("Letter for the patient"))])
+    language = models.CharField(max_length=10)
+    layout = models.CharField(max_length=16)
+    pdf = models.BinaryField()
+    render_ms = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["report", "kind", "language", "layout"], name="report_pdf_once"),
+        ]
+
+    def __str__(self):
+        return f"{self.report_id} {self.kind} {self.language}"

@@ -23,6 +23,10 @@ stored file is taken on to the new version without WeasyPrint.
 The download serves only the file of the current version (and of the current templates and
 stylesheet, `layout()`); otherwise it answers that the PDF is being prepared. Without a worker
 (the development server, the tests: PDF_RENDER_ON_DEMAND) the download renders it there and then.
+
+The MDO report of a case and its letter for the patient need no queue: a version's content is
+frozen (meetings.report), so its PDF is made at its first download (a page or two) and served from
+ReportPdf after that.
 """
 
 import hashlib
@@ -40,7 +44,7 @@ from django.db.models.functions import Greatest
 from django.utils import timezone, translation
 
 from meetings import printing
-from meetings.models import AgendaItem, Meeting, MeetingPdf, MeetingStatus, PdfKind, PdfRender
+from meetings.models import AgendaItem, Meeting, MeetingPdf, MeetingStatus, PdfKind, PdfRender, ReportPdf
 
 logger = logging.getLogger(__name__)
 
@@ -126,6 +130,26 @@ def last_error(meeting, kind, language):
     """Why the worker's last attempt at the document failed ("" when it did not)."""
     return (PdfRender.objects.filter(meeting=meeting, kind=kind, language=language)
             .values_list("last_error", flat=True).first() or "")
+
+
+# --- The MDO report and the letter: frozen per version, made once ------------------------------------
+
+def stored_report(report, kind, language):
+    """The stored PDF of this version of the report ("report") or its letter ("letter"), or None."""
+    return ReportPdf.objects.filter(report=report, kind=kind, language=language, layout=layout()).first()
+
+
+def store_report(report, kind, language, html):
+    """Make the PDF of `html` (the version's frozen content) and keep it for the next download."""
+    started = time.perf_counter()
+    pdf = printing.html_to_pdf(html)
+    render_ms = round((time.perf_counter() - started) * 1000)
+    try:
+        with transaction.atomic():
+            return ReportPdf.objects.create(report=report, kind=kind, language=language, layout=layout(), pdf=pdf,
+                                            render_ms=render_ms)
+    except IntegrityError:  # two downloads at once: the first one's file
+        return ReportPdf.objects.get(report=report, kind=kind, language=language, layout=layout())
 
 
 # --- The worker -------------------------------------------------------------------------------------
@@ -223,6 +247,7 @@ def layout():
     again (on its next download, or change)."""
     base = Path(settings.BASE_DIR)
     paths = sorted([*base.glob("templates/meetings/print/*.html"), *base.glob("templates/meetings/_*.html"),
+                    *base.glob("templates/casefile/report/*.html"),
                     base / "static/css/print.css", *base.glob("locale/*/LC_MESSAGES/django.mo")])
     digest = hashlib.sha256()
     for path in paths:

@@ -14,10 +14,11 @@ from audit.actor import Actor
 from audit.models import AccessAction, AccessLog
 from meetings import pdfs, printing
 from meetings import services as meeting_services
-from meetings.models import MeetingPdf, PdfKind, PdfRender
+from meetings.models import AdviceReport, MeetingPdf, PdfKind, PdfRender, ReportPdf
 from tests.conftest import verified_login
+from tests.test_mdo_report import report_url
 from tests.test_meetings_print import PRINT_DATE, add_case, agenda_today, in_english, read_pdf, url
-from tests.workflow import mark_held, planned_meeting, record_advice, register_quorum, time_passes
+from tests.workflow import mark_held, planned_meeting, record_advice, register_quorum, scheduled_case, time_passes
 
 pytestmark = pytest.mark.django_db
 
@@ -284,3 +285,34 @@ class TestTheDownloadWithoutAWorker:
         first = chair_client.get(url("agenda_pdf", meeting)).content
         no_weasyprint(monkeypatch)
         assert chair_client.get(url("agenda_pdf", meeting)).content == first
+
+
+class TestTheMdoReport:
+    """A version of the MDO report never changes: its PDF is made once and served from the store."""
+
+    def test_the_second_download_is_the_stored_file_and_both_are_logged(self, client, referrer, chair,
+                                                                           monkeypatch):
+
+        item = scheduled_case(referrer, chair)
+        register_quorum(item.meeting, chair)
+        record_advice(item, chair)
+        report = AdviceReport.objects.get(advice__item=item)
+        verified_login(client, referrer)
+        first = client.get(report_url(item, report, "report_pdf"))
+        assert first.status_code == 200 and ReportPdf.objects.filter(report=report, kind="report").count() == 1
+        no_weasyprint(monkeypatch)
+        second = client.get(report_url(item, report, "report_pdf"))
+        assert second.status_code == 200 and second.content == first.content
+        exports = AccessLog.objects.filter(action=AccessAction.EXPORT, object_type="mdo_report_pdf")
+        assert exports.count() == 2 and {row.case_id for row in exports} == {item.case_id}
+
+    def test_a_new_version_gets_its_own_file(self, client, referrer, chair):
+        item = scheduled_case(referrer, chair)
+        register_quorum(item.meeting, chair)
+        record_advice(item, chair)
+        record_advice(item, chair, text="Gecorrigeerd advies.")
+        first, second = AdviceReport.objects.filter(advice__item=item).order_by("version")
+        verified_login(client, referrer)
+        for report in (first, second):
+            assert client.get(report_url(item, report, "report_pdf")).status_code == 200
+        assert ReportPdf.objects.filter(report__in=[first, second]).count() == 2
