@@ -4,6 +4,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from audit.models import AccessAction, AccessLog, AccessResult, Event, advance_chain
+from mdo import dispatch
 
 # The columns a list page writes, in the order of the rows built by access_record_many.
 _LIST_COLUMNS = ("at", "user_id", "username", "role", "on_behalf_of", "client_ip", "action",
@@ -72,4 +73,6 @@ def event_record(*, actor, action, case=None, obj=None, data=None, access_action
             **who, action=access_action, object_type=action, object_id=object_id,
             case=case, patient_id=case.patient_id,
         )
+    # For what is derived from the log in the same transaction (meetings.pdfs: the printed agenda).
+    dispatch.publish("event.recorded", event=event)
     return event

@@ -31,6 +31,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice  # noqa: E402
 
 from accounts.middleware import LOGIN_AT  # noqa: E402
 from accounts.models import User  # noqa: E402
+from casefile.management.commands import synthetic_data as synthetic  # noqa: E402
 from casefile.management.commands.synthetic_data import SyntheticData  # noqa: E402
 from meetings.models import Meeting, MeetingStatus  # noqa: E402
 from referrals.models import Case, CaseStatus  # noqa: E402
@@ -110,6 +111,8 @@ def main():
                    "check": [str(check_draft[0]), check_draft[1]], "drafts": len(drafts)},
         "case_id": str(case.pk),
         "meeting_id": str(meeting.pk),
+        # The password step of a real login (the Argon2 peak); the synthetic accounts' password.
+        "login": {"username": LIST_USER, "password": synthetic.PASSWORD},
         "seconds": round(time.monotonic() - started, 1),
     }
     Path(args.out).write_text(json.dumps(targets, indent=2))

@@ -7,6 +7,10 @@ starts (casefile.apps). An explicit registry, not Django signals: `subscribers()
 to what. A reaction runs either after the commit (`subscribe`: it never runs for a transaction that
 is rolled back) or inside the transaction (`subscribe_in_transaction`: its writes commit or roll back
 with the action, as the queued mail does; it must not raise, or it undoes the action).
+
+Besides the actions services publish, audit.services.event_record publishes "event.recorded" for
+every event it writes, for what is derived from the action log itself (meetings.pdfs: which printed
+agendas and minutes a recorded change makes outdated).
 """
 
 from collections import defaultdict

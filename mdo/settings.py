@@ -116,7 +116,7 @@ AUTHENTICATION_BACKENDS = [
     "accounts.backends.RoleBackend",
 ]
 PASSWORD_HASHERS = [
-    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "accounts.hashers.MdoArgon2PasswordHasher",  # argon2id, m=46 MiB, t=2, p=1 (accounts/hashers.py)
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
 AUTH_PASSWORD_VALIDATORS = [
@@ -222,6 +222,10 @@ MAILER_EMAIL_LOG_MESSAGE_DATA = False  # the log keeps the outcome, not a second
 MAIL_QUEUE_MAX_ATTEMPTS = env_int("MAIL_QUEUE_MAX_ATTEMPTS", 12, minimum=1, maximum=100)
 MAIL_QUEUE_BACKOFF_SECONDS = env_int("MAIL_QUEUE_BACKOFF_SECONDS", 60, minimum=1, maximum=3600)
 MAIL_QUEUE_BACKOFF_MAX_SECONDS = env_int("MAIL_QUEUE_BACKOFF_MAX_SECONDS", 3600, minimum=1, maximum=86400)
+# The agenda and minutes PDFs are made in the background by `manage.py render_pdfs` (meetings.pdfs)
+# and served as stored files. Without that worker (the development server, the tests) the download
+# makes a missing or outdated PDF there and then; with it, the download says "being prepared".
+PDF_RENDER_ON_DEMAND = env_bool("PDF_RENDER_ON_DEMAND", DEBUG)
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 # The base of our FHIR code systems and identifier systems (interop.codes): the same on every
 # installation, so that a Bundle exported by one is understood by another. Change it never, or for all.

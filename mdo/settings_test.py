@@ -14,6 +14,8 @@ os.environ.setdefault("SECURE_SSL_REDIRECT", "0")
 os.environ.setdefault("SESSION_COOKIE_SECURE", "0")
 os.environ.setdefault("CSRF_COOKIE_SECURE", "0")
 os.environ.setdefault("SECURE_HSTS_SECONDS", "0")
+# No PDF worker runs beside the tests: a download makes its PDF (tests/test_meeting_pdfs.py turns it off).
+os.environ.setdefault("PDF_RENDER_ON_DEMAND", "1")
 os.environ.setdefault("EMAIL_BACKEND", "django.core.mail.backends.locmem.EmailBackend")
 
 from mdo.settings import *  # noqa: E402,F403

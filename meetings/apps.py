@@ -7,4 +7,7 @@ class MeetingsConfig(AppConfig):
     verbose_name = _("MDT meetings")
 
     def ready(self):
-        from meetings import checks  # noqa: F401  (registers the system check)
+        from mdo import dispatch
+        from meetings import checks, pdfs  # noqa: F401  (checks registers the system check)
+
+        dispatch.subscribe_in_transaction("event.recorded", pdfs.event_recorded)

@@ -298,3 +298,88 @@ class AdviceReport(models.Model):
 
     def __str__(self):
         return f"{self.advice_id} v{self.version}"
+
+
+class PdfKind(models.TextChoices):
+    AGENDA = "agenda", _("Agenda")
+    MINUTES = "minutes", _("Minutes")
+
+
+class PdfRender(models.Model):
+    """The current version of one printed document of a meeting (agenda or minutes, in one
+    language) and the queue of its renders (meetings/pdfs.py): `version` goes up, in the
+    transaction of the change, whenever something the document shows changes; the worker
+    (`manage.py render_pdfs`) renders while `rendered_version` is behind it."""
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=10, choices=PdfKind.choices)
+    language = models.CharField(max_length=10)
+    version = models.PositiveIntegerField(default=1)
+    rendered_version = models.PositiveIntegerField(default=0)
+    changed_at = models.DateTimeField(default=timezone.now)
+    # A worker that takes a render holds it until then (a lease: a worker that died frees it).
+    claimed_until = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["meeting", "kind", "language"], name="pdf_render_once"),
+        ]
+        indexes = [models.Index(fields=["changed_at"], name="pdf_render_changed")]
+
+    def __str__(self):
+        return f"{self.meeting_id} {self.kind} {self.language} v{self.version} (made v{self.rendered_version})"
+
+    @property
+    def pending(self):
+        return self.rendered_version < self.version
+
+
+class MeetingPdf(models.Model):
+    """A rendered agenda or minutes: the file of one version (PdfRender.version) of the document.
+    `content_hash` is the SHA-256 of the HTML it was made from (without its time of making): a
+    change that alters nothing on paper takes the file on to the new version without a render."""
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=10, choices=PdfKind.choices)
+    language = models.CharField(max_length=10)
+    version = models.PositiveIntegerField()
+    content_hash = models.CharField(max_length=64)
+    layout = models.CharField(max_length=16)  # meetings.pdfs.layout(): the templates it was made with
+    pdf = models.BinaryField()
+    # The cases in the file: its download is logged per case (NEN 7513).
+    case_ids = models.JSONField(default=list)
+    render_ms = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["meeting", "kind", "language", "version"], name="meeting_pdf_version_once"),
+        ]
+
+    def __str__(self):
+        return f"{self.meeting_id} {self.kind} {self.language} v{self.version}"
+
+
+class ReportPdf(models.Model):
+    """The PDF of one version of an MDO report, or of its letter for the patient: that content is
+    frozen (AdviceReport.content), so the file is made once (at the first download) and served
+    from here after that, as long as the templates are those it was made with (`layout`)."""
+
+    report = models.ForeignKey(AdviceReport, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=10,
+                            choices=[("report", _("MDT report")), ("letter", _("Letter for the patient"))])
+    language = models.CharField(max_length=10)
+    layout = models.CharField(max_length=16)
+    pdf = models.BinaryField()
+    render_ms = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["report", "kind", "language", "layout"], name="report_pdf_once"),
+        ]
+
+    def __str__(self):
+        return f"{self.report_id} {self.kind} {self.language}"

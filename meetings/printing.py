@@ -254,6 +254,15 @@ def render_pdf(template_name, context, *, request):
     """The PDF of a print template. Nothing is fetched: the stylesheet is read from the static
     folder and passed in, the template leaves out its <link> for the PDF, fonts are the system's,
     and any other URL is refused by the fetcher."""
+    return html_to_pdf(render_html(template_name, context, request=request))
+
+
+def render_html(template_name, context, *, request=None):
+    """The HTML a PDF is made of (the print page without its toolbar and <link>)."""
+    return render_to_string(template_name, {**context, "pdf": True}, request=request)
+
+
+def html_to_pdf(html):
     # Imported here: WeasyPrint loads Pango and takes most of a second; only a PDF needs it.
     try:
         import weasyprint
@@ -261,7 +270,6 @@ def render_pdf(template_name, context, *, request):
         logger.error("No PDF: WeasyPrint cannot load its libraries (%s). See manage.py check.", error)
         raise PdfUnavailable from error
 
-    html = render_to_string(template_name, {**context, "pdf": True}, request=request)
     fetcher = _refusing_fetcher()
     stylesheet = weasyprint.CSS(filename=finders.find("css/print.css"), url_fetcher=fetcher)
     document = weasyprint.HTML(string=html, url_fetcher=fetcher)

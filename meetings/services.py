@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from audit.models import AccessAction
 from audit.services import event_record
 from mdo import dispatch
-from meetings import report
+from meetings import pdfs, report
 from meetings.models import (
     AdviceReport,
     AgendaItem,
@@ -466,6 +466,8 @@ def agenda_reorder(*, actor, item_id, direction):
                 other.position = position
                 other._history_user = actor.user
                 other.save(update_fields=["position"])
+        # The order is no recorded action (no event): tell the printed agenda directly.
+        pdfs.documents_changed([item.meeting_id])
     return item
 
 

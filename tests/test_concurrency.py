@@ -20,7 +20,8 @@ from mailer.models import Message
 
 from accounts.models import Role
 from audit.models import Event
-from meetings.models import AgendaItem
+from meetings import pdfs
+from meetings.models import AgendaItem, MeetingPdf, PdfRender
 from referrals.models import Case, CaseStatus, Patient
 from tests.conftest import verified_login
 from tests.factories import CaseFactory, PatientFactory, UserFactory
@@ -278,6 +279,19 @@ class TestMailQueue:
         assert len(mail.outbox) == 20
         assert len({m.extra_headers["Message-ID"] for m in mail.outbox}) == 20
         assert Event.objects.filter(action="mail.sent").count() == 20
+
+
+class TestPdfQueue:
+    def test_two_pdf_workers_make_each_document_once(self, referrer, chair):
+        for days_ahead in (0, 7, 14):
+            scheduled_case(referrer, chair, planned_meeting(chair, days_ahead=days_ahead))
+        assert PdfRender.objects.count() == 3
+
+        results = in_parallel([pdfs.render_due, pdfs.render_due])
+
+        assert sum(made for made, _failed in results) == 3 and sum(failed for _made, failed in results) == 0
+        assert MeetingPdf.objects.count() == 3
+        assert not any(render.pending for render in PdfRender.objects.all())
 
 
 class TestLockOrder:

@@ -22,7 +22,7 @@ from accounts.models import Role
 from audit.actor import Actor
 from audit.models import AccessAction
 from audit.services import access_record
-from meetings import printing, services
+from meetings import pdfs, printing, services
 from meetings.models import AdviceReport
 from meetings.report import letter_context, report_context, report_language
 from referrals.access import get_case_for_user
@@ -79,16 +79,22 @@ def _render(request, template_name, context):
         return render(request, template_name, context)
 
 
-def _pdf(request, case, template_name, context, *, object_type, filename, page_url):
-    with translation.override(context["document_language"]):
-        context["page_labels"] = printing.page_labels()
-        try:
-            pdf = printing.render_pdf(template_name, context, request=request)
-        except printing.PdfUnavailable:
-            return render(request, "casefile/report/pdf_unavailable.html", {"page_url": page_url}, status=503)
+def _pdf(request, case, template_name, context, *, kind, object_type, filename, page_url):
+    """The version's PDF: made at its first download and stored (meetings.pdfs; the content of a
+    version never changes), served from the store after that."""
+    report, language = context["report"], context["document_language"]
+    stored = pdfs.stored_report(report, kind, language)
+    if stored is None:
+        with translation.override(language):
+            context["page_labels"] = printing.page_labels()
+            try:
+                stored = pdfs.store_report(report, kind, language,
+                                           printing.render_html(template_name, context, request=request))
+            except printing.PdfUnavailable:
+                return render(request, "casefile/report/pdf_unavailable.html", {"page_url": page_url}, status=503)
     access_record(actor=Actor.from_request(request), action=AccessAction.EXPORT, object_type=object_type,
-                  case=case, object_id=context["report"].pk)
-    response = HttpResponse(pdf, content_type="application/pdf")
+                  case=case, object_id=report.pk)
+    response = HttpResponse(bytes(stored.pdf), content_type="application/pdf")
     # A neutral name: the case's reference and the version, no patient data.
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
@@ -130,7 +136,8 @@ def report_pdf(request, case_id, report_id):
     with translation.override(context["document_language"]):
         word = _("mdt-report")
     filename = f"{word}-{case.reference}-v{report.version}.pdf"
-    return _pdf(request, case, REPORT_TEMPLATE, context, object_type="mdo_report_pdf", filename=filename,
+    return _pdf(request, case, REPORT_TEMPLATE, context, kind="report", object_type="mdo_report_pdf",
+                filename=filename,
                 page_url=reverse("casefile:report", args=[case.pk, report.pk]))
 
 
@@ -175,5 +182,6 @@ def letter_pdf(request, case_id, report_id):
     with translation.override(context["document_language"]):
         word = _("letter")
     filename = f"{word}-{case.reference}-v{report.version}.pdf"
-    return _pdf(request, case, LETTER_TEMPLATE, context, object_type="patient_letter_pdf", filename=filename,
+    return _pdf(request, case, LETTER_TEMPLATE, context, kind="letter", object_type="patient_letter_pdf",
+                filename=filename,
                 page_url=reverse("casefile:patient_letter", args=[case.pk, report.pk]))

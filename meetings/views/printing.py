@@ -2,24 +2,29 @@
 
 Only the neuro-oncologists and chairs of the meeting's MDO centre get them (404 for anyone else).
 Every printout lists patients, so each one is logged per case (NEN 7513): the print pages as
-"printed", the PDFs as "exported".
+"printed", the PDFs as "exported". The PDFs are made in the background and served as stored files
+(meetings/pdfs.py).
 """
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
 from audit.actor import Actor
 from audit.models import AccessAction
 from audit.services import access_record_many
-from meetings import printing
+from meetings import pdfs, printing
 from meetings.access import get_meeting_for_user
+from meetings.models import PdfKind
 
 AGENDA_TEMPLATE = "meetings/print/agenda.html"
 MINUTES_TEMPLATE = "meetings/print/minutes.html"
+PREPARING_REFRESH = 5  # seconds: the "being prepared" page reloads itself (a meta refresh, no script)
 
 
 def _log(request, context, action, object_type):
@@ -32,17 +37,42 @@ def _file_name(word, meeting):
     return f"{word}-{meeting.date:%Y-%m-%d}.pdf"
 
 
-def _pdf_response(request, template_name, context, *, filename, print_url, object_type):
-    """The PDF, logged as an export per case once it is made; on a server that cannot make PDFs
-    (no Pango; manage.py check warns) a page that says so and offers the print page: it shows no
-    patient, so nothing is logged as exported."""
-    try:
-        pdf = printing.render_pdf(template_name, context, request=request)
-    except printing.PdfUnavailable:
-        return render(request, "meetings/pdf_unavailable.html",
-                      {"meeting": context["meeting"], "print_url": print_url}, status=503)
-    _log(request, context, AccessAction.EXPORT, object_type)
-    response = HttpResponse(pdf, content_type="application/pdf")
+class _Logged:
+    """A case of a stored PDF as the access log needs it (its id and its patient's), without a query."""
+
+    def __init__(self, pk, patient_id):
+        self.pk, self.patient_id = pk, patient_id
+
+
+def _pdf_response(request, meeting, kind, *, filename, print_url, object_type):
+    """The stored PDF of the document's current version (meetings.pdfs), logged as an export per
+    case in it. When there is none yet: made now where no worker runs (PDF_RENDER_ON_DEMAND), else a
+    page that it is being prepared (202; it reloads itself). On a server that cannot make PDFs (no
+    Pango; manage.py check warns) a page that says so and offers the print page. Neither page shows
+    a patient, so neither is logged as an export."""
+    language = translation.get_language()
+    stored = pdfs.current_file(meeting, kind, language)
+
+    def unavailable():
+        return render(request, "meetings/pdf_unavailable.html", {"meeting": meeting, "print_url": print_url},
+                      status=503)
+
+    if stored is None and settings.PDF_RENDER_ON_DEMAND:
+        try:
+            stored = pdfs.render_now(meeting, kind, language)
+        except printing.PdfUnavailable:
+            return unavailable()
+    if stored is None:
+        if pdfs.last_error(meeting, kind, language) == printing.PdfUnavailable.__name__:
+            return unavailable()
+        response = render(request, "meetings/pdf_preparing.html",
+                          {"meeting": meeting, "print_url": print_url, "refresh_seconds": PREPARING_REFRESH},
+                          status=202)
+        response["Retry-After"] = str(PREPARING_REFRESH)
+        return response
+    access_record_many(actor=Actor.from_request(request), action=AccessAction.EXPORT, object_type=object_type,
+                       cases=[_Logged(case_id, patient_id) for case_id, patient_id in stored.case_ids])
+    response = HttpResponse(bytes(stored.pdf), content_type="application/pdf")
     # The date only: a file name ends up in download folders and mail, patient data must not.
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
@@ -61,8 +91,7 @@ def agenda_print(request, meeting_id):
 @never_cache
 def agenda_pdf(request, meeting_id):
     meeting = get_meeting_for_user(request, meeting_id)
-    context = printing.agenda_context(meeting, user=request.user)
-    return _pdf_response(request, AGENDA_TEMPLATE, context, filename=_file_name(_("mdt-agenda"), meeting),
+    return _pdf_response(request, meeting, PdfKind.AGENDA, filename=_file_name(_("mdt-agenda"), meeting),
                          print_url=reverse("meetings:agenda_print", args=[meeting.pk]),
                          object_type="meeting_agenda_pdf")
 
@@ -80,7 +109,6 @@ def minutes_print(request, meeting_id):
 @never_cache
 def minutes_pdf(request, meeting_id):
     meeting = get_meeting_for_user(request, meeting_id)
-    context = printing.minutes_context(meeting, user=request.user)
-    return _pdf_response(request, MINUTES_TEMPLATE, context, filename=_file_name(_("mdt-minutes"), meeting),
+    return _pdf_response(request, meeting, PdfKind.MINUTES, filename=_file_name(_("mdt-minutes"), meeting),
                          print_url=reverse("meetings:minutes_print", args=[meeting.pk]),
                          object_type="meeting_minutes_pdf")
