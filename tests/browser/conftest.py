@@ -3,6 +3,9 @@
 import shutil
 
 import pytest
+from django.conf import settings
+from django.core.servers.basehttp import WSGIServer
+from django.test.testcases import LiveServerThread
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -11,6 +14,22 @@ CHROMIUM_ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
     "--disable-component-update", "--disable-sync", "--disable-quic", "--no-first-run",
 ]
+
+
+class SerialWSGIServer(WSGIServer):
+    """One request at a time. On SQLite the test database is in memory and the live server's threads
+    share its one connection (Django's override); a page that loads nine charts at once then runs
+    nine requests on one sqlite3 connection, which hung a run. The live-server thread serves them
+    in turn instead (Django closes each HTTP connection of a non-threaded server, so a browser's
+    kept-alive connection does not block the others). PostgreSQL (CI) keeps the threaded server:
+    each request thread has its own connection there, as in production."""
+
+    def __init__(self, *args, connections_override=None, **kwargs):
+        super().__init__(*args, **kwargs)
+
+
+if settings.DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    LiveServerThread.server_class = SerialWSGIServer
 
 
 @pytest.fixture(scope="session")
