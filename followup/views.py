@@ -315,7 +315,7 @@ def _implementation_post(request, case_id):
 
 # --- Re-evaluation of a closed case ---------------------------------------------------------------
 
-def _reevaluation_page(request, case, forms=None, preview=None, status=200):
+def _reevaluation_page(request, case, forms=None, status=200):
     forms = forms or {}
     actions = available_actions(request.user, case)
     open_record = case.reevaluations.filter(done_at__isnull=True).first()
@@ -323,7 +323,7 @@ def _reevaluation_page(request, case, forms=None, preview=None, status=200):
                 .order_by("-done_at"))
     for record in done:
         record.outcome_label = outcome_context(record.advice.outcome)["label"] if record.advice_id else ""
-    context = {"case": case, "open_record": open_record, "preview": preview, "done": done,
+    context = {"case": case, "open_record": open_record, "done": done,
                "may_set": "set_reevaluation" in actions, "may_record": "reevaluate" in actions}
     if context["may_set"]:
         context["date_form"] = forms.get("date") or ReEvaluationDateForm(initial={
