@@ -1,10 +1,20 @@
-"""Load test (issue 6, item 7): simulated referrers submit cases through the real pages.
+"""Load test (issue 6, item 7; issue 17, target 4): simulated referrers submit cases through the real pages.
 
 Each simulated referrer logs in (password, then the TOTP code computed from its device key),
 then, until the time is up, walks the intake as a browser does: GET a step, POST it with the CSRF
 token from the form and the case version, step by step, then the review page and the submit. A
 walk begun before the deadline is finished. Afterwards the number of successful submits is
 compared with the cases in the database: they must be equal, with no errors.
+
+First one referrer walks `--solo-walks` cases alone (no one else on the server): each request's
+time with one user, the yardstick of issue 17's target "intake step p99 under load <= 5 x the
+same step's time with one user", measured in the same run. Then the 50 walk together.
+
+Between two requests a referrer pauses `--think` seconds (uniformly drawn; default 1-3 s, a very
+fast typist: a real referrer reads and types for minutes per step). Without a pause the test is a
+closed loop of 50 clients on 2 workers, where each request waits for about 25 others whatever a
+request costs (Little's law: response time = clients / throughput), so the ratio would say
+nothing about the application. `--think 0` gives that throughput test.
 
 A separate process from the server (plain Python threads and http.client; no extra packages).
 It needs a running server and the server's database (for the users it creates and the count):
@@ -21,6 +31,7 @@ import argparse
 import datetime
 import http.client
 import json
+import random
 import re
 import statistics
 import sys
@@ -80,13 +91,17 @@ class Failure(Exception):
 class Browser:
     """Just enough of a browser: cookies, one request at a time, no redirects followed."""
 
-    def __init__(self, base_url, stats):
+    def __init__(self, base_url, stats, think=(0.0, 0.0)):
         parts = urlsplit(base_url)
         self.host, self.port = parts.hostname, parts.port or 80
         self.cookies = {}
         self.stats = stats
+        self.think = think
+        self.random = random.Random()  # noqa: S311 - pauses of a load test, not a secret
 
     def request(self, kind, method, path, data=None):
+        if self.think[1] > 0:  # the referrer reads and types before the next request (not timed)
+            time.sleep(self.random.uniform(*self.think))
         headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())}
         body = None
         if data is not None:
@@ -142,8 +157,9 @@ class Stats:
             self.abandoned += 1
 
 
-def referrer_walk(number, user, key, args, deadline, stats):
-    browser = Browser(args.base_url, stats)
+def referrer_walk(number, user, key, args, deadline, stats, think=None, walks=None):
+    """Log in, then submit cases until `deadline` (or `walks` cases)."""
+    browser = Browser(args.base_url, stats, args.think if think is None else think)
     try:
         _where, page = browser.expect("login GET", "GET", "/accounts/login/")
         browser.expect("login POST", "POST", "/accounts/login/", {
@@ -158,7 +174,7 @@ def referrer_walk(number, user, key, args, deadline, stats):
         stats.failed(failure)
         return
     serial = 0
-    while time.monotonic() < deadline:
+    while time.monotonic() < deadline and (walks is None or serial < walks):
         serial += 1
         try:
             submit_one(browser, number, serial, stats)
@@ -215,6 +231,27 @@ def load_users(n):
     return users
 
 
+STEP_KINDS = ("step GET", "step POST")  # "an intake step" of issue 17's target 4
+RATIO_LIMIT = 5
+
+
+def step_ratios(one_user, loaded):
+    """p99 under load / p50 of one user alone, per request kind; and whether both intake step kinds
+    (GET and POST) are within RATIO_LIMIT (a kind not measured in both counts as missed)."""
+    ratios = {kind: loaded[kind]["p99"] / one_user[kind]["p50"]
+              for kind in ("step GET", "step POST", "review GET", "submit POST")
+              if kind in one_user and kind in loaded and one_user[kind]["p50"] > 0}
+    return ratios, all(kind in ratios and ratios[kind] <= RATIO_LIMIT for kind in STEP_KINDS)
+
+
+def think_range(text):
+    low, _, high = text.partition("-")
+    low, high = float(low), float(high or low)
+    if not 0 <= low <= high:
+        raise argparse.ArgumentTypeError("MIN-MAX seconds, e.g. 1-3, or 0")
+    return low, high
+
+
 def percentile(values, p):
     values = sorted(values)
     return values[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))] if values else 0.0
@@ -226,6 +263,10 @@ def main():
     parser.add_argument("--users", type=int, default=50)
     parser.add_argument("--duration", type=int, default=60)
     parser.add_argument("--json", help="write the result here too")
+    parser.add_argument("--think", type=think_range, default=(1.0, 3.0),
+                        help="pause between a referrer's requests, MIN-MAX seconds (default 1-3; 0: none)")
+    parser.add_argument("--solo-walks", type=int, default=3,
+                        help="cases one referrer submits alone first: each request's time with one user")
     parser.add_argument("--mail-outage", action="store_true",
                         help="run the mail queue against a stopped mail server during the test, then start one "
                              "and check every mail arrives once (benchmarks/mail_outage.py)")
@@ -240,6 +281,11 @@ def main():
     ids = [user.pk for user, _key in users]
     before = Case.objects.filter(referring_physician_id__in=ids).count()
     submitted_before = Case.objects.filter(referring_physician_id__in=ids, status=CaseStatus.SUBMITTED).count()
+    # One referrer alone first, without pauses (they do not change a lone request's time).
+    solo = Stats()
+    solo_user, solo_key = users[0]
+    referrer_walk(0, solo_user.username, solo_key, args, time.monotonic() + 600, solo, think=(0.0, 0.0),
+                  walks=args.solo_walks)
     stats = Stats()
     started = time.monotonic()
     deadline = started + args.duration
@@ -261,37 +307,52 @@ def main():
 
     all_latency = [s for values in stats.latency.values() for s in values]
     requests = len(all_latency)
-    errors = sum(stats.errors.values())
+    errors = sum(stats.errors.values()) + sum(solo.errors.values())
+    submits = stats.submits + solo.submits
     result = {
         "users": args.users, "duration": args.duration, "elapsed": round(elapsed, 1), "requests": requests,
         "rps": round(requests / elapsed, 1), "errors": errors, "error_kinds": dict(stats.errors),
-        "abandoned_walks": stats.abandoned, "successful_submits": stats.submits,
+        "think_seconds": list(args.think), "solo_walks": args.solo_walks, "solo_submits": solo.submits,
+        "abandoned_walks": stats.abandoned + solo.abandoned, "successful_submits": submits,
         "new_cases_in_db": new_cases, "submitted_in_db": submitted, "drafts_left": drafts_left,
         "latency_ms": {kind: {"n": len(v), "p50": percentile(v, 50) * 1000, "p95": percentile(v, 95) * 1000,
                               "p99": percentile(v, 99) * 1000, "max": max(v) * 1000}
                        for kind, v in sorted(stats.latency.items())},
         "all_ms": {"p50": percentile(all_latency, 50) * 1000, "p99": percentile(all_latency, 99) * 1000,
                    "mean": statistics.fmean(all_latency) * 1000 if all_latency else 0},
+        "one_user_ms": {kind: {"n": len(v), "p50": percentile(v, 50) * 1000}
+                        for kind, v in sorted(solo.latency.items())},
     }
-    equal = submitted == stats.submits == new_cases and errors == 0
+    ratios, result["step_ratio_ok"] = step_ratios(result["one_user_ms"], result["latency_ms"])
+    result["p99_over_one_user"] = ratios
+    equal = submitted == submits == new_cases and errors == 0
     if outage is not None:
         result["mail"] = outage.finish(ids)
         equal = equal and result["mail"]["ok"]
     result["ok"] = equal
+    think = (f"{args.think[0]:g}-{args.think[1]:g} s between a referrer's requests" if args.think[1]
+             else "no pause between requests (a throughput test)")
     lines = [
-        f"Load test: {args.users} referrers for {args.duration} s ({elapsed:.0f} s until the last walk ended): "
-        f"{requests:,} requests ({result['rps']} req/s), {errors} errors, {stats.abandoned} walks abandoned.",
+        f"Load test: {args.users} referrers for {args.duration} s ({elapsed:.0f} s until the last walk ended), "
+        f"{think}: {requests:,} requests ({result['rps']} req/s), {errors} errors, "
+        f"{result['abandoned_walks']} walks abandoned. Before them one referrer alone submitted "
+        f"{solo.submits} cases (the one-user times below).",
         "",
-        f"Successful submits {stats.submits:,}; new cases in the database {new_cases:,}, of which submitted "
+        f"Successful submits {submits:,}; new cases in the database {new_cases:,}, of which submitted "
         f"{submitted:,} and drafts {drafts_left:,}: " + ("**equal, no errors**" if equal else "**NOT equal**") + ".",
         "",
-        "| request | n | p50 ms | p95 ms | p99 ms | max ms |",
-        "|---|---:|---:|---:|---:|---:|",
+        "| request | n | p50 ms | p95 ms | p99 ms | max ms | one user alone, p50 ms | p99 under load / one user |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for kind, lat in result["latency_ms"].items():
+        alone = result["one_user_ms"].get(kind)
+        ratio = f"{ratios[kind]:.1f} ×" if kind in ratios else "—"
+        one = f"{alone['p50']:.0f}" if alone else "—"
         lines.append(f"| {kind} | {lat['n']:,} | {lat['p50']:.0f} | {lat['p95']:.0f} | {lat['p99']:.0f} | "
-                     f"{lat['max']:.0f} |")
-    lines.append(f"| all | {requests:,} | {result['all_ms']['p50']:.0f} | | {result['all_ms']['p99']:.0f} | |")
+                     f"{lat['max']:.0f} | {one} | {ratio} |")
+    lines.append(f"| all | {requests:,} | {result['all_ms']['p50']:.0f} | | {result['all_ms']['p99']:.0f} | | | |")
+    lines += ["", "Intake step (GET and POST) at p99 under load ≤ 5 × the same step alone: "
+              + ("met" if result["step_ratio_ok"] else "**missed**") + "."]
     if stats.errors:
         lines += ["", "Errors: " + "; ".join(f"{k} × {v}" for k, v in stats.errors.most_common())]
     if outage is not None:
