@@ -37,27 +37,42 @@ def reevaluation_summary(case):
             "last": next((r for r in records if r.done_at is not None), None)}
 
 
+NOTICE_CAP = 100  # a notice counts to a hundred ("100+"): its cost does not grow with the database
+
+
+def _capped(queryset):
+    """min(count, NOTICE_CAP), counted in SQL over at most NOTICE_CAP rows (no ordering)."""
+    return queryset.order_by()[:NOTICE_CAP].count()
+
+
 def after_meeting_notices(user):
     """The counts at the top of the case list, for the roles who act on them: advices without an
     implementation status IMPLEMENTATION_DUE_DAYS after the meeting, re-evaluations due, overdue
-    follow-up MRIs. Three count queries (the page's query count test holds them)."""
+    follow-up MRIs. Three count queries (the page's query count test holds them), each stopping at
+    NOTICE_CAP rows: the list behind the link shows them all."""
     if not user.has_perm("followup.record_implementation"):
         return []
     today = timezone.localdate()
     visible = cases_visible_to(user)
-    unimplemented = advices_without_implementation(visible, today).count()
-    reevaluations = ReEvaluation.objects.filter(case__in=visible, done_at__isnull=True, due_on__lte=today,
-                                                case__status=CaseStatus.CLOSED).count()
-    overdue = FollowUpMri.objects.filter(plan__case__in=visible, done_on__isnull=True, on_complaints=False,
-                                         due_date__lt=today).count()
+    unimplemented = _capped(advices_without_implementation(visible, today))
+    reevaluations = _capped(ReEvaluation.objects.filter(case__in=visible, done_at__isnull=True, due_on__lte=today,
+                                                        case__status=CaseStatus.CLOSED))
+    overdue = _capped(FollowUpMri.objects.filter(plan__case__in=visible, done_on__isnull=True, on_complaints=False,
+                                                 due_date__lt=today))
     url = reverse("followup:overdue")
+
+    def shown(count):
+        return f"{NOTICE_CAP}+" if count >= NOTICE_CAP else str(count)
+
     return [
         {"count": unimplemented, "url": url, "kind": "unimplemented", "text": ngettext(
-            "%(count)d advice without implementation status, %(days)d days after the meeting",
-            "%(count)d advices without implementation status, %(days)d days after the meeting",
-            unimplemented) % {"count": unimplemented, "days": settings.IMPLEMENTATION_DUE_DAYS}},
+            "%(count)s advice without implementation status, %(days)d days after the meeting",
+            "%(count)s advices without implementation status, %(days)d days after the meeting",
+            unimplemented) % {"count": shown(unimplemented), "days": settings.IMPLEMENTATION_DUE_DAYS}},
         {"count": reevaluations, "url": url, "kind": "reevaluations", "text": ngettext(
-            "%(count)d re-evaluation due", "%(count)d re-evaluations due", reevaluations) % {"count": reevaluations}},
+            "%(count)s re-evaluation due", "%(count)s re-evaluations due", reevaluations)
+            % {"count": shown(reevaluations)}},
         {"count": overdue, "url": url, "kind": "overdue", "text": ngettext(
-            "%(count)d follow-up MRI overdue", "%(count)d follow-up MRIs overdue", overdue) % {"count": overdue}},
+            "%(count)s follow-up MRI overdue", "%(count)s follow-up MRIs overdue", overdue)
+            % {"count": shown(overdue)}},
     ]

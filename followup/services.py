@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Max, Q
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -37,7 +37,7 @@ from followup.models import (
     ReEvaluation,
     decisions_to_implement,
 )
-from meetings.models import MeetingAdvice
+from meetings.models import AgendaItem, MeetingAdvice
 from referrals import services as referral_services
 from referrals.intake import open_questions
 from referrals.lifecycle import CaseStatus
@@ -398,10 +398,13 @@ def advices_without_implementation(cases, today=None):
     """The discussed cases among `cases` whose meeting lies IMPLEMENTATION_DUE_DAYS or more in the
     past and that still have a decision without implementation status, longest waiting first."""
     today = today or timezone.localdate()
-    # The latest advised meeting counts (an earlier "discuss again" does not start the clock).
-    advised = Q(agenda_items__advice__isnull=False, agenda_items__removed_at__isnull=True)
+    # The latest advised meeting counts (an earlier "discuss again" does not start the clock). A
+    # subquery per case rather than a GROUP BY over every agenda item: a count of the first hundred
+    # (the case list's notice) then stops at a hundred.
+    latest = (AgendaItem.objects.filter(case=OuterRef("pk"), advice__isnull=False, removed_at__isnull=True)
+              .order_by("-meeting__date").values("meeting__date")[:1])
     return (cases.filter(status=CaseStatus.DISCUSSED)
-            .annotate(meeting_date=Max("agenda_items__meeting__date", filter=advised))
+            .annotate(meeting_date=Subquery(latest))
             .filter(meeting_date__lte=today - implementation_due_after())
             .order_by("meeting_date", "id"))
 

@@ -1,7 +1,6 @@
 """The neuro-oncologist's pre-consultation queue (its actions are on the case page: casefile)."""
 
 from django.contrib.auth.decorators import login_required, permission_required
-from django.core.paginator import Paginator
 from django.db.models import Q
 from django.shortcuts import render
 
@@ -9,6 +8,7 @@ from accounts.models import Hospital
 from audit.actor import Actor
 from audit.models import AccessAction
 from audit.services import access_record_many
+from mdo.paging import list_page
 from meetings import forms
 from referrals.access import cases_visible_to
 from referrals.lifecycle import PRECONSULT_QUEUE
@@ -54,7 +54,7 @@ def queue(request):
     if filters.get("complete"):
         cases = cases.filter(meeting_ready=filters["complete"] == "yes")
     cases = cases.order_by(*SORTS.get(filters.get("sort") or "waiting", SORTS["waiting"]))
-    page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = list_page(cases, request.GET.get("page"), PAGE_SIZE)
     access_record_many(actor=Actor.from_request(request),
                        action=AccessAction.SEARCH if query else AccessAction.LIST,
                        object_type="preconsult_queue", cases=page.object_list)

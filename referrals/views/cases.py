@@ -2,7 +2,6 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.core.paginator import Paginator
 from django.db.models import Q
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -10,6 +9,7 @@ from django.utils.translation import gettext as _
 from audit.actor import Actor
 from audit.models import AccessAction
 from audit.services import access_record_many
+from mdo.paging import list_page
 from referrals import services
 from referrals.access import cases_visible_to, get_case_for_user
 from referrals.lifecycle import available_actions
@@ -37,7 +37,7 @@ def case_list(request):
         if ids:
             found |= Q(pk__range=ids)
         cases = cases.filter(found)
-    page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = list_page(cases, request.GET.get("page"), PAGE_SIZE)
     access_record_many(actor=Actor.from_request(request),
                        action=AccessAction.SEARCH if query else AccessAction.LIST,
                        object_type="case_list", cases=page.object_list)
