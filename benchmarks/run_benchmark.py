@@ -50,7 +50,8 @@ import psycopg
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "benchmarks"
-# BENCH_DATABASE, BENCH_PORT, BENCH_OUT: for a second run beside another one on the same machine.
+# BENCH_DATABASE, BENCH_PORT, BENCH_OUT: for a second run beside another one on the same machine;
+# BENCH_WORKERS: gunicorn workers (default 2, the method of the targets; production runs 4 per 2 vCPU).
 OUT = Path(os.environ.get("BENCH_OUT", BENCH / "out"))
 PYTHON = ROOT / ".venv" / "bin" / "python"
 GUNICORN = ROOT / ".venv" / "bin" / "gunicorn"
@@ -59,6 +60,7 @@ ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 DATABASE_URL = f"postgres://postgres@127.0.0.1:5432/{DATABASE}"
 HOST, PORT = "127.0.0.1", int(os.environ.get("BENCH_PORT", "8765"))
 THREADS, CONNECTIONS = 2, 16
+WORKERS = int(os.environ.get("BENCH_WORKERS", "2"))  # gunicorn sync workers (docs/deployment.md: 4 per 2 vCPU)
 MEMORY_REQUESTS = 20_000  # the memory target: RSS growth over at least this many requests
 
 PAGES = [
@@ -150,6 +152,26 @@ def db_value(sql, params=()):
         return conn.execute(sql, params).fetchone()[0]
 
 
+def commit_latency(times=200):
+    """The time of one durable commit (a one-row INSERT, then COMMIT: the WAL flushed to disk), as
+    every page that writes an access-log row pays it once before its response; median and p90 ms."""
+    seconds = []
+    with psycopg.connect(DATABASE_URL.replace("postgres://", "postgresql://")) as conn:
+        conn.execute("CREATE TABLE IF NOT EXISTS bench_commit_probe (at timestamptz DEFAULT now())")
+        conn.commit()
+        for _index in range(times):
+            started = time.perf_counter()
+            conn.execute("INSERT INTO bench_commit_probe DEFAULT VALUES")
+            conn.commit()
+            seconds.append(time.perf_counter() - started)
+        conn.execute("DROP TABLE bench_commit_probe")
+        conn.commit()
+        setting = conn.execute("SHOW synchronous_commit").fetchone()[0]
+    seconds.sort()
+    return {"median_ms": statistics.median(seconds) * 1000, "p90_ms": seconds[int(len(seconds) * 0.9)] * 1000,
+            "synchronous_commit": setting}
+
+
 def access_log_max():
     return db_value("SELECT coalesce(max(id), 0) FROM audit_accesslog")
 
@@ -187,7 +209,7 @@ class Server:
     def __init__(self, log_path):
         self.log = open(log_path, "w")  # noqa: SIM115 - closed in stop()
         self.process = subprocess.Popen(
-            [GUNICORN, "mdo.wsgi", "--workers", "2", "--no-control-socket", "--bind", f"{HOST}:{PORT}",
+            [GUNICORN, "mdo.wsgi", "--workers", str(WORKERS), "--no-control-socket", "--bind", f"{HOST}:{PORT}",
              "--log-level", "warning"], cwd=ROOT, env=ENV, stdout=self.log, stderr=subprocess.STDOUT)
         for _ in range(100):
             time.sleep(0.2)
@@ -368,6 +390,8 @@ def measure(args, targets, server, results):
     results["rss_peak"]["after warm-up"] = server.peak_mb()
 
     log("logins: 5 sequential password logins (the Argon2 peak)")
+    log("durable commits: 200 one-row INSERTs, each committed (the WAL flush every logged page waits for)")
+    results["commit"] = commit_latency()
     results["login"] = logins(targets["login"])
     results["rss"]["after 5 logins"] = server.rss_mb()
     results["rss_peak"]["after 5 logins"] = results["login"]["peak_mb"] = server.peak_mb()
@@ -568,6 +592,17 @@ def markdown(r):
                      f"{res['foreign_cores']:.2f} | {target} |")
     s = w["submit"]
     pdf = r["pdf_seconds"]
+    commit = r.get("commit")
+    if commit:
+        ceiling = WORKERS / (commit["median_ms"] / 1000)
+        lines += [
+            "",
+            f"A durable commit (one-row INSERT and COMMIT, synchronous_commit {commit['synchronous_commit']}), "
+            f"200 alone: median {commit['median_ms']:.2f} ms, p90 {commit['p90_ms']:.2f} ms. Every page that "
+            f"writes its NEN 7513 rows waits for one before it answers, so with {WORKERS} sync workers such a "
+            f"page cannot exceed {WORKERS} / {commit['median_ms']:.2f} ms = {ceiling:,.0f} req/s "
+            f"({ceiling / session_floor:.0%} of the logged-in floor) even if it cost nothing else.",
+        ]
     lines += [
         "",
         f"Submit: wrk counted {s['requests']:,} responses, {s['lua'].get('submit_redirects', '?')} of them a "
