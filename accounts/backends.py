@@ -20,12 +20,26 @@ from django.contrib.auth.backends import ModelBackend
 from django.db import DEFAULT_DB_ALIAS, connections, router
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from accounts.models import Session
 from accounts.roles import ROLE_PERMISSIONS
 
 UserModel = get_user_model()
 
 # The primary key of the TOTP device the session says verified this user, or None.
 session_device = ContextVar("session_device", default=None)
+# (user id, device pk, user or None) as the session's own query read them (accounts.sessions), or None.
+session_user = ContextVar("session_user", default=None)
+TOTP_PREFIX = f"{TOTPDevice._meta.app_label}.{TOTPDevice._meta.model_name}/"
+
+
+def totp_device_pk(persistent_id):
+    """The TOTP device's primary key in django-otp's persistent id ("otp_totp.totpdevice/5"), or None."""
+    if not isinstance(persistent_id, str) or not persistent_id.startswith(TOTP_PREFIX):
+        return None
+    try:
+        return int(persistent_id[len(TOTP_PREFIX):])
+    except ValueError:
+        return None
 
 
 class UserQuery:
@@ -56,34 +70,39 @@ class UserQuery:
             parts.append((model, [f.attname for f in fields], [f"{alias}.{qn(f.column)}" for f in fields],
                           converters))
         device = TOTPDevice._meta
-        sql = (
-            f"SELECT {', '.join(parts[0][2] + parts[1][2])}, EXISTS(SELECT 1 FROM {qn(device.db_table)} d "  # noqa: S608 - quoted names from the models
-            f"WHERE d.{qn(device.pk.column)} = %s AND d.{qn(device.get_field('user').column)} = "
-            f"u.{qn(UserModel._meta.pk.column)} AND d.{qn(device.get_field('confirmed').column)}) "
-            f"FROM {qn(UserModel._meta.db_table)} u LEFT OUTER JOIN {qn(Hospital._meta.db_table)} h "
-            f"ON h.{qn(Hospital._meta.pk.column)} = u.{qn(hospital_field.column)} "
-            f"WHERE u.{qn(UserModel._meta.pk.column)} = %s"
-        )
-        return sql, parts, hospital_field
+        columns = ", ".join(parts[0][2] + parts[1][2])
 
-    def get(self, user_id, device_pk):
-        """The user (with .hospital and .otp_device_ok) or None."""
-        using = router.db_for_read(UserModel) or DEFAULT_DB_ALIAS
-        connection = connections[using]
+        def device_ok(device_pk):
+            return (f"EXISTS(SELECT 1 FROM {qn(device.db_table)} d "  # noqa: S608 - quoted names from the models
+                    f"WHERE d.{qn(device.pk.column)} = {device_pk} AND d.{qn(device.get_field('user').column)} = "
+                    f"u.{qn(UserModel._meta.pk.column)} AND d.{qn(device.get_field('confirmed').column)})")
+
+        joins = (f"LEFT OUTER JOIN {qn(Hospital._meta.db_table)} h "
+                 f"ON h.{qn(Hospital._meta.pk.column)} = u.{qn(hospital_field.column)}")
+        sql = (f"SELECT {columns}, {device_ok('%s')} FROM {qn(UserModel._meta.db_table)} u {joins} "  # noqa: S608 - quoted names
+               f"WHERE u.{qn(UserModel._meta.pk.column)} = %s")
+        # accounts.sessions: the session row with its user (the two columns of accounts.models.Session).
+        session = Session._meta
+        session_sql = (
+            f"SELECT s.{qn('session_data')}, s.{qn('user_pk')}, s.{qn('device_pk')}, {columns}, "  # noqa: S608 - quoted names
+            f"{device_ok('s.' + qn('device_pk'))} FROM {qn(session.db_table)} s "
+            f"LEFT OUTER JOIN {qn(UserModel._meta.db_table)} u "
+            f"ON u.{qn(UserModel._meta.pk.column)} = s.{qn('user_pk')} "
+            f"{joins} WHERE s.{qn('session_key')} = %s AND s.{qn('expire_date')} > %s"
+        )
+        return {"sql": sql, "session_sql": session_sql, "parts": parts, "hospital_field": hospital_field}
+
+    def prepared(self, connection, using):
         if using not in self._prepared:
             self._prepared[using] = self._prepare(connection)
-        sql, parts, hospital_field = self._prepared[using]
-        try:
-            user_pk = UserModel._meta.pk.to_python(user_id)
-        except Exception:  # noqa: BLE001 - a malformed id in a session is no user, as in ModelBackend
-            return None
-        with connection.cursor() as cursor:
-            cursor.execute(sql, [device_pk, user_pk])
-            row = cursor.fetchone()
-        if row is None:
-            return None
+        return self._prepared[using]
+
+    def build(self, row, using, connection):
+        """The user (with .hospital and .otp_device_ok) from the user and hospital columns and the
+        EXISTS of a row of one of the two queries (None when the user column is NULL)."""
+        prepared = self.prepared(connection, using)
         objects, start = [], 0
-        for model, attnames, _columns, converters in parts:
+        for model, attnames, _columns, converters in prepared["parts"]:
             values = list(row[start:start + len(attnames)])
             for index, column, found in converters:
                 for converter in found:
@@ -91,9 +110,25 @@ class UserQuery:
             objects.append(None if values[0] is None else model.from_db(using, attnames, values))
             start += len(attnames)
         user, hospital = objects
-        hospital_field.set_cached_value(user, hospital)
+        if user is None:
+            return None
+        prepared["hospital_field"].set_cached_value(user, hospital)
         user.otp_device_ok = bool(row[-1])
         return user
+
+    def get(self, user_id, device_pk):
+        """The user (with .hospital and .otp_device_ok) or None."""
+        using = router.db_for_read(UserModel) or DEFAULT_DB_ALIAS
+        connection = connections[using]
+        sql = self.prepared(connection, using)["sql"]
+        try:
+            user_pk = UserModel._meta.pk.to_python(user_id)
+        except Exception:  # noqa: BLE001 - a malformed id in a session is no user, as in ModelBackend
+            return None
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [device_pk, user_pk])
+            row = cursor.fetchone()
+        return None if row is None else self.build(row, using, connection)
 
 
 user_query = UserQuery()
@@ -120,5 +155,12 @@ class RoleBackend(ModelBackend):
         # Every page shows the user's hospital and checks access against it; `otp_device_ok`
         # (read by OTPMiddleware): the session's device still exists, is still this user's and
         # still confirmed, checked on every request in the same query.
-        user = user_query.get(user_id, session_device.get())
+        # The session's own query has read the user already when its columns and data agree
+        # (accounts.sessions); otherwise, or for a session of another device, the one query here.
+        device_pk = session_device.get()
+        prefetched = session_user.get()
+        if prefetched is not None and prefetched[0] == str(user_id) and prefetched[1] == device_pk:
+            user = prefetched[2]
+        else:
+            user = user_query.get(user_id, device_pk)
         return user if user is not None and self.user_can_authenticate(user) else None

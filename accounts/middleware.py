@@ -19,7 +19,7 @@ from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.middleware import OTPMiddleware as DjangoOTPMiddleware
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts.backends import session_device
+from accounts.backends import TOTP_PREFIX, session_device, session_user, totp_device_pk
 
 LOGIN_AT = "mdo_login_at"
 LAST_SEEN = "mdo_last_seen"
@@ -55,7 +55,6 @@ class SessionPolicyMiddleware:
         return self.get_response(request)
 
 
-TOTP_PREFIX = f"{TOTPDevice._meta.app_label}.{TOTPDevice._meta.model_name}/"
 
 
 class OTPMiddleware(DjangoOTPMiddleware):
@@ -84,15 +83,15 @@ class OTPMiddleware(DjangoOTPMiddleware):
             request, "_cached_user")
         if loaded_already or not persistent_id.startswith(TOTP_PREFIX):
             return super()._verify_user_sync(request, user)
-        try:
-            device_pk = int(persistent_id[len(TOTP_PREFIX):])
-        except ValueError:
-            device_pk = None
+        device_pk = totp_device_pk(persistent_id)
         token = session_device.set(device_pk)
+        # The user the session's own query read (accounts.sessions), for the backend's get_user.
+        prefetched = session_user.set(getattr(request.session, "prefetched_user", None))
         try:
             user._setup()  # Django's AuthenticationMiddleware's lazy user: loaded now, with the check
             user = user._wrapped
         finally:
+            session_user.reset(prefetched)
             session_device.reset(token)
         self._init_user_fields(user)
         if user.is_authenticated:

@@ -1,5 +1,6 @@
 from django.contrib.auth.models import AbstractUser, Group
 from django.contrib.auth.models import UserManager as DjangoUserManager
+from django.contrib.sessions.base_session import AbstractBaseSession
 from django.db import models
 from django.db.models import Q
 from django.utils.crypto import salted_hmac
@@ -232,3 +233,21 @@ class AccessChange(models.Model):
     @property
     def is_pending(self):
         return self.state == AccessChangeState.PENDING
+
+
+class Session(AbstractBaseSession):
+    """A database session that also says, in two columns, whose it is and which TOTP device verified
+    it (both copied from the session's data at every save by accounts.sessions.SessionStore).
+
+    With them every logged-in request reads the session, the user, the hospital and whether the
+    device is still the user's and confirmed in one query (issue 17, target 1), where Django reads the
+    session first to learn whose it is. Plain integers, not foreign keys: a session outlives nothing
+    (a deleted user's session finds no user and is logged out, as before). The signed session data
+    stays the authority: the store uses the joined user only when its id is the one in the data.
+    """
+
+    user_pk = models.IntegerField(null=True, blank=True, db_index=True)
+    device_pk = models.IntegerField(null=True, blank=True)
+
+    class Meta(AbstractBaseSession.Meta):
+        db_table = "accounts_session"

@@ -20,7 +20,7 @@ import django  # noqa: E402
 django.setup()
 
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY  # noqa: E402
-from django.contrib.sessions.backends.db import SessionStore  # noqa: E402
+from accounts.sessions import SessionStore  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.db.models import Count, Q  # noqa: E402
 from django.middleware.csrf import CSRF_ALLOWED_CHARS  # noqa: E402

@@ -420,8 +420,8 @@ def sweep(client, method, url, data):
                 # is skipped (the database enforces the constraint on write anyway), and a
                 # session that cannot be saved after the work is done gives its 400 page.
                 near = " ".join(sqls[max(n - 2, 0):n + 1])
-                assert '"_check"' in near or "django_session" in near, (n, response.status_code, sqls[n - 1])
-                assert state == (after if "django_session" in near else state)
+                assert '"_check"' in near or "accounts_session" in near, (n, response.status_code, sqls[n - 1])
+                assert state == (after if "accounts_session" in near else state)
     return len(sqls)
 
 

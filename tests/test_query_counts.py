@@ -307,18 +307,18 @@ def test_a_week_of_meetings_in_the_past_does_not_change_the_meeting_list(client,
     assert_same_cost(client, reverse("meetings:meeting_list"), add)
 
 
-def test_the_logged_in_floor_reads_the_session_and_the_user_once_each(client, referrer):
-    """Issue 17: the session, then the user with the hospital and the 2FA device check in one
-    query; no query of its own for the device. The health page adds only its SELECT 1."""
+def test_the_logged_in_floor_reads_session_user_hospital_and_device_in_one_query(client, referrer):
+    """Issue 17, target 1: the session row joined with the user, the hospital and the 2FA device
+    check (accounts.sessions); no query of its own for the user or the device. The health page
+    adds only its SELECT 1."""
     verified_login(client, referrer)
     client.get("/health/")
     with CaptureQueriesContext(connection) as context:
         assert client.get("/health/").status_code == 200
     sql = [query["sql"] for query in context.captured_queries]
-    assert len(sql) == 3, sql
-    assert "django_session" in sql[0]
-    assert '"accounts_user"' in sql[1] and "otp_totp_totpdevice" in sql[1]
-    assert sql[2] == "SELECT 1"
+    assert len(sql) == 2, sql
+    assert "accounts_session" in sql[0] and '"accounts_user"' in sql[0] and "otp_totp_totpdevice" in sql[0]
+    assert sql[1] == "SELECT 1"
 
 
 def test_a_stored_advice_page_with_many_earlier_advices(client, referrer, neuro_oncologist):

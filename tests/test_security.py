@@ -12,7 +12,6 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
-from django.contrib.sessions.models import Session
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, connection, transaction
 from django.test import override_settings
@@ -23,6 +22,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 import mdo.settings as production_settings
 from accounts.middleware import LAST_SEEN, LOGIN_AT
+from accounts.models import Session
 from audit.actor import Actor
 from audit.models import AccessLog, AppendOnlyError, Event
 from audit.services import access_record

@@ -5,6 +5,7 @@ given to someone else ends the verified state at the next request."""
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -99,7 +100,49 @@ def test_no_query_of_its_own_for_the_device(client, referrer):
     sql = [q["sql"] for q in queries.captured_queries]
     assert not any(q.startswith('SELECT "otp_totp_totpdevice"') for q in sql), sql
     device = [q for q in sql if "otp_totp_totpdevice" in q]
-    assert len(device) == 1 and 'FROM "accounts_user" u LEFT OUTER JOIN' in device[0], sql
+    assert len(device) == 1 and 'FROM "accounts_session" s LEFT OUTER JOIN "accounts_user" u' in device[0], sql
+
+
+def test_the_session_row_names_its_user_and_device(client, referrer):
+    """accounts.sessions writes the user's and the verified device's ids beside the session data,
+    so the session's one query can join them (issue 17, target 1)."""
+    from accounts.models import Session
+
+    verified_login(client, referrer)
+    client.get(PAGE)
+    row = Session.objects.get(session_key=client.session.session_key)
+    assert row.user_pk == referrer.pk
+    assert row.device_pk == TOTPDevice.objects.get(user=referrer, confirmed=True).pk
+
+
+def test_the_session_data_stays_the_authority_over_its_columns(client, referrer, chair):
+    """A session row whose columns name another user (written by hand, or by a bug) does not make
+    the request that user's: the joined user is used only when the signed data agrees; otherwise
+    the user of the data is read with its own query."""
+    from accounts.models import Session
+
+    verified_login(client, referrer)
+    client.get(PAGE)
+    Session.objects.filter(session_key=client.session.session_key).update(user_pk=chair.pk)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(reverse("referrals:case_list"))
+    assert response.status_code == 200 and response.wsgi_request.user == referrer
+    assert response.wsgi_request.user.is_verified()
+    assert sum('FROM "accounts_user" u LEFT OUTER JOIN' in q["sql"] for q in queries.captured_queries) == 1
+
+
+def test_a_session_verified_by_another_device_of_the_columns_is_checked_again(client, referrer):
+    """The device column and the data disagree: the user is read with the data's device check."""
+    from accounts.models import Session
+
+    verified_login(client, referrer)
+    client.get(PAGE)
+    Session.objects.filter(session_key=client.session.session_key).update(device_pk=None)
+    response = client.get(PAGE)
+    assert response.status_code == 200 and response.wsgi_request.user.is_verified()
+    TOTPDevice.objects.filter(user=referrer).delete()
+    response = client.get(reverse("referrals:case_list"))
+    assert response.status_code == 302 and "/accounts/2fa/" in response["Location"]
 
 
 def test_the_user_query_reads_what_the_orm_reads(referrer, colleague):
@@ -135,9 +178,9 @@ def test_a_user_without_a_hospital_is_read_with_none(db):
 def test_the_session_store_reads_only_live_sessions(referrer):
     import datetime
 
-    from django.contrib.sessions.models import Session
     from django.utils import timezone
 
+    from accounts.models import Session
     from accounts.sessions import SessionStore
 
     store = SessionStore()
