@@ -103,6 +103,11 @@ class TestTheTable:
         assert S.WITHDRAWN not in lifecycle.PRECONSULT_QUEUE
         assert lifecycle.OPEN_STATUSES == {S.DRAFT, S.SUBMITTED, S.INFO_REQUESTED, S.ACCEPTED, S.SCHEDULED,
                                            S.DISCUSSED}
+        # No follow-up and no reminder for a case never sent to the MDO or taken back: no action
+        # that leads to a meeting's advice starts from one of them.
+        assert lifecycle.NOT_REFERRED_STATUSES == {S.DRAFT, S.WITHDRAWN, S.DELETED}
+        advising = [t for t in TRANSITIONS.values() if t.permission == lifecycle.ADVISE]
+        assert all(not t.sources & lifecycle.NOT_REFERRED_STATUSES for t in advising)
 
     def test_a_replay_counts_one_version_per_action_and_refuses_a_wrong_walk(self):
         status, version, done = replay(["create", "save_step", "submit", "accept_advice", "schedule"])
@@ -152,7 +157,8 @@ def _assignments_of_a_case_status(path):
 
 def test_only_the_lifecycle_says_which_status_an_action_leads_to():
     found = []
-    for package in ("accounts", "audit", "referrals", "triage", "meetings", "casefile", "privacy", "mdo"):
+    for package in ("accounts", "audit", "referrals", "triage", "meetings", "followup", "casefile", "privacy",
+                    "interop", "quality", "mdo"):
         for path in (ROOT / package).rglob("*.py"):
             if "/migrations/" not in path.as_posix():
                 found += [(path.relative_to(ROOT).as_posix(), line) for line in _assignments_of_a_case_status(path)]
