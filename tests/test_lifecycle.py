@@ -6,11 +6,13 @@ from pathlib import Path
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.models import Role
 from audit.actor import Actor
 from audit.models import Event
 from casefile.timeline import ACTION_LABELS
+from followup import services as followup_services
 from mdo import dispatch
 from meetings import services as meeting_services
 from referrals import lifecycle
@@ -18,7 +20,7 @@ from referrals.lifecycle import TRANSITIONS, CaseStatus, available_actions, repl
 from referrals.transition import TransitionRefused
 from tests.conftest import verified_login
 from tests.factories import UserFactory
-from tests.workflow import submitted_case
+from tests.workflow import ADVICE_POST, advised_case, scheduled_case, submitted_case
 
 ROOT = Path(__file__).resolve().parent.parent
 S = CaseStatus
@@ -234,3 +236,37 @@ class TestPagesOfferOnlyWhatIsPossible:
         verified_login(client, UserFactory(username="collega2", hospital=referrer.hospital, role=Role.REFERRER))
         page = client.get(reverse("casefile:case_detail", args=[case.pk])).content.decode()
         assert "preconsult-" not in page
+
+    def test_an_advice_carried_out_is_offered_for_correction_nowhere(self, client, referrer, chair):
+        advice = advised_case(referrer, chair)
+        item, case = advice.item, advice.item.case
+        # A second case of the same meeting, still waiting for its advice.
+        waiting = scheduled_case(referrer, chair, item.meeting)
+        verified_login(client, chair)
+        pages = {"meeting": reverse("meetings:meeting_detail", args=[item.meeting_id]),
+                 "advice": reverse("meetings:item_advice", args=[item.pk]),
+                 "live": reverse("meetings:live_item", args=[item.meeting_id, item.pk])}
+        page = client.get(pages["meeting"]).content.decode()
+        assert reverse("meetings:item_advice", args=[item.pk]) in page
+        assert reverse("meetings:item_advice", args=[waiting.pk]) in page
+        assert "main-form advice-form" in client.get(pages["advice"]).content.decode()
+        assert "main-form advice-form" in client.get(pages["live"]).content.decode()
+
+        followup_services.implementation_record(actor=Actor(user=referrer), case_id=case.pk, rows={
+            "srt": {"status": "done", "done_on": timezone.localdate()}})
+        case.refresh_from_db()
+        assert case.status == S.IMPLEMENTED
+        assert "correct_advice" not in available_actions(chair, case)
+        page = client.get(pages["meeting"]).content.decode()
+        assert reverse("meetings:item_advice", args=[item.pk]) not in page
+        assert reverse("meetings:item_advice", args=[waiting.pk]) in page
+        page = client.get(pages["advice"]).content.decode()
+        assert "main-form advice-form" not in page and "advice-not-possible" in page
+        live = client.get(pages["live"]).content.decode()
+        assert "main-form advice-form" not in live and "SRT 3x8 Gy" in live
+        # The service refuses it as well: nothing is changed.
+        response = client.post(pages["advice"], {**ADVICE_POST, "text": "Iets anders"})
+        assert response.status_code == 400
+        advice.refresh_from_db()
+        assert advice.text == ADVICE_POST["text"]
+
