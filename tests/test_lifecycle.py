@@ -11,16 +11,28 @@ from django.utils import timezone
 from accounts.models import Role
 from audit.actor import Actor
 from audit.models import Event
+from casefile.management.commands.synthetic_data import PATHS, replayed
 from casefile.timeline import ACTION_LABELS
 from followup import services as followup_services
 from mdo import dispatch
 from meetings import services as meeting_services
 from referrals import lifecycle
+from referrals.intake import FORM_STEPS
 from referrals.lifecycle import TRANSITIONS, CaseStatus, available_actions, replay, transition_for
+from referrals.models import Case
 from referrals.transition import TransitionRefused
 from tests.conftest import verified_login
 from tests.factories import UserFactory
-from tests.workflow import ADVICE_POST, advised_case, scheduled_case, submitted_case
+from tests.intake_helpers import STEP_DATA, imaging_data
+from tests.workflow import (
+    ADVICE_POST,
+    advised_case,
+    planned_meeting,
+    record_advice,
+    register_quorum,
+    scheduled_case,
+    submitted_case,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 S = CaseStatus
@@ -166,6 +178,54 @@ def test_only_the_lifecycle_says_which_status_an_action_leads_to():
                 found += [(path.relative_to(ROOT).as_posix(), line) for line in _assignments_of_a_case_status(path)]
     assert found == []
 
+
+
+@pytest.mark.django_db
+def test_the_synthetic_data_replays_the_versions_the_services_give(client, referrer, neuro_oncologist, chair):
+    """manage.py synthetic_data writes each case with the version its path through the lifecycle
+    gives (referrals.lifecycle.replay): the same case walked through the real intake and services."""
+    verified_login(client, referrer)
+    client.post(reverse("referrals:intake_new"), {**STEP_DATA["patient"], "next": "1"})
+    case = Case.objects.get()
+    for step in FORM_STEPS[1:]:
+        data = imaging_data() if step.key == "imaging" else STEP_DATA[step.key]
+        case.refresh_from_db()
+        client.post(reverse("referrals:intake_step", args=[case.pk, step.key]),
+                    {**data, "version": case.version, "next": "1"})
+    case.refresh_from_db()
+    client.post(reverse("referrals:intake_submit", args=[case.pk]), {"version": case.version})
+    case.refresh_from_db()
+    assert (case.status, case.version) == (S.SUBMITTED, replayed("submitted"))
+
+    neuro, boss = Actor(user=neuro_oncologist), Actor(user=chair)
+    meeting_services.case_accept_advice(actor=neuro, case_id=case.pk)
+    case.refresh_from_db()
+    assert (case.status, case.version) == (S.ACCEPTED, replayed("accepted"))
+    meeting = planned_meeting(chair)
+    item = meeting_services.case_schedule(actor=boss, case_id=case.pk, meeting_id=meeting.pk)
+    case.refresh_from_db()
+    assert (case.status, case.version) == (S.SCHEDULED, replayed("scheduled"))
+    register_quorum(meeting, chair)
+    record_advice(item, chair)
+    case.refresh_from_db()
+    assert (case.status, case.version) == (S.DISCUSSED, replayed("discussed"))
+    followup_services.implementation_record(actor=Actor(user=referrer), case_id=case.pk, rows={
+        "srt": {"status": "done", "done_on": timezone.localdate()}})
+    case.refresh_from_db()
+    assert (case.status, case.version) == (S.IMPLEMENTED, replayed("implemented"))
+
+    # The two other ends of the pre-consultation, from a submitted case.
+    for status, act in ((S.INFO_REQUESTED, lambda pk: meeting_services.case_request_info(
+            actor=neuro, case_id=pk, message="Graag de KPS.")),
+                        (S.CLOSED, lambda pk: meeting_services.case_close(
+            actor=neuro, case_id=pk, reason="Orgaanspecifiek", closed_forum="organ_specific"))):
+        other = submitted_case(referrer)
+        act(other.pk)
+        after = Case.objects.get(pk=other.pk)
+        assert after.status == status
+        assert after.version - other.version == replayed(status) - replayed("submitted")
+    assert set(PATHS) | {"draft"} >= {S.SUBMITTED, S.INFO_REQUESTED, S.ACCEPTED, S.CLOSED, S.SCHEDULED,
+                                      S.DISCUSSED, S.IMPLEMENTED}
 
 @pytest.mark.django_db
 class TestThePrimitive:
