@@ -159,14 +159,33 @@ class TestWhoMayDoWhatNow:
         assert available_actions(_User(*perms), _Case(status)) == expected
 
 
+_READS = {"filter", "exclude", "get", "Q", "count", "exists", "first"}
+
+
 def _assignments_of_a_case_status(path):
-    """Lines that assign a CaseStatus member to a `.status` attribute."""
+    """Lines that give a case a CaseStatus member: `x.status = CaseStatus.X`, or `status=CaseStatus.X`
+    in a call that writes (`Case(...)`, `.update(...)`, `.create(...)`), not in a query."""
     tree = ast.parse(path.read_text())
     for node in ast.walk(tree):
         if isinstance(node, ast.Assign) and any(
                 isinstance(target, ast.Attribute) and target.attr == "status" for target in node.targets):
             if "CaseStatus" in ast.unparse(node.value):
                 yield node.lineno
+        if isinstance(node, ast.Call):
+            name = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", None)
+            if name not in _READS and any(keyword.arg == "status" and "CaseStatus" in ast.unparse(keyword.value)
+                                          for keyword in node.keywords):
+                yield node.lineno
+
+
+def test_the_status_check_finds_each_kind_of_write(tmp_path):
+    source = tmp_path / "example.py"
+    source.write_text("case.status = CaseStatus.CLOSED\n"
+                      "Case.objects.filter(pk=1).update(status=CaseStatus.SCHEDULED)\n"
+                      "Case(patient=p, status=CaseStatus.SUBMITTED)\n"
+                      "Case.objects.filter(status=CaseStatus.SUBMITTED).exclude(status=CaseStatus.CLOSED).count()\n"
+                      "meeting.status = MeetingStatus.HELD\n")
+    assert sorted(_assignments_of_a_case_status(source)) == [1, 2, 3]
 
 
 def test_only_the_lifecycle_says_which_status_an_action_leads_to():
