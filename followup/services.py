@@ -41,7 +41,7 @@ from meetings.models import MeetingAdvice
 from referrals import services as referral_services
 from referrals.intake import open_questions
 from referrals.lifecycle import NOT_REFERRED_STATUSES, CaseStatus, transition_for
-from referrals.models import AdviceSource, Case
+from referrals.models import AdviceSource
 from referrals.services import CaseIncomplete
 from referrals.transition import ActionRefused, Applied, TransitionRefused, case_transition, lock_case
 from triage.codes import Decision, FollowUp
@@ -114,7 +114,7 @@ def plan_create(*, actor, case_id, values):
     """Create the follow-up plan of a case from its meeting advice, with its first scheduled MRI.
 
     A second create (a double submit) returns the plan made the first time, unchanged."""
-    case = Case.objects.select_for_update(no_key=True).select_related("referring_physician").get(pk=case_id)
+    case = lock_case(case_id)
     existing = FollowUpPlan.objects.filter(case=case).first()
     if existing is not None:
         return existing, False
