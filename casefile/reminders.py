@@ -26,7 +26,7 @@ from casefile import notifications
 from casefile.models import ReminderSent
 from followup.models import FollowUpMri, ReEvaluation
 from followup.services import advices_without_implementation
-from referrals.lifecycle import CaseStatus
+from referrals.lifecycle import NOT_REFERRED_STATUSES, CaseStatus
 from referrals.models import Case
 
 logger = logging.getLogger(__name__)
@@ -98,12 +98,7 @@ def implementation_missing(today):
 SOURCES = [followup_due, followup_overdue, reevaluation_due, implementation_missing]
 
 
-def _live_statuses():
-    return [status for status in CaseStatus.values
-            if status not in (CaseStatus.WITHDRAWN, CaseStatus.DELETED, CaseStatus.DRAFT)]
-
-
-_LIVE_STATUSES = _live_statuses()
+_LIVE_STATUSES = sorted(frozenset(CaseStatus.values) - NOT_REFERRED_STATUSES)
 
 
 def _sent_recently(reminder, today):

@@ -40,10 +40,10 @@ from followup.models import (
 from meetings.models import AgendaItem, MeetingAdvice
 from referrals import services as referral_services
 from referrals.intake import open_questions
-from referrals.lifecycle import CaseStatus
-from referrals.models import AdviceSource, Case
+from referrals.lifecycle import NOT_REFERRED_STATUSES, CaseStatus, transition_for
+from referrals.models import AdviceSource
 from referrals.services import CaseIncomplete
-from referrals.transition import ActionRefused, Applied, case_transition, lock_case
+from referrals.transition import ActionRefused, Applied, TransitionRefused, case_transition, lock_case
 from triage.codes import Decision, FollowUp
 from triage.engine.outcomes import MDO_FORUM
 from triage.models import AdviceTrigger
@@ -55,7 +55,6 @@ LATER_AFTER_MONTHS = 24
 PROPOSED_COUNT = 12
 # The meeting's follow-up advice -> who does the follow-up.
 FOLLOWED_BY = {FollowUp.TREATING_MRI: FollowedBy.TREATING, FollowUp.NEUROLOGY_MRI: FollowedBy.NEUROLOGIST}
-NO_PLAN_STATUSES = {CaseStatus.WITHDRAWN, CaseStatus.DELETED, CaseStatus.DRAFT}
 REREFERRAL_NAMESPACE = uuid.UUID("6f1c2a4e-3b7d-4e0f-9a51-1d2c3b4a5e6f")
 
 
@@ -115,11 +114,11 @@ def plan_create(*, actor, case_id, values):
     """Create the follow-up plan of a case from its meeting advice, with its first scheduled MRI.
 
     A second create (a double submit) returns the plan made the first time, unchanged."""
-    case = Case.objects.select_for_update(no_key=True).select_related("referring_physician").get(pk=case_id)
+    case = lock_case(case_id)
     existing = FollowUpPlan.objects.filter(case=case).first()
     if existing is not None:
         return existing, False
-    if case.status in NO_PLAN_STATUSES:
+    if case.status in NOT_REFERRED_STATUSES:
         raise FollowUpRefused(_("This case has no follow-up: it was withdrawn or not submitted."))
     advice = latest_meeting_advice(case)
     if advice is None:
@@ -455,9 +454,9 @@ def reevaluation_record(*, actor, case_id, values, changes, expected_version=Non
         raise ValidationError({"changes": _("Describe what changed since the case was closed.")})
     with transaction.atomic():
         case = lock_case(case_id)
-        if case.status != CaseStatus.CLOSED:
-            raise ActionRefused(_("This is not possible in the current status of the case (%(status)s).")
-                                % {"status": case.status_label})
+        # Which of the two it is depends on the new triage; both start where the lifecycle says.
+        if transition_for(("reenter", "reevaluate"), case.status) is None:
+            raise TransitionRefused(case, "reevaluate")
         preview = reevaluation_preview(case, values)
         action = "reenter" if preview.forum == MDO_FORUM else "reevaluate"
 

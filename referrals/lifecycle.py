@@ -123,6 +123,8 @@ FINISHED_STATUSES = frozenset({S.CLOSED, S.WITHDRAWN, S.IMPLEMENTED, S.DELETED})
 # Cases after the meeting's advice.
 ADVISED_STATUSES = (S.DISCUSSED, S.IMPLEMENTED)
 OPEN_STATUSES = frozenset(S.values) - FINISHED_STATUSES
+# Never sent to the MDO, or taken back: no follow-up plan, and no reminder about one.
+NOT_REFERRED_STATUSES = frozenset({S.DRAFT, S.WITHDRAWN, S.DELETED})
 
 
 def transition_for(action, status):

@@ -1,15 +1,18 @@
 """The code's structure holds: the layer contract passes, and no module imports itself round a cycle."""
 
 import ast
+import re
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import grimp
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ("mdo", "accounts", "audit", "referrals", "triage", "meetings", "casefile", "privacy")
+PACKAGES = ("mdo", "accounts", "audit", "referrals", "triage", "meetings", "followup", "casefile", "privacy", "interop",
+            "quality")
 
 
 def _graph():
@@ -94,7 +97,8 @@ def _function_level_imports(path):
 # AppConfig.ready is Django's hook for code that needs the app registry: there an import inside a
 # function is the pattern, not a way round a cycle. (Libraries may be imported late elsewhere,
 # e.g. WeasyPrint, which takes most of a second to load and only a PDF needs.)
-ALLOWED = {("accounts/apps.py", "ready"), ("meetings/apps.py", "ready"), ("casefile/apps.py", "ready")}
+ALLOWED = {("accounts/apps.py", "ready"), ("meetings/apps.py", "ready"), ("casefile/apps.py", "ready"),
+           ("followup/apps.py", "ready")}
 
 
 def test_no_import_of_project_code_inside_a_function():
@@ -107,3 +111,28 @@ def test_no_import_of_project_code_inside_a_function():
             found += [(relative, name, line) for name, line in _function_level_imports(path)
                       if (relative, name) not in ALLOWED]
     assert found == []
+
+
+def _readme_layers():
+    """The two layer pictures of README.md ("The layers"): the apps', top first, and triage's."""
+    text = (ROOT / "README.md").read_text()
+    block = text.split("### The layers", 1)[1].split("```", 2)[1]
+    apps, stack = [], ""
+    for line in block.splitlines():
+        if line.startswith(" "):
+            stack += " " + line.strip()
+        elif line.strip():
+            names = re.match(r"[\w.]+(?:\s*\|\s*[\w.]+)*", line).group()
+            apps.append({name.strip() for name in names.split("|")})
+    triage = [{f"triage.{name.strip()}" for name in level.split(",")} for level in stack.split(">")]
+    return apps, triage
+
+
+def test_the_readme_draws_the_layers_of_the_contract():
+    contracts = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["importlinter"]["contracts"]
+    layers = {c["name"]: [{name.strip() for name in layer.split("|")} for layer in c["layers"]]
+              for c in contracts if c["type"] == "layers"}
+    apps, triage = _readme_layers()
+    assert apps == layers["Apps in layers: an import points down"]
+    assert triage == layers["triage/ is a stack: engine <- models <- services <- presenters"]
+

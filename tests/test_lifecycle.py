@@ -6,19 +6,33 @@ from pathlib import Path
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.models import Role
 from audit.actor import Actor
 from audit.models import Event
+from casefile.management.commands.synthetic_data import PATHS, replayed
 from casefile.timeline import ACTION_LABELS
+from followup import services as followup_services
 from mdo import dispatch
 from meetings import services as meeting_services
 from referrals import lifecycle
+from referrals.intake import FORM_STEPS
 from referrals.lifecycle import TRANSITIONS, CaseStatus, available_actions, replay, transition_for
+from referrals.models import Case
 from referrals.transition import TransitionRefused
 from tests.conftest import verified_login
 from tests.factories import UserFactory
-from tests.workflow import submitted_case
+from tests.intake_helpers import STEP_DATA, imaging_data
+from tests.workflow import (
+    ADVICE_POST,
+    advised_case,
+    planned_meeting,
+    record_advice,
+    register_quorum,
+    scheduled_case,
+    submitted_case,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 S = CaseStatus
@@ -103,6 +117,11 @@ class TestTheTable:
         assert S.WITHDRAWN not in lifecycle.PRECONSULT_QUEUE
         assert lifecycle.OPEN_STATUSES == {S.DRAFT, S.SUBMITTED, S.INFO_REQUESTED, S.ACCEPTED, S.SCHEDULED,
                                            S.DISCUSSED}
+        # No follow-up and no reminder for a case never sent to the MDO or taken back: no action
+        # that leads to a meeting's advice starts from one of them.
+        assert lifecycle.NOT_REFERRED_STATUSES == {S.DRAFT, S.WITHDRAWN, S.DELETED}
+        advising = [t for t in TRANSITIONS.values() if t.permission == lifecycle.ADVISE]
+        assert all(not t.sources & lifecycle.NOT_REFERRED_STATUSES for t in advising)
 
     def test_a_replay_counts_one_version_per_action_and_refuses_a_wrong_walk(self):
         status, version, done = replay(["create", "save_step", "submit", "accept_advice", "schedule"])
@@ -140,24 +159,92 @@ class TestWhoMayDoWhatNow:
         assert available_actions(_User(*perms), _Case(status)) == expected
 
 
+_READS = {"filter", "exclude", "get", "Q", "count", "exists", "first"}
+
+
 def _assignments_of_a_case_status(path):
-    """Lines that assign a CaseStatus member to a `.status` attribute."""
+    """Lines that give a case a CaseStatus member: `x.status = CaseStatus.X`, or `status=CaseStatus.X`
+    in a call that writes (`Case(...)`, `.update(...)`, `.create(...)`), not in a query."""
     tree = ast.parse(path.read_text())
     for node in ast.walk(tree):
         if isinstance(node, ast.Assign) and any(
                 isinstance(target, ast.Attribute) and target.attr == "status" for target in node.targets):
             if "CaseStatus" in ast.unparse(node.value):
                 yield node.lineno
+        if isinstance(node, ast.Call):
+            name = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", None)
+            if name not in _READS and any(keyword.arg == "status" and "CaseStatus" in ast.unparse(keyword.value)
+                                          for keyword in node.keywords):
+                yield node.lineno
+
+
+def test_the_status_check_finds_each_kind_of_write(tmp_path):
+    source = tmp_path / "example.py"
+    source.write_text("case.status = CaseStatus.CLOSED\n"
+                      "Case.objects.filter(pk=1).update(status=CaseStatus.SCHEDULED)\n"
+                      "Case(patient=p, status=CaseStatus.SUBMITTED)\n"
+                      "Case.objects.filter(status=CaseStatus.SUBMITTED).exclude(status=CaseStatus.CLOSED).count()\n"
+                      "meeting.status = MeetingStatus.HELD\n")
+    assert sorted(_assignments_of_a_case_status(source)) == [1, 2, 3]
 
 
 def test_only_the_lifecycle_says_which_status_an_action_leads_to():
     found = []
-    for package in ("accounts", "audit", "referrals", "triage", "meetings", "casefile", "privacy", "mdo"):
+    for package in ("accounts", "audit", "referrals", "triage", "meetings", "followup", "casefile", "privacy",
+                    "interop", "quality", "mdo"):
         for path in (ROOT / package).rglob("*.py"):
             if "/migrations/" not in path.as_posix():
                 found += [(path.relative_to(ROOT).as_posix(), line) for line in _assignments_of_a_case_status(path)]
     assert found == []
 
+
+
+@pytest.mark.django_db
+def test_the_synthetic_data_replays_the_versions_the_services_give(client, referrer, neuro_oncologist, chair):
+    """manage.py synthetic_data writes each case with the version its path through the lifecycle
+    gives (referrals.lifecycle.replay): the same case walked through the real intake and services."""
+    verified_login(client, referrer)
+    client.post(reverse("referrals:intake_new"), {**STEP_DATA["patient"], "next": "1"})
+    case = Case.objects.get()
+    for step in FORM_STEPS[1:]:
+        data = imaging_data() if step.key == "imaging" else STEP_DATA[step.key]
+        case.refresh_from_db()
+        client.post(reverse("referrals:intake_step", args=[case.pk, step.key]),
+                    {**data, "version": case.version, "next": "1"})
+    case.refresh_from_db()
+    client.post(reverse("referrals:intake_submit", args=[case.pk]), {"version": case.version})
+    case.refresh_from_db()
+    assert (case.status, case.version) == (S.SUBMITTED, replayed("submitted"))
+
+    neuro, boss = Actor(user=neuro_oncologist), Actor(user=chair)
+    meeting_services.case_accept_advice(actor=neuro, case_id=case.pk)
+    case.refresh_from_db()
+    assert (case.status, case.version) == (S.ACCEPTED, replayed("accepted"))
+    meeting = planned_meeting(chair)
+    item = meeting_services.case_schedule(actor=boss, case_id=case.pk, meeting_id=meeting.pk)
+    case.refresh_from_db()
+    assert (case.status, case.version) == (S.SCHEDULED, replayed("scheduled"))
+    register_quorum(meeting, chair)
+    record_advice(item, chair)
+    case.refresh_from_db()
+    assert (case.status, case.version) == (S.DISCUSSED, replayed("discussed"))
+    followup_services.implementation_record(actor=Actor(user=referrer), case_id=case.pk, rows={
+        "srt": {"status": "done", "done_on": timezone.localdate()}})
+    case.refresh_from_db()
+    assert (case.status, case.version) == (S.IMPLEMENTED, replayed("implemented"))
+
+    # The two other ends of the pre-consultation, from a submitted case.
+    for status, act in ((S.INFO_REQUESTED, lambda pk: meeting_services.case_request_info(
+            actor=neuro, case_id=pk, message="Graag de KPS.")),
+                        (S.CLOSED, lambda pk: meeting_services.case_close(
+            actor=neuro, case_id=pk, reason="Orgaanspecifiek", closed_forum="organ_specific"))):
+        other = submitted_case(referrer)
+        act(other.pk)
+        after = Case.objects.get(pk=other.pk)
+        assert after.status == status
+        assert after.version - other.version == replayed(status) - replayed("submitted")
+    assert set(PATHS) | {"draft"} >= {S.SUBMITTED, S.INFO_REQUESTED, S.ACCEPTED, S.CLOSED, S.SCHEDULED,
+                                      S.DISCUSSED, S.IMPLEMENTED}
 
 @pytest.mark.django_db
 class TestThePrimitive:
@@ -228,3 +315,37 @@ class TestPagesOfferOnlyWhatIsPossible:
         verified_login(client, UserFactory(username="collega2", hospital=referrer.hospital, role=Role.REFERRER))
         page = client.get(reverse("casefile:case_detail", args=[case.pk])).content.decode()
         assert "preconsult-" not in page
+
+    def test_an_advice_carried_out_is_offered_for_correction_nowhere(self, client, referrer, chair):
+        advice = advised_case(referrer, chair)
+        item, case = advice.item, advice.item.case
+        # A second case of the same meeting, still waiting for its advice.
+        waiting = scheduled_case(referrer, chair, item.meeting)
+        verified_login(client, chair)
+        pages = {"meeting": reverse("meetings:meeting_detail", args=[item.meeting_id]),
+                 "advice": reverse("meetings:item_advice", args=[item.pk]),
+                 "live": reverse("meetings:live_item", args=[item.meeting_id, item.pk])}
+        page = client.get(pages["meeting"]).content.decode()
+        assert reverse("meetings:item_advice", args=[item.pk]) in page
+        assert reverse("meetings:item_advice", args=[waiting.pk]) in page
+        assert "main-form advice-form" in client.get(pages["advice"]).content.decode()
+        assert "main-form advice-form" in client.get(pages["live"]).content.decode()
+
+        followup_services.implementation_record(actor=Actor(user=referrer), case_id=case.pk, rows={
+            "srt": {"status": "done", "done_on": timezone.localdate()}})
+        case.refresh_from_db()
+        assert case.status == S.IMPLEMENTED
+        assert "correct_advice" not in available_actions(chair, case)
+        page = client.get(pages["meeting"]).content.decode()
+        assert reverse("meetings:item_advice", args=[item.pk]) not in page
+        assert reverse("meetings:item_advice", args=[waiting.pk]) in page
+        page = client.get(pages["advice"]).content.decode()
+        assert "main-form advice-form" not in page and "advice-not-possible" in page
+        live = client.get(pages["live"]).content.decode()
+        assert "main-form advice-form" not in live and "SRT 3x8 Gy" in live
+        # The service refuses it as well: nothing is changed.
+        response = client.post(pages["advice"], {**ADVICE_POST, "text": "Iets anders"})
+        assert response.status_code == 400
+        advice.refresh_from_db()
+        assert advice.text == ADVICE_POST["text"]
+

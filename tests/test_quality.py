@@ -2,15 +2,18 @@
 suppression of small numbers, who sees which cases, its query count, its charts and CSV.
 
 The data set is built through the services with the clock set (`clock`), so every step has the
-date written below; the follow-up MRIs (with their dates) and one open re-evaluation are written as rows.
+date written below.
 
     case  hospital  submitted  pre-consultation          meeting M1 (9 March)       after
-    A     H         2 Mar      accept 4 Mar              srt (quorum)                plan 12 Mar, srt done 20 Mar
+    A     H         2 Mar      accept 4 Mar              srt (quorum)                plan 12 Mar, srt done 20 Mar;
+                                                                                 monthly MRI: 20 Apr on time,
+                                                                                 11 Jun late, 11 Jul overdue
     B     H         2 Mar      info 3 Mar, accept 6 Mar  systemic                    not done: patient's choice
     C     H         3 Mar      override 4 Mar (QOL)      srt + systemic (quorum)     srt done 15 Mar, systemic not done
     D     H         4 Mar      closed 10 Mar             -                           re-evaluated 1 Apr, re-entered;
-                                                                                 closed again 2 Apr
-    E     H2        5 Mar      accept 5 Mar              resection                   re-evaluation overdue
+                                                                                 closed again 2 Apr; re-evaluation
+                                                                                 due 10 Apr, overdue
+    E     H2        5 Mar      accept 5 Mar              resection
     F     far       2 Mar      accept 3 Mar              (another centre)
 
 H and H2 refer to centre C; the far hospital to another centre. Lead times in calendar days:
@@ -39,7 +42,7 @@ from accounts.models import Role
 from audit.actor import Actor
 from audit.models import AccessLog
 from followup import services as followup_services
-from followup.models import FollowUpMri, FollowUpPlan, ReEvaluation
+from followup.models import FollowUpMri
 from meetings import services as meeting_services
 from meetings.models import MeetingAdvice
 from quality.figures import FIGURES, percentile, scope_for
@@ -135,16 +138,21 @@ def data(centre, hospital, other_hospital, referrer, neuro_oncologist, chair):
     with clock(datetime.date(2026, 4, 2)):  # back in the queue, and closed again for the organ-specific MDT
         meeting_services.case_close(actor=neuro, case_id=cases["D"].pk, reason="Toch orgaanspecifiek MDO.",
                                     closed_forum="organ_specific")
-    plan = FollowUpPlan.objects.create(case=cases["A"], advice=advices["A"], start_date=datetime.date(2026, 3, 20),
-                                       followed_by="treating", physician_name="Dr. X", first_contact="Poli",
-                                       created_by=referrer)
-    today = timezone.localdate()
-    for due, done in ((datetime.date(2026, 6, 9), datetime.date(2026, 6, 20)),  # 11 days after: on time
-                      (datetime.date(2026, 9, 9), datetime.date(2026, 10, 1)),  # 22 days after: late
-                      (today - datetime.timedelta(days=3), None)):  # overdue today
-        FollowUpMri.objects.create(plan=plan, due_date=due, done_on=done, result="stable" if done else "")
-    # An open re-evaluation past its date (a row: the figure counts it, whatever the case's state).
-    ReEvaluation.objects.create(case=cases["E"], due_on=datetime.date(2026, 4, 1), set_by=colleague)
+        # A new date for D, closed again: an open re-evaluation that is now past its date.
+        followup_services.reevaluation_set(actor=referrer_actor, case_id=cases["D"].pk,
+                                           due_on=datetime.date(2026, 4, 10))
+    # A's follow-up, a monthly MRI from the meeting (9 March): the first due 9 April.
+    with clock(12):
+        plan, _created = followup_services.plan_create(actor=referrer_actor, case_id=cases["A"].pk, values={
+            "start_date": datetime.date(2026, 3, 9), "interval_months": 1, "later_interval_months": 6,
+            "followed_by": "treating", "physician_name": "Dr. X", "first_contact": "Poli"})
+    for done in (datetime.date(2026, 4, 20),  # 11 days after 9 April: on time; the next due 20 May
+                 datetime.date(2026, 6, 11)):  # 22 days after 20 May: late; the next due 11 July, overdue today
+        with clock(done):
+            mri = FollowUpMri.objects.get(plan=plan, done_on__isnull=True)
+            followup_services.mri_record(actor=referrer_actor, plan_id=plan.pk, mri_id=mri.pk, done_on=done,
+                                         result="stable")
+    assert FollowUpMri.objects.get(plan=plan, done_on__isnull=True).due_date == datetime.date(2026, 7, 11)
     return {"cases": cases, "meeting": meeting, "empty": empty, "advices": advices, "colleague": colleague,
             "far_neuro": far_neuro}
 

@@ -6,7 +6,6 @@ The first request of each page is not counted: it warms per-process caches (cont
 the stored thresholds) that a running server has warm already.
 """
 
-import datetime
 
 import pytest
 from django.db import connection
@@ -22,7 +21,7 @@ from referrals.models import CaseStatus
 from referrals.services import case_save_step
 from tests.conftest import verified_login
 from tests.factories import CaseFactory, CentreFactory, LesionFactory, PatientFactory, UserFactory
-from tests.workflow import ADVICE, planned_meeting, register_quorum, scheduled_case, submitted_case
+from tests.workflow import ADVICE, planned_meeting, register_quorum, scheduled_case, submitted_case, time_passes
 
 pytestmark = pytest.mark.django_db
 
@@ -298,9 +297,7 @@ def test_a_week_of_meetings_in_the_past_does_not_change_the_meeting_list(client,
     """Past meetings are listed too (the last 30); they are rows like the others."""
     def add(n):
         for index in range(n):
-            meeting = planned_meeting(chair, days_ahead=1)
-            meeting.date = timezone.localdate() - datetime.timedelta(days=index + 1)
-            meeting.save(update_fields=["date"])
+            time_passes(planned_meeting(chair, days_ahead=1), days_ago=index + 1)
 
     add(FEW)
     verified_login(client, chair)

@@ -16,7 +16,7 @@ from followup.models import ReEvaluation
 from meetings import services as meeting_services
 from referrals.models import CaseStatus
 from tests.conftest import verified_login
-from tests.workflow import submitted_case
+from tests.workflow import reevaluation_date_comes, submitted_case
 from triage.models import Advice, AdviceTrigger
 
 pytestmark = pytest.mark.django_db
@@ -66,10 +66,10 @@ class TestTheDate:
             services.reevaluation_set(actor=Actor(user=referrer), case_id=case.pk, due_on=in_days(28))
 
     def test_on_its_date_it_is_on_the_referrers_list(self, client, closed, referrer, outsider):
-        record = services.reevaluation_set(actor=Actor(user=referrer), case_id=closed.pk, due_on=in_days(28))
+        services.reevaluation_set(actor=Actor(user=referrer), case_id=closed.pk, due_on=in_days(28))
         verified_login(client, referrer)
         assert client.get(reverse("followup:overdue")).context["reevaluations"] == []
-        ReEvaluation.objects.filter(pk=record.pk).update(due_on=timezone.localdate())  # the date has come
+        reevaluation_date_comes(closed)
         [listed] = client.get(reverse("followup:overdue")).context["reevaluations"]
         assert listed.case_id == closed.pk
         notices = client.get(reverse("referrals:case_list")).context["notices"]
@@ -100,6 +100,17 @@ class TestTheNewStatus:
         verified_login(client, neuro_oncologist)
         queue = client.get(reverse("meetings:queue")).content.decode()
         assert "reentry-badge" in queue and closed.patient.family_name in queue
+
+    def test_only_a_closed_case_is_re_evaluated_and_nothing_is_written_otherwise(self, referrer):
+        case = submitted_case(referrer)
+        adviced, events = Advice.objects.count(), Event.objects.count()
+        with pytest.raises(services.ActionRefused, match="huidige status"):
+            services.reevaluation_record(actor=Actor(user=referrer), case_id=case.pk, values={"kps": 80},
+                                         changes="KPS 80")
+        case.refresh_from_db()
+        assert case.status == CaseStatus.SUBMITTED and case.reentered_at is None
+        assert (Advice.objects.count(), Event.objects.count()) == (adviced, events)
+        assert not ReEvaluation.objects.exists()
 
     def test_a_kps_still_low_keeps_the_case_closed_with_the_new_advice(self, closed, referrer):
         adviced = Advice.objects.count()

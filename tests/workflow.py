@@ -2,8 +2,9 @@
 
 Tests build clinical state (a submitted case, a pre-consultation, an agenda item, an advice) with
 these, never with `objects.create(status=...)`: what a test sets up is then a state the
-application can reach. The one exception is `time_passes`, the only place that writes a
-meeting's date by hand (tests/test_state_through_services.py keeps it so).
+application can reach. The exceptions let the calendar move on: `time_passes` writes a meeting's
+date by hand, `reevaluation_date_comes` a re-evaluation's (tests/test_state_through_services.py
+keeps them the only ones).
 """
 
 import datetime
@@ -11,6 +12,7 @@ import datetime
 from django.utils import timezone
 
 from audit.actor import Actor
+from followup.models import ReEvaluation
 from meetings import services as meeting_services
 from meetings.models import Meeting
 from referrals.services import case_submit
@@ -115,3 +117,14 @@ def time_passes(meeting, *, days_ago=0, to=None):
     Meeting.objects.filter(pk=meeting.pk).update(date=date)
     meeting.date = date
     return meeting
+
+
+def reevaluation_date_comes(case, *, on=None):
+    """Let time pass until the open re-evaluation of `case` is due: its date is now today (or `on`).
+
+    The services rightly accept only a date after today (followup.services.reevaluation_set); a
+    test of what happens on the date sets it through them and then moves the clock on here. Only
+    the date changes, as with `time_passes`."""
+    day = on or timezone.localdate()
+    ReEvaluation.objects.filter(case=case, done_at__isnull=True).update(due_on=day)
+    return day

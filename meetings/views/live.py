@@ -26,6 +26,7 @@ from meetings.views.meetings import (
     attendance_candidates,
     attendance_delete,
     attendance_save,
+    may_advise,
 )
 from referrals.access import get_case_for_user
 from referrals.models import Lesion, LesionMode
@@ -151,6 +152,7 @@ def _page(request, meeting, item, case, existing, *, form, attendance_form=None,
         "form": form,
         "existing": existing,
         "can_record": can_record,
+        "may_advise": can_record and may_advise(request.user, case, existing),
         # The attendance of the meeting page, posting to this page's URLs. It is fixed once an
         # advice is recorded in the meeting (the rule of the meeting page).
         "live": True,

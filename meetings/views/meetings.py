@@ -28,6 +28,7 @@ from meetings.access import (
 from meetings.models import AgendaItem, Attendance, MeetingAdvice, MeetingStatus
 from meetings.presenters import advice_path, agenda_items, quorum_context
 from referrals.access import get_case_for_user
+from referrals.lifecycle import available_actions
 from triage.codes import Discipline
 from triage.meeting_advice import proposed_follow_up
 from triage.presenters import outcome_context
@@ -173,6 +174,8 @@ def meeting_detail(request, meeting_id, bound=None, status=200):
     bound = bound or {}
     in_session = meeting.date <= timezone.localdate()
     may_record = request.user.has_perm("meetings.record_meeting_advice") and not closed and in_session
+    for row in rows:
+        row["may_advise"] = may_record and may_advise(request.user, row["item"].case, row["advice"])
     # One move form is rendered on every agenda row: read its meetings once, not once per row.
     move_form = forms.MoveForm(meetings=other_meetings)
     move_form.fields["meeting"].choices = list(move_form.fields["meeting"].choices)
@@ -359,6 +362,13 @@ def advice_form(request, item, case, existing, *, bound=True):
     return forms.MeetingAdviceForm((request.POST or None) if bound else None, initial=initial)
 
 
+def may_advise(user, case, advice):
+    """Whether the lifecycle lets `user` record the meeting's advice of `case` now, or correct the
+    recorded `advice` (not once the advice is carried out, or the case has left the agenda). The
+    meeting's own conditions (closed, not yet begun, the quorum) are the service's."""
+    return ("correct_advice" if advice else "record_advice") in available_actions(user, case)
+
+
 def advice_save(request, item, form):
     """Record the bound advice form through the one service; True when recorded. A refusal is put
     on the form (at its field where there is one), which keeps everything typed."""
@@ -406,4 +416,5 @@ def item_advice(request, item_id):
         "item": item, "case": case, "form": form, "quorum": quorum, "existing": existing,
         "outcome": outcome_context(case.current_advice.outcome, current_lang()) if case.current_advice else None,
         "path": advice_path(case, existing),
+        "may_advise": may_advise(request.user, case, existing),
     }, status=status)

@@ -15,7 +15,8 @@ from followup.models import FollowUpMri, FollowUpPlan
 from referrals.models import Case
 from tests.browser.conftest import log_in
 from tests.mailqueue import discard, drain
-from tests.workflow import advised_case, time_passes
+from tests.test_reentry import closed_restrained_case
+from tests.workflow import advised_case, reevaluation_date_comes, time_passes
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -95,8 +96,6 @@ def test_from_the_advice_to_a_prefilled_new_referral(page, referrer, chair, neur
 
 def test_a_restrained_policy_case_comes_back_with_a_recovered_kps_and_reaches_the_queue(
         page, referrer, neuro_oncologist):
-    from followup.models import ReEvaluation
-    from tests.test_reentry import closed_restrained_case
 
     case = closed_restrained_case(referrer, neuro_oncologist)
     log_in(page, referrer)
@@ -111,7 +110,7 @@ def test_a_restrained_policy_case_comes_back_with_a_recovered_kps_and_reaches_th
     page.click("form.reevaluation-date-form button[type=submit]")
     page.wait_for_selector(".open-reevaluation")
     # The date comes: the case is on the referrer's list and counted on the start page.
-    ReEvaluation.objects.update(due_on=timezone.localdate())
+    reevaluation_date_comes(case)
     page.goto("/cases/")
     page.click(".after-meeting-notices a:has-text('herbeoordeling')")
     page.click(f"table.reevaluations-table a:has-text('{case.patient.family_name}')")

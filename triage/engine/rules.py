@@ -15,6 +15,7 @@ from typing import NamedTuple
 
 from .facts import CRITICAL_LOCATION_SITES, Facts
 from .thresholds import Thresholds, format_number
+from .vocabulary import answer_word
 
 
 class Reading(NamedTuple):
@@ -124,7 +125,8 @@ def _read_prognosis(f: Facts, t: Thresholds) -> Reading:
             by_bool = False
 
     if by_bool is not None:
-        yes_no_nl, yes_no_en = ("ja", "yes") if over_3 else ("nee", "no")
+        answer = "yes" if over_3 else "no"
+        yes_no_nl, yes_no_en = answer_word(answer, "nl"), answer_word(answer, "en")
         nl = f"prognose > 3 maanden: {yes_no_nl} (opgegeven)"
         en = f"prognosis > 3 months: {yes_no_en} (as given)"
         if limit != 3:
@@ -139,9 +141,10 @@ def _read_prognosis(f: Facts, t: Thresholds) -> Reading:
 
     inconclusive_nl = inconclusive_en = ""
     if over_3 is not None:
-        inconclusive_nl = (f"‘prognose > 3 maanden: {'ja' if over_3 else 'nee'}’ beantwoordt de "
+        answer = "yes" if over_3 else "no"
+        inconclusive_nl = (f"‘prognose > 3 maanden: {answer_word(answer, 'nl')}’ beantwoordt de "
                            f"vraag bij een drempel van {_num(limit, 'nl')} maanden niet")
-        inconclusive_en = (f"‘prognosis > 3 months: {'yes' if over_3 else 'no'}’ does not answer "
+        inconclusive_en = (f"‘prognosis > 3 months: {answer_word(answer, 'en')}’ does not answer "
                            f"the question at a threshold of {_num(limit, 'en')} months")
 
     if by_number is not None:
