@@ -20,7 +20,6 @@ import django  # noqa: E402
 django.setup()
 
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY  # noqa: E402
-from accounts.sessions import SessionStore  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.db.models import Count, Q  # noqa: E402
 from django.middleware.csrf import CSRF_ALLOWED_CHARS  # noqa: E402
@@ -31,6 +30,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice  # noqa: E402
 
 from accounts.middleware import LOGIN_AT  # noqa: E402
 from accounts.models import User  # noqa: E402
+from accounts.sessions import SessionStore  # noqa: E402
 from casefile.management.commands import synthetic_data as synthetic  # noqa: E402
 from casefile.management.commands.synthetic_data import SyntheticData  # noqa: E402
 from meetings.models import Meeting, MeetingStatus  # noqa: E402
