@@ -8,7 +8,8 @@ compared with the cases in the database: they must be equal, with no errors.
 
 First one referrer walks `--solo-walks` cases alone (no one else on the server): each request's
 time with one user, the yardstick of issue 17's target "intake step p99 under load <= 5 x the
-same step's time with one user", measured in the same run. Then the 50 walk together.
+same step's time with one user", measured in the same run. Then the 50 log in at once and, when
+all have, walk together until the time is up (the duration counts from the start of the logins).
 
 Between two requests a referrer pauses `--think` seconds (uniformly drawn; default 1-3 s, a very
 fast typist: a real referrer reads and types for minutes per step). Without a pause the test is a
@@ -28,6 +29,7 @@ afterwards (the intake form has no such field).
 """
 
 import argparse
+import contextlib
 import datetime
 import http.client
 import json
@@ -157,22 +159,19 @@ class Stats:
             self.abandoned += 1
 
 
-def referrer_walk(number, user, key, args, deadline, stats, think=None, walks=None):
-    """Log in, then submit cases until `deadline` (or `walks` cases)."""
+def referrer_walk(number, user, key, args, deadline, stats, think=None, walks=None, logged_in=None):
+    """Log in, then submit cases until `deadline` (or `walks` cases). With `logged_in` (a Barrier)
+    the walks begin when every referrer has logged in (or failed to)."""
     browser = Browser(args.base_url, stats, args.think if think is None else think)
     try:
-        _where, page = browser.expect("login GET", "GET", "/accounts/login/")
-        browser.expect("login POST", "POST", "/accounts/login/", {
-            "csrfmiddlewaretoken": field(page, "csrfmiddlewaretoken"), "username": user, "password": PASSWORD,
-            "next": ""}, status=302)
-        _where, page = browser.expect("2fa GET", "GET", "/accounts/2fa/")
-        code = f"{totp(key):06d}"
-        browser.expect("2fa POST", "POST", "/accounts/2fa/", {
-            "csrfmiddlewaretoken": field(page, "csrfmiddlewaretoken"), "token": code, "next": "/cases/"},
-            status=302, location=r"^/cases/$")
+        login(browser, user, key)
     except Failure as failure:
         stats.failed(failure)
         return
+    finally:
+        if logged_in is not None:
+            with contextlib.suppress(threading.BrokenBarrierError):
+                logged_in.wait(timeout=600)
     serial = 0
     while time.monotonic() < deadline and (walks is None or serial < walks):
         serial += 1
@@ -180,6 +179,19 @@ def referrer_walk(number, user, key, args, deadline, stats, think=None, walks=No
             submit_one(browser, number, serial, stats)
         except Failure as failure:
             stats.failed(failure)
+
+
+def login(browser, user, key):
+    """Password, then the TOTP code from the device key."""
+    _where, page = browser.expect("login GET", "GET", "/accounts/login/")
+    browser.expect("login POST", "POST", "/accounts/login/", {
+        "csrfmiddlewaretoken": field(page, "csrfmiddlewaretoken"), "username": user, "password": PASSWORD,
+        "next": ""}, status=302)
+    _where, page = browser.expect("2fa GET", "GET", "/accounts/2fa/")
+    code = f"{totp(key):06d}"
+    browser.expect("2fa POST", "POST", "/accounts/2fa/", {
+        "csrfmiddlewaretoken": field(page, "csrfmiddlewaretoken"), "token": code, "next": "/cases/"},
+        status=302, location=r"^/cases/$")
 
 
 def submit_one(browser, number, serial, stats):
@@ -289,7 +301,12 @@ def main():
     stats = Stats()
     started = time.monotonic()
     deadline = started + args.duration
-    threads = [threading.Thread(target=referrer_walk, args=(n, user.username, key, args, deadline, stats))
+    # All 50 log in at once (50 Argon2 hashes queue on the workers: the login rows of the table),
+    # then walk together: the intake steps are measured with 50 referrers logged in and working,
+    # not behind the storm of logins of the first seconds.
+    logged_in = threading.Barrier(len(users))
+    threads = [threading.Thread(target=referrer_walk, args=(n, user.username, key, args, deadline, stats),
+                                kwargs={"logged_in": logged_in})
                for n, (user, key) in enumerate(users, start=1)]
     if outage is not None:
         outage.start()
