@@ -273,3 +273,17 @@ def test_the_later_main_pages_of_every_role_have_no_serious_violation(open_page,
         f"/beheer/triage/thresholdset/{later_world['thresholds'].pk}/change/",
     ])
     assert not found, "\n".join(found)
+
+
+def test_a_wrong_period_on_the_quality_dashboard_focuses_its_summary(open_page, chair):
+    page = open_page(chair)
+    page.goto("/quality/", timeout=60_000)
+    page.fill("input[name=start]", "2026-06-01")
+    page.fill("input[name=end]", "2026-01-01")
+    page.click("form.period-form button[type=submit]")
+    assert_summary_has_focus_and_no_violation(page, "Het begin van de periode ligt na het einde.")
+    # A date that is none (a link typed or kept by hand): the field's error, linked.
+    page.goto("/quality/?start=2026-02-31&end=2026-06-01", timeout=60_000)
+    assert_summary_has_focus_and_no_violation(page, "Van")
+    page.click("[data-error-summary] a[href='#id_start']")
+    assert focused(page) == "id_start"
