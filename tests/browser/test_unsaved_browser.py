@@ -177,3 +177,33 @@ def test_the_back_button_asks_first_and_the_previous_button_stores_the_step(page
     assert dialogs == ["beforeunload"], "storing the step leaves without a question"
     case.refresh_from_db()
     assert case.kps == 60
+
+
+@pytest.mark.parametrize("where", ["meeting_form", "withdraw", "attendance"])
+def test_the_other_forms_that_take_typed_input_ask_before_leaving(page, referrer, chair, where):
+    """Issue 12 item 2 over every form with typed input: a new meeting, the reason of a withdrawal,
+    the attendance of today's meeting."""
+    from tests.workflow import planned_meeting
+
+    if where == "meeting_form":
+        user, url = chair, "/mdo/meetings/new/"
+        fill = ("form.main-form input[name=location]", "Zaal C3")
+    elif where == "withdraw":
+        case = submitted_case(referrer)
+        user, url = referrer, f"/cases/{case.pk}/"
+        fill = ("form.withdraw-form textarea[name=reason]", "Patiënt wil geen behandeling meer.")
+    else:
+        user, url = chair, f"/mdo/meetings/{planned_meeting(chair).pk}/"
+        fill = ("form.attendance-form input[name=name]", "Dr. K. de Wit")
+    log_in(page, user)
+    page.goto(url)
+    dialogs = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.type), dialog.dismiss()))
+    for summary in page.locator("details:not([open]) > summary").all():
+        if summary.is_visible():
+            summary.click()
+    page.fill(*fill)
+    page.click("nav a.nav-link >> nth=0")
+    page.wait_for_timeout(300)
+    assert dialogs == ["beforeunload"], where
+    assert page.input_value(fill[0]) == fill[1]
