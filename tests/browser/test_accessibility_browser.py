@@ -287,3 +287,17 @@ def test_a_wrong_period_on_the_quality_dashboard_focuses_its_summary(open_page, 
     assert_summary_has_focus_and_no_violation(page, "Van")
     page.click("[data-error-summary] a[href='#id_start']")
     assert focused(page) == "id_start"
+
+
+@pytest.mark.parametrize("locale", ["nl-NL", "en-GB"])
+def test_the_error_pages_have_no_serious_violation(open_page, referrer, locale):
+    """What a user meets when a link is wrong (404) or a page is not theirs (403)."""
+    page = open_page(referrer, locale)
+    found = []
+    for url, status in [("/cases/00000000-0000-0000-0000-000000000000/", 404), ("/mdo/queue/", 403)]:
+        response = page.goto(url)
+        assert response.status == status, url
+        violations = axe_violations(page)
+        if violations:
+            found.append(f"== {url}\n{describe(violations)}")
+    assert not found, "\n".join(found)
