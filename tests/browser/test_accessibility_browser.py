@@ -301,3 +301,23 @@ def test_the_error_pages_have_no_serious_violation(open_page, referrer, locale):
         if violations:
             found.append(f"== {url}\n{describe(violations)}")
     assert not found, "\n".join(found)
+
+
+def test_a_withdrawal_and_a_cancellation_without_reason_focus_their_summary(open_page, referrer, chair):
+    case = submitted_case(referrer)
+    page = open_page(referrer)
+    page.goto(f"/cases/{case.pk}/")
+    page.click(".withdraw-panel summary")
+    page.click("form.withdraw-form button[type=submit]")
+    assert_summary_has_focus_and_no_violation(page)
+    assert page.locator("form.withdraw-form [data-error-summary]").count() == 1
+    page.click("form.withdraw-form [data-error-summary] a[href='#id_reason']")
+    assert focused(page) == "id_reason"
+
+    meeting = planned_meeting(chair, days_ahead=7)
+    page = open_page(chair)
+    page.goto(f"/mdo/meetings/{meeting.pk}/")
+    page.click("details.cancel-meeting > summary")
+    page.click("form.cancel-form button[type=submit]")
+    assert_summary_has_focus_and_no_violation(page)
+    assert page.locator("form.cancel-form [data-error-summary]").count() == 1
