@@ -38,6 +38,10 @@ def pages(db, referrer, neuro_oncologist, chair):
     item = services.case_schedule(actor=Actor(user=chair), case_id=case.pk, meeting_id=meeting.pk)
     register_quorum(meeting, chair)
     record_advice(item, chair)
+    from meetings.models import AdviceReport
+
+    report = AdviceReport.objects.get(advice__item=item)
+    services.patient_letter_request(actor=Actor(user=referrer), report_id=report.pk)
     return [
         (chair, "casefile:case_detail", [case.pk]),
         (chair, "casefile:case_timeline", [case.pk]),
@@ -48,6 +52,17 @@ def pages(db, referrer, neuro_oncologist, chair):
         (neuro_oncologist, "meetings:queue", []),
         (referrer, "referrals:case_list", []),
         (referrer, "casefile:case_detail", [case.pk]),
+        # The pages added after issue 12: the minutes, the live session, the MDO report and the
+        # patient's letter, the patient's path, follow-up and the quality dashboard.
+        (chair, "meetings:minutes_print", [meeting.pk]),
+        (chair, "meetings:live_item", [meeting.pk, item.pk]),
+        (referrer, "casefile:report", [case.pk, report.pk]),
+        (referrer, "casefile:patient_letter", [case.pk, report.pk]),
+        (referrer, "casefile:patient_path", [case.patient_id]),
+        (referrer, "followup:implementation", [case.pk]),
+        (referrer, "followup:plan", [case.pk]),
+        (referrer, "followup:overdue", []),
+        (chair, "quality:dashboard", []),
     ]
 
 
@@ -57,7 +72,9 @@ def test_no_internal_code_is_visible_on_a_clinical_page(client, pages, lang):
         client.logout()
         verified_login(client, user)
         speak(client, lang)
-        text = visible(client.get(reverse(name, args=args)).content.decode())
+        response = client.get(reverse(name, args=args))
+        assert response.status_code == 200, (name, response.status_code)
+        text = visible(response.content.decode())
         assert CODE.findall(text) == [], (name, lang)
         assert "lwno-" not in text, (name, lang)
 
@@ -67,7 +84,9 @@ def test_the_english_interface_says_mdt_and_appendix(client, pages):
         client.logout()
         verified_login(client, user)
         speak(client, "en")
-        html = client.get(reverse(name, args=args)).content.decode()
+        response = client.get(reverse(name, args=args))
+        assert response.status_code == 200, (name, response.status_code)
+        html = response.content.decode()
         # The guideline is quoted word for word, in Dutch (marked lang="nl"), with its translation.
         text = visible(re.sub(r'<blockquote[^>]*lang="nl"[^>]*>.*?</blockquote>', " ", html, flags=re.S))
         # A case reference (MDO-FC73453D) is an identifier, the same in both languages.

@@ -103,3 +103,40 @@ def test_the_demo_shows_every_state_after_the_meeting(client, demo):
     context = client.get(reverse("followup:overdue")).context
     assert "105001" in [case.patient.patient_number for case in context["unimplemented"]]
     assert waiting.case_id in [record.case_id for record in context["reevaluations"]]
+
+
+def test_each_role_sees_the_day_on_its_own_pages(client, demo):
+    """Issue 12 item 18 as the users open it: the chair's agenda of next week with the override
+    and the urgent case marked, today's meeting with attendance partly recorded, the minutes of last
+    week's closed meeting with its advice; the referrer's question waiting for an answer and an advice
+    whose implementation and talk with the patient are recorded (issue 14's successor of "plan
+    agreed")."""
+    from accounts.models import User
+    from followup.models import Implementation
+
+    today = timezone.localdate()
+    meetings = {m.date: m for m in Meeting.objects.all()}
+    past, current = meetings[today - datetime.timedelta(days=7)], meetings[today]
+    upcoming = meetings[today + datetime.timedelta(days=7)]
+    verified_login(client, User.objects.get(username="voorzitter"))
+    agenda = client.get(reverse("meetings:meeting_detail", args=[upcoming.pk])).content.decode()
+    assert agenda.count("urgent-badge") == 1 and "hydrocefalus" in agenda
+    overridden = next(item.case for item in upcoming.items.all() if item.case.advice_source == AdviceSource.OVERRIDDEN)
+    assert overridden.patient.display_name in agenda and "Hemiparese door de grote frontale laesie" in agenda
+    response = client.get(reverse("meetings:meeting_detail", args=[current.pk]))
+    assert response.status_code == 200 and current.attendances.count() == 2
+    minutes = client.get(reverse("meetings:minutes_print", args=[past.pk])).content.decode()
+    for advice in MeetingAdvice.objects.filter(item__meeting=past):
+        assert advice.item.case.patient.display_name in minutes
+    assert "Stereotactische radiotherapie van de laesie(s)" in minutes
+
+    client.logout()
+    verified_login(client, User.objects.get(username="verwijzer"))
+    asked = of_the_day(Case.objects.filter(status=CaseStatus.INFO_REQUESTED)).get()
+    page = client.get(reverse("casefile:case_detail", args=[asked.pk])).content.decode()
+    assert "Graag de actuele KPS (zonder dexamethason) en de verwachte prognose." in page
+    implemented = of_the_day(Case.objects.filter(status=CaseStatus.IMPLEMENTED)).filter(
+        agenda_items__advice__plan_agreed_on__isnull=False).get()
+    assert Implementation.objects.filter(advice__item__case=implemented, status="done").exists()
+    page = client.get(reverse("casefile:case_detail", args=[implemented.pk])).content.decode()
+    assert "Patiënt kiest voor stereotactische radiotherapie; start volgende week." in page

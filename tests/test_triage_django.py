@@ -330,3 +330,81 @@ class TestEarlierAdvicePage:
         verified_login(client, referrer)
         other_advice = Advice.objects.get(case=other)
         assert client.get(reverse("casefile:case_advice", args=[case.pk, other_advice.pk])).status_code == 404
+
+
+# --- Issue 12 item 9: spec §3 revised (engine lwno-2025.2) ------------------------------------
+
+# Asymptomatic, KPS unknown, a lesion in the brainstem, radiotherapy considered: with a KPS ≥ 70
+# the critical location leads to the MDO (A2), below 70 the law does (L1).
+BOTH_WAYS_TO_THE_MDO = {"kps": None, "kps_unknown": True, "with_lesion": False}
+
+# What engine lwno-2025.1 stored for that case (computed with triage/engine as it was before
+# commit ff280f8, and kept here as the database would hold it).
+ADVICE_OF_LWNO_2025_1 = {
+    "outcome": "INCOMPLETE_PRECONSULT", "forum": "PRECONSULT_FIRST", "chart": "A",
+    "rule_set_version": "lwno-2025.1;kps>=70;prog>3;diam>10;band<=20",
+    "thresholds": {"kps_min": 70, "prognosis_months": 3.0, "diameter_mm": 10.0, "diameter_band_upper_mm": 20.0},
+    "trace": [
+        {"node": "P_TREATMENT_WISH", "question_nl": "Heeft de patiënt een behandelwens?",
+         "question_en": "Does the patient wish to be treated?", "answer": "yes", "footnote": "S2_WISH",
+         "note_nl": "", "note_en": ""},
+        {"node": "P_RADIONECROSIS", "question_nl": "Verdenking radiatienecrose na stereotactische radiotherapie?",
+         "question_en": "Suspected radiation necrosis after stereotactic radiotherapy?", "answer": "no",
+         "footnote": "S2_RADIONECROSIS", "note_nl": "", "note_en": ""},
+        {"node": "P_SYMPTOMATIC", "question_nl": "Symptomatische hersenmetastasen (neurologische uitval, epilepsie)?",
+         "question_en": "Symptomatic brain metastases (neurological deficit, epilepsy)?", "answer": "no",
+         "footnote": None, "note_nl": "", "note_en": ""},
+        {"node": "A1", "question_nl": "KPS ≥ 70 en prognose > 3 maanden?",
+         "question_en": "KPS ≥ 70 and prognosis > 3 months?", "answer": "unknown", "footnote": None,
+         "note_nl": "Verwachte prognose 12 maanden > 3; KPS ontbreekt en bepaalt de uitkomst: neuro-oncologisch "
+                    "MDO bij ja, neuro-oncologisch MDO (wettelijk verplicht) bij nee.",
+         "note_en": "Expected prognosis 12 months > 3; KPS is missing and decides the outcome: neuro-oncology "
+                    "MDT if yes, neuro-oncology MDT (required by law) if no."},
+    ],
+    "missing": ["kps"], "deciding": ["kps"], "endpoints": [],
+}
+
+
+def both_ways_case(referrer):
+    case = CaseFactory(patient=PatientFactory(hospital=referrer.hospital), referring_physician=referrer,
+                       **BOTH_WAYS_TO_THE_MDO)
+    LesionFactory(case=case, critical=True, critical_site="brainstem", diameter_mm=14)
+    return case
+
+
+def test_a_missing_fact_whose_branches_all_reach_the_mdo_gives_the_mdo_on_the_case_page(client, referrer):
+    case = both_ways_case(referrer)
+    submit(case, referrer)
+    advice = Advice.objects.get(case=case)
+    assert advice.outcome == "NEURO_ONC_MDO" and advice.forum == "NEURO_ONC_MDO"
+    assert advice.rule_set_version.startswith("lwno-2025.2;")
+    assert advice.missing == ["kps"] and advice.deciding == []
+    assert sorted(advice.endpoints) == ["A2_YES", "L1_YES"]
+    verified_login(client, referrer)
+    content = client.get(reverse("casefile:case_detail", args=[case.pk])).content.decode()
+    panel = content[content.index('class="advice-panel'):]
+    assert 'data-outcome="NEURO_ONC_MDO"' in content
+    # Each branch with its reason, and that this is the application's policy.
+    assert "bij ja: kritieke locatie; bij nee: radiotherapie wordt overwogen, wettelijk verplicht" in panel
+    assert "geen tekst van de leidraad" in panel
+    assert "INCOMPLETE_PRECONSULT" not in content
+
+
+def test_an_advice_of_the_earlier_engine_is_still_shown_as_given(client, referrer):
+    """The same facts, advised by lwno-2025.1 before the revision: the page shows that advice, with
+    its version and its own explanation, not today's."""
+    case = both_ways_case(referrer)
+    submit(case, referrer)
+    today = Advice.objects.get(case=case)
+    old = Advice.objects.create(case=case, created_by=referrer, trigger=today.trigger, facts=today.facts,
+                                **ADVICE_OF_LWNO_2025_1)
+    Advice.objects.filter(pk=old.pk).update(created_at=today.created_at)
+    case.current_advice = old
+    case.save(update_fields=["current_advice"])
+    assert advice_preview(case).outcome == "NEURO_ONC_MDO", "today's engine would advise otherwise"
+    verified_login(client, referrer)
+    content = client.get(reverse("casefile:case_advice", args=[case.pk, old.pk])).content.decode()
+    assert 'data-outcome="INCOMPLETE_PRECONSULT"' in content
+    assert "lwno-2025.1" in content
+    assert "KPS ontbreekt en bepaalt de uitkomst" in content
+    assert "bij ja: kritieke locatie" not in content

@@ -65,3 +65,19 @@ class TestProfileLanguage:
     def test_anonymous_visitors_keep_the_browsers_language(self, client):
         response = client.get(reverse("accounts:login"), **ENGLISH_BROWSER)
         assert response["Content-Language"] == "en"
+
+    @pytest.mark.parametrize("new_password", [
+        "kort",               # too short
+        "12345678901234",     # only digits
+        "cookiemonster",      # a common password
+        "verwijzer1234",      # too like the user name (verwijzer)
+    ])
+    def test_every_password_rule_speaks_the_profiles_language(self, client, referrer, new_password):
+        verified_login(client, referrer)
+        response = client.post(reverse("accounts:password_change"), {
+            "old_password": "a-long-test-password-1", "new_password1": new_password,
+            "new_password2": new_password}, **ENGLISH_BROWSER)
+        errors = response.context["form"].errors["new_password2"]
+        assert errors, new_password
+        for error in errors:
+            assert "wachtwoord" in error.lower() and "password" not in error.lower().replace("wachtwoord", ""), error

@@ -42,7 +42,9 @@ def audit(page, urls):
     """Every violation of every page, reported together so that one run shows all there is."""
     found = []
     for url in urls:
-        response = page.goto(url)
+        # The quality dashboard loads nine charts from a one-thread live server: on a loaded
+        # machine that takes more than the default 10 s.
+        response = page.goto(url, timeout=60_000)
         assert response.status < 400, (url, response.status)
         # Collapsed parts are checked open, as a user sees them after a click.
         for summary in page.locator("details:not([open]) > summary").all():
@@ -212,3 +214,110 @@ def test_an_advice_without_quorum_and_an_implementation_dated_tomorrow_focus_the
     assert focused(page) == "id_agreed_on"
     page.click("[data-error-summary] a[href='#id_srt-done_on']")
     assert focused(page) == "id_srt-done_on"
+
+
+@pytest.fixture
+def later_world(world, referrer, neuro_oncologist, chair, admin_user):
+    """What the pages added after issue 12 show (follow-up, quality, the live session, the MDO
+    report and letter, re-referral and withdrawal, access requests), and the states the first list
+    does not reach: a question awaiting the referrer's answer, an urgent case on next week's agenda."""
+    from accounts.models import AccessChange, AccessChangeKind
+    from followup import services as followup_services
+    from meetings.models import AdviceReport
+    from tests.workflow import request_info
+    from triage.services import current_threshold_set
+
+    item = world["item"]
+    report = AdviceReport.objects.get(advice__item=item)
+    meeting_services.patient_letter_request(actor=Actor(user=referrer), report_id=report.pk)
+    followup_services.plan_create(actor=Actor(user=referrer), case_id=item.case_id,
+                                  values=followup_services.plan_proposal(item.case, item.advice))
+    asked = submitted_case(referrer)
+    request_info(asked, neuro_oncologist)
+    upcoming = planned_meeting(chair, days_ahead=7)
+    urgent = scheduled_case(referrer, chair, upcoming, urgent=True, urgent_reason="Toenemende hemiparese.")
+    # A request for access waiting for a second administrator or the privacy officer (four eyes).
+    AccessChange.objects.create(account=referrer, kind=AccessChangeKind.REACTIVATION,
+                                requested_by=UserFactory(hospital=None, role=Role.ADMIN, is_staff=True))
+    return {"report": report, "asked": asked, "upcoming": upcoming, "urgent": urgent,
+            "thresholds": current_threshold_set()}
+
+
+@pytest.mark.parametrize("locale", ["nl-NL", "en-GB"])
+def test_the_later_main_pages_of_every_role_have_no_serious_violation(open_page, world, later_world, referrer,
+                                                                      neuro_oncologist, chair, admin_user,
+                                                                      centre, locale):
+    case, draft, item = world["case"], world["draft"], world["item"]
+    report, asked, upcoming = later_world["report"], later_world["asked"], later_world["upcoming"]
+    found = audit(open_page(referrer, locale), [
+        f"/cases/?q={case.patient.family_name}", "/cases/import/", f"/cases/{asked.pk}/",
+        f"/cases/{asked.pk}/intake/clinical/", f"/cases/{case.pk}/advice/{case.current_advice_id}/",
+        f"/cases/{draft.pk}/delete/", f"/cases/{case.pk}/report/{report.pk}/",
+        f"/cases/{case.pk}/report/{report.pk}/letter/", f"/followup/cases/{case.pk}/", "/quality/",
+        "/accounts/2fa/setup/",
+    ])
+    found += audit(open_page(neuro_oncologist, locale), [
+        "/followup/overdue/", f"/followup/cases/{case.pk}/", f"/cases/{case.pk}/report/{report.pk}/",
+        f"/patients/{case.patient_id}/", f"/mdo/meetings/{upcoming.pk}/", "/quality/",
+    ])
+    found += audit(open_page(chair, locale), [
+        "/mdo/queue/", f"/mdo/meetings/{upcoming.pk}/", f"/mdo/meetings/{upcoming.pk}/print/",
+        f"/mdo/meetings/{item.meeting_id}/live/", "/followup/overdue/", f"/cases/{case.pk}/timeline/",
+        "/quality/",
+    ])
+    officer = UserFactory(hospital=centre, role=Role.PRIVACY_OFFICER)
+    found += audit(open_page(officer, locale), ["/accounts/access/", "/quality/", "/followup/overdue/"])
+    found += audit(open_page(admin_user, locale), [
+        "/accounts/access/", "/quality/", f"/mdo/meetings/{upcoming.pk}/", f"/mdo/meetings/{upcoming.pk}/edit/",
+        "/beheer/casefile/queuedmail/", "/beheer/accounts/accesschange/",
+        f"/beheer/triage/thresholdset/{later_world['thresholds'].pk}/change/",
+    ])
+    assert not found, "\n".join(found)
+
+
+def test_a_wrong_period_on_the_quality_dashboard_focuses_its_summary(open_page, chair):
+    page = open_page(chair)
+    page.goto("/quality/", timeout=60_000)
+    page.fill("input[name=start]", "2026-06-01")
+    page.fill("input[name=end]", "2026-01-01")
+    page.click("form.period-form button[type=submit]")
+    assert_summary_has_focus_and_no_violation(page, "Het begin van de periode ligt na het einde.")
+    # A date that is none (a link typed or kept by hand): the field's error, linked.
+    page.goto("/quality/?start=2026-02-31&end=2026-06-01", timeout=60_000)
+    assert_summary_has_focus_and_no_violation(page, "Van")
+    page.click("[data-error-summary] a[href='#id_start']")
+    assert focused(page) == "id_start"
+
+
+@pytest.mark.parametrize("locale", ["nl-NL", "en-GB"])
+def test_the_error_pages_have_no_serious_violation(open_page, referrer, locale):
+    """What a user meets when a link is wrong (404) or a page is not theirs (403)."""
+    page = open_page(referrer, locale)
+    found = []
+    for url, status in [("/cases/00000000-0000-0000-0000-000000000000/", 404), ("/mdo/queue/", 403)]:
+        response = page.goto(url)
+        assert response.status == status, url
+        violations = axe_violations(page)
+        if violations:
+            found.append(f"== {url}\n{describe(violations)}")
+    assert not found, "\n".join(found)
+
+
+def test_a_withdrawal_and_a_cancellation_without_reason_focus_their_summary(open_page, referrer, chair):
+    case = submitted_case(referrer)
+    page = open_page(referrer)
+    page.goto(f"/cases/{case.pk}/")
+    page.click(".withdraw-panel summary")
+    page.click("form.withdraw-form button[type=submit]")
+    assert_summary_has_focus_and_no_violation(page)
+    assert page.locator("form.withdraw-form [data-error-summary]").count() == 1
+    page.click("form.withdraw-form [data-error-summary] a[href='#id_reason']")
+    assert focused(page) == "id_reason"
+
+    meeting = planned_meeting(chair, days_ahead=7)
+    page = open_page(chair)
+    page.goto(f"/mdo/meetings/{meeting.pk}/")
+    page.click("details.cancel-meeting > summary")
+    page.click("form.cancel-form button[type=submit]")
+    assert_summary_has_focus_and_no_violation(page)
+    assert page.locator("form.cancel-form [data-error-summary]").count() == 1

@@ -4,9 +4,10 @@ break between words only."""
 
 import pytest
 
+from audit.actor import Actor
 from tests.browser.conftest import log_in
 from tests.factories import UserFactory
-from tests.workflow import planned_meeting, scheduled_case, submitted_case
+from tests.workflow import advised_case, planned_meeting, scheduled_case, submitted_case, time_passes
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -88,7 +89,12 @@ def assert_one_line_navbar(page):
     assert abs(languages[0]["y"] - languages[1]["y"]) < 2 and languages[0]["x"] < languages[1]["x"], languages
 
 
-@pytest.mark.parametrize("role", ["referrer", "neuro_oncologist", "chair", "admin_user"])
+@pytest.fixture
+def privacy_officer(centre):
+    return UserFactory(hospital=centre, role="privacy_officer")
+
+
+@pytest.mark.parametrize("role", ["referrer", "neuro_oncologist", "chair", "admin_user", "privacy_officer"])
 def test_the_dutch_menu_is_one_line_at_1366_pixels(laptop, request, role, centre):
     user = request.getfixturevalue(role)
     # The longest user line we expect: a full name, the role and a hospital with a long name.
@@ -100,15 +106,27 @@ def test_the_dutch_menu_is_one_line_at_1366_pixels(laptop, request, role, centre
 
 
 def test_no_date_in_a_list_wraps_at_1366_pixels(laptop, referrer, neuro_oncologist, chair):
+    from followup import services as followup_services
+
     submitted_case(referrer)
     scheduled_case(referrer, chair)
     planned_meeting(chair)
+    # The list of what waits after the meeting: an advice without implementation status 100 days
+    # on, and a follow-up MRI overdue.
+    time_passes(advised_case(referrer, chair).item.meeting, days_ago=100)
+    later = advised_case(referrer, chair)
+    time_passes(later.item.meeting, days_ago=100)
+    followup_services.plan_create(actor=Actor(user=referrer), case_id=later.item.case_id,
+                                  values=followup_services.plan_proposal(later.item.case, later))
+    pages = {}
     for user, url, cells in [
         (referrer, "/cases/", "table.case-table td.date"),
         (neuro_oncologist, "/mdo/queue/", "table td.date"),
         (chair, "/mdo/meetings/", "table.meeting-table td.date"),
+        (referrer, "/followup/overdue/", "table td.date"),
+        (neuro_oncologist, "/followup/overdue/", "table td.date"),
     ]:
-        page = laptop(user)
+        page = pages.get(user.pk) or pages.setdefault(user.pk, laptop(user))
         page.goto(url)
         assert page.locator(cells).count() >= 1, url
         assert page.evaluate(WRAPPED, cells) == [], url

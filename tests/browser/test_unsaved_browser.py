@@ -145,3 +145,65 @@ def test_without_a_number_of_months_the_guidelines_question_is_asked(page, refer
     page.wait_for_selector("h2:has-text('Klinische toestand')")
     case.refresh_from_db()
     assert case.prognosis_months is None and case.prognosis_over_3_months == "yes"
+
+
+def test_the_back_button_asks_first_and_the_previous_button_stores_the_step(page, referrer):
+    """The third way out named in issue 12 item 2: back. The browser's back button asks before
+    losing a changed step; the form's own "Previous" stores the step and goes without a question."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    case = draft(referrer)
+    log_in(page, referrer)
+    page.goto(f"/cases/{case.pk}/intake/extracranial/")
+    page.goto(f"/cases/{case.pk}/intake/clinical/")
+    url = page.url
+    dialogs = []
+
+    def stay(dialog):
+        dialogs.append(dialog.type)
+        dialog.dismiss()
+
+    page.on("dialog", stay)
+    page.fill("input[name=kps]", "60")
+    try:
+        page.go_back(timeout=3_000)
+    except PlaywrightTimeout:
+        pass  # the navigation was cancelled: there is none to wait for
+    assert dialogs == ["beforeunload"]
+    assert page.url == url and page.input_value("input[name=kps]") == "60"
+
+    page.click("button[name=goto][value=extracranial]:not(.step-link)")  # ← Previous
+    page.wait_for_selector("input[name=prognosis_months]")
+    assert dialogs == ["beforeunload"], "storing the step leaves without a question"
+    case.refresh_from_db()
+    assert case.kps == 60
+
+
+@pytest.mark.parametrize("where", ["meeting_form", "withdraw", "attendance"])
+def test_the_other_forms_that_take_typed_input_ask_before_leaving(page, referrer, chair, where):
+    """Issue 12 item 2 over every form with typed input: a new meeting, the reason of a withdrawal,
+    the attendance of today's meeting."""
+    from tests.workflow import planned_meeting
+
+    if where == "meeting_form":
+        user, url = chair, "/mdo/meetings/new/"
+        fill = ("form.main-form input[name=location]", "Zaal C3")
+    elif where == "withdraw":
+        case = submitted_case(referrer)
+        user, url = referrer, f"/cases/{case.pk}/"
+        fill = ("form.withdraw-form textarea[name=reason]", "Patiënt wil geen behandeling meer.")
+    else:
+        user, url = chair, f"/mdo/meetings/{planned_meeting(chair).pk}/"
+        fill = ("form.attendance-form input[name=name]", "Dr. K. de Wit")
+    log_in(page, user)
+    page.goto(url)
+    dialogs = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.type), dialog.dismiss()))
+    for summary in page.locator("details:not([open]) > summary").all():
+        if summary.is_visible():
+            summary.click()
+    page.fill(*fill)
+    page.click("nav a.nav-link >> nth=0")
+    page.wait_for_timeout(300)
+    assert dialogs == ["beforeunload"], where
+    assert page.input_value(fill[0]) == fill[1]
