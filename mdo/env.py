@@ -65,11 +65,39 @@ def env_list(name, default=()):
     return items
 
 
+PREPARE_THRESHOLD = 5  # psycopg's default once prepared statements are on
+
+
+def _typed_option(key, value):
+    """A DATABASE_URL query option as its connection parameter: the two switches of psycopg as
+    True/False and a number or None; the others (sslmode, ...) as text, as libpq takes them."""
+    if key == "server_side_binding":
+        if value.lower() not in ("true", "false", "1", "0"):
+            raise ImproperlyConfigured("DATABASE_URL: server_side_binding is true or false.")
+        return value.lower() in ("true", "1")
+    if key == "prepare_threshold":
+        if value.lower() == "none":
+            return None
+        try:
+            return int(value)
+        except ValueError:
+            raise ImproperlyConfigured("DATABASE_URL: prepare_threshold is a number or none.") from None
+    return value
+
+
 def parse_database_url(url, *, base_dir: Path):
     """Turn a DATABASE_URL into a Django DATABASES entry.
 
     Supported: sqlite:///relative/or/absolute/path, sqlite:////abs/path,
     postgres://user:password@host:port/name?sslmode=require (also postgresql://).
+
+    PostgreSQL queries are sent with their parameters bound by the server, and a query run five
+    times on a connection is prepared there (planned once): psycopg's `ServerBindingCursor` and
+    `prepare_threshold=5` (issue 17: a page's CPU and the database's planning both drop; Django's
+    default binds in Python and prepares nothing, for connection poolers). Behind a pooler in
+    transaction mode without prepared-statement support (PgBouncer before 1.21, or without
+    max_prepared_statements) add `?prepare_threshold=none` to the URL; `server_side_binding=false`
+    returns to Django's default.
     """
     parts = urlsplit(url)
     scheme = parts.scheme.lower()
@@ -95,7 +123,9 @@ def parse_database_url(url, *, base_dir: Path):
             raise ImproperlyConfigured(
                 "DATABASE_URL: the port is not a number from 0 to 65535."
             ) from None
-        options = {key: values[-1] for key, values in parse_qs(parts.query).items()}
+        options = {"server_side_binding": True, "prepare_threshold": PREPARE_THRESHOLD}
+        for key, values in parse_qs(parts.query).items():
+            options[key] = _typed_option(key, values[-1])
         config = {
             "ENGINE": "django.db.backends.postgresql",
             "NAME": name,
@@ -106,8 +136,9 @@ def parse_database_url(url, *, base_dir: Path):
             "CONN_MAX_AGE": 60,
             "CONN_HEALTH_CHECKS": True,
         }
-        if options:
-            config["OPTIONS"] = options
+        if not options["server_side_binding"]:
+            options.pop("server_side_binding")  # Django's test: `is True`; leave it out
+        config["OPTIONS"] = options
         return config
     raise ImproperlyConfigured(
         f"DATABASE_URL scheme {scheme!r} is not supported; use sqlite:/// or postgres://."
