@@ -289,13 +289,14 @@ def main():
 
         outage = MailOutage()
 
-    users = load_users(args.users)
-    ids = [user.pk for user, _key in users]
+    # One referrer more for the walks alone: a TOTP code is accepted once (replay protection), so
+    # the one who walked alone would be refused its code when logging in again in the same 30 s.
+    *users, (solo_user, solo_key) = load_users(args.users + 1)
+    ids = [user.pk for user, _key in users] + [solo_user.pk]
     before = Case.objects.filter(referring_physician_id__in=ids).count()
     submitted_before = Case.objects.filter(referring_physician_id__in=ids, status=CaseStatus.SUBMITTED).count()
     # One referrer alone first, without pauses (they do not change a lone request's time).
     solo = Stats()
-    solo_user, solo_key = users[0]
     referrer_walk(0, solo_user.username, solo_key, args, time.monotonic() + 600, solo, think=(0.0, 0.0),
                   walks=args.solo_walks)
     stats = Stats()
