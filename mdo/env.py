@@ -137,7 +137,11 @@ def parse_database_url(url, *, base_dir: Path):
             "CONN_HEALTH_CHECKS": True,
         }
         if not options["server_side_binding"]:
-            options.pop("server_side_binding")  # Django's test: `is True`; leave it out
+            # Django's default: bound in Python (its test is `is True`), and nothing prepared
+            # unless the URL asks for it.
+            options.pop("server_side_binding")
+            if "prepare_threshold" not in parse_qs(parts.query):
+                options.pop("prepare_threshold")
         config["OPTIONS"] = options
         return config
     raise ImproperlyConfigured(

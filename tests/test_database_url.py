@@ -22,7 +22,8 @@ def test_postgresql_binds_on_the_server_and_prepares_a_query_run_five_times():
 @pytest.mark.parametrize(("query", "expected"), [
     ("prepare_threshold=none", {"server_side_binding": True, "prepare_threshold": None}),
     ("prepare_threshold=0", {"server_side_binding": True, "prepare_threshold": 0}),
-    ("server_side_binding=false", {"prepare_threshold": 5}),
+    ("server_side_binding=false", {}),
+    ("server_side_binding=false&prepare_threshold=5", {"prepare_threshold": 5}),
     ("sslmode=require", {"server_side_binding": True, "prepare_threshold": 5, "sslmode": "require"}),
 ])
 def test_the_url_switches_them_for_a_pooler(query, expected):
