@@ -9,7 +9,7 @@ import datetime
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import formats, timezone, translation
 
 from audit.actor import Actor
 from meetings import services
@@ -89,7 +89,11 @@ class TestThePrintedAgenda:
         speak(chair_client, "en")
         content = chair_client.get(reverse("meetings:agenda_print", args=[agenda["later"].pk])).content.decode()
         assert content.count('<section class="earlier">') == 1
-        assert f"MDT of {short(14)}" in content and f"MDT of {short(7)}" in content
+        # The English short date pads the day ("01-12-2026"), the Dutch one does not ("1-12-2026").
+        with translation.override("en"):
+            dates = [formats.date_format(timezone.localdate() - datetime.timedelta(days=days), "SHORT_DATE_FORMAT")
+                     for days in (14, 7)]
+        assert f"MDT of {dates[0]}" in content and f"MDT of {dates[1]}" in content
         assert "Further diagnostics; Discuss again" in content and "Eerst perfusie-MRI." in content
         # In the case's own block, after its question.
         case_at = content.index("Resectie of SRT?", content.index('<article class="case">'))

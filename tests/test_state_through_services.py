@@ -34,6 +34,9 @@ ALLOWED = {
     # The dashboard's radiotherapy advice without the quorum, which no service records (an older or
     # imported record can hold one).
     ("test_quality.py", "MeetingAdvice", "test_an_advice_without_the_quorum_is_listed"),
+    # An advice stored by the earlier rule set (lwno-2025.1), which today's services no longer give:
+    # the test proves it is still shown as it was given (issue 12, point 9).
+    ("test_triage_django.py", "Advice", "test_an_advice_of_the_earlier_engine_is_still_shown_as_given"),
 }
 
 
