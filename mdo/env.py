@@ -123,8 +123,9 @@ def parse_database_url(url, *, base_dir: Path):
             raise ImproperlyConfigured(
                 "DATABASE_URL: the port is not a number from 0 to 65535."
             ) from None
+        query = parse_qs(parts.query)
         options = {"server_side_binding": True, "prepare_threshold": PREPARE_THRESHOLD}
-        for key, values in parse_qs(parts.query).items():
+        for key, values in query.items():
             options[key] = _typed_option(key, values[-1])
         config = {
             "ENGINE": "django.db.backends.postgresql",
@@ -140,7 +141,7 @@ def parse_database_url(url, *, base_dir: Path):
             # Django's default: bound in Python (its test is `is True`), and nothing prepared
             # unless the URL asks for it.
             options.pop("server_side_binding")
-            if "prepare_threshold" not in parse_qs(parts.query):
+            if "prepare_threshold" not in query:
                 options.pop("prepare_threshold")
         config["OPTIONS"] = options
         return config
