@@ -33,7 +33,7 @@ from django.test.utils import CaptureQueriesContext  # noqa: E402
 DROP = ["DROP INDEX IF EXISTS case_queue_waiting", "DROP INDEX IF EXISTS patient_number_upper",
         "DROP INDEX IF EXISTS patient_family_name_trgm"]
 CREATE = [
-    'CREATE INDEX case_queue_waiting ON referrals_case (mdo_centre_id, submitted_at, id) '
+    'CREATE INDEX case_queue_waiting ON referrals_case (mdo_centre_id, urgent DESC, submitted_at, id) '
     "WHERE status IN ('submitted', 'info_requested', 'accepted')",
     "CREATE INDEX patient_number_upper ON referrals_patient (UPPER(patient_number))",
     "CREATE INDEX patient_family_name_trgm ON referrals_patient USING gin (UPPER(family_name) gin_trgm_ops)",

@@ -427,9 +427,10 @@ class Case(ChoiceLabels, models.Model):
             models.Index(fields=["referring_hospital", "-created_at"], name="case_hospital_created"),
             models.Index(fields=["mdo_centre", "status", "submitted_at"], name="case_centre_queue"),
             # The pre-consultation queue (meetings.views.preconsult): a centre's cases in these
-            # statuses, longest waiting first. Read in index order, its first page stops after
-            # 25 rows instead of sorting the whole queue (docs/performance.md).
-            models.Index(fields=["mdo_centre", "submitted_at", "id"], name="case_queue_waiting",
+            # statuses, urgent ones first, then longest waiting (SORTS["waiting"]). Read in index
+            # order, its first page stops after 25 rows instead of sorting the whole queue
+            # (docs/performance.md).
+            models.Index(fields=["mdo_centre", "-urgent", "submitted_at", "id"], name="case_queue_waiting",
                          condition=Q(status__in=[str(status) for status in PRECONSULT_QUEUE])),
         ]
         constraints = [

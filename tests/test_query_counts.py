@@ -335,3 +335,27 @@ def test_a_stored_advice_page_with_many_earlier_advices(client, referrer, neuro_
     case.refresh_from_db()
     verified_login(client, referrer)
     assert_same_cost(client, reverse("casefile:case_advice", args=[case.pk, case.current_advice_id]), add)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the plan of PostgreSQL's planner")
+def test_the_queue_first_page_is_read_in_index_order(client, referrer, neuro_oncologist):
+    """The queue's order (urgent first, then longest waiting) is the order of the index
+    case_queue_waiting: its first page stops after 26 rows of the index instead of sorting the
+    centre's whole queue (at 100,000 cases that sort was most of the page's database time)."""
+    for _ in range(3):
+        submitted_case(referrer)
+    verified_login(client, neuro_oncologist)
+    url = reverse("meetings:queue")
+    client.get(url)
+    with CaptureQueriesContext(connection) as context:
+        assert client.get(url).status_code == 200
+    sql = next(query["sql"] for query in context.captured_queries
+               if 'FROM "referrals_case"' in query["sql"] and "LIMIT 26" in query["sql"])
+    with connection.cursor() as cursor:
+        # A handful of test rows would be read by a sequential scan: ask for the index's plan.
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_bitmapscan = off")
+        cursor.execute("EXPLAIN " + sql)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "Index Scan using case_queue_waiting" in plan, plan
+    assert "Sort" not in plan, plan
