@@ -16,6 +16,7 @@ from simple_history.models import HistoricalRecords
 from accounts.models import Role
 from triage.codes import Decision, Discipline, FollowUp
 from triage.models import OUTCOME_CHOICES
+from triage.quorum import missing_disciplines, needs_quorum
 
 
 class PreconsultAction(models.TextChoices):
@@ -254,15 +255,36 @@ class MeetingAdvice(models.Model):
     plan_agreed = models.TextField(_("what was agreed with the patient"), max_length=4000, blank=True)
     plan_agreed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
                                        null=True, blank=True, related_name="+")
+    # Read from `decisions` and `present_disciplines` at every save (`derive`), for the quality
+    # dashboard's law figures: a boolean column instead of text matches on every advice's JSON.
+    includes_radiotherapy = models.BooleanField(default=False, editable=False)
+    quorum_present = models.BooleanField(default=False, editable=False)
 
     history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("advice of the meeting")
         verbose_name_plural = _("advice of the meeting")
+        indexes = [
+            # The exceptions to the legal quorum (quality.figures.law): none, or a handful.
+            models.Index(fields=["item"], name="advice_radiotherapy_no_quorum",
+                         condition=Q(includes_radiotherapy=True, quorum_present=False)),
+        ]
 
     def __str__(self):
         return ", ".join(self.decision_labels)
+
+    def save(self, *args, **kwargs):
+        self.derive()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None:
+            kwargs["update_fields"] = {*update_fields, "includes_radiotherapy", "quorum_present"}
+        super().save(*args, **kwargs)
+
+    def derive(self):
+        """Set the columns read from the decisions and the disciplines present (triage.quorum)."""
+        self.includes_radiotherapy = needs_quorum(self.decisions or ())
+        self.quorum_present = not missing_disciplines(self.present_disciplines or ())
 
     @property
     def decision_labels(self):

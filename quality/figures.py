@@ -25,9 +25,8 @@ from django.db.models import (
     OuterRef,
     Q,
     Subquery,
-    TextField,
 )
-from django.db.models.functions import Cast, TruncDate, TruncMonth
+from django.db.models.functions import Coalesce, TruncDate, TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -49,7 +48,7 @@ from referrals.access import cases_visible_to
 from referrals.models import Case, CaseStatus
 from triage.codes import Discipline
 from triage.engine import OUTCOMES
-from triage.quorum import RADIOTHERAPY_DECISIONS, REQUIRED_DISCIPLINES
+from triage.quorum import REQUIRED_DISCIPLINES
 
 # Fewer cases than this in a cell identify patients: hidden from roles without patient access.
 SMALL = 5
@@ -398,26 +397,10 @@ def triage_fit(scope):
 
 # --- Law and meeting -------------------------------------------------------------------------------
 
-def _contains_code(column, code):
-    # The JSON list as text ('["srt", "systemic"]'): the code with its quotes is one whole element,
-    # on SQLite and PostgreSQL alike ("srt" is not found in "resection_srt").
-    return Q(**{f"{column}__contains": f'"{code}"'})
-
-
-def _radiotherapy_advices(scope):
-    advices = MeetingAdvice.objects.filter(item__case__in=scope.cases).annotate(
-        decisions_text=Cast("decisions", TextField()), present_text=Cast("present_disciplines", TextField()))
-    radiotherapy = Q()
-    for code in sorted(RADIOTHERAPY_DECISIONS):
-        radiotherapy |= _contains_code("decisions_text", code)
-    quorum = Q()
-    for discipline in REQUIRED_DISCIPLINES:
-        quorum &= _contains_code("present_text", discipline)
-    return advices, radiotherapy, quorum
-
-
 def law(scope):
-    advices, radiotherapy, quorum = _radiotherapy_advices(scope)
+    # The two columns MeetingAdvice.derive() keeps (triage.quorum's rules), not text matches on JSON.
+    advices = MeetingAdvice.objects.filter(item__case__in=scope.cases)
+    radiotherapy, quorum = Q(includes_radiotherapy=True), Q(quorum_present=True)
     totals = advices.aggregate(n=Count("pk", filter=radiotherapy), ok=Count("pk", filter=radiotherapy & quorum))
     n, ok = totals["n"], totals["ok"]
     rows = [
@@ -461,8 +444,11 @@ def attendance(scope):
 def capacity(scope):
     """Per meeting: the cases on its agenda (of those the user may see) against its capacity. A
     referrer sees the meetings that discuss their hospital's cases, and only those cases counted."""
-    meetings = scope.meetings.annotate(cases=Count("items", filter=Q(
-        items__removed_at__isnull=True, items__case__in=scope.visible))).order_by("date", "start_time")
+    # A subquery per meeting: its few agenda items are looked up in the visible cases (an IN in an
+    # aggregate's FILTER would hash every case the user may see, of every year).
+    on_agenda = (AgendaItem.objects.filter(meeting=OuterRef("pk"), removed_at__isnull=True, case__in=scope.visible)
+                 .order_by().values("meeting").annotate(n=Count("pk")).values("n"))
+    meetings = scope.meetings.annotate(cases=Coalesce(Subquery(on_agenda), 0)).order_by("date", "start_time")
     if scope.role == Role.REFERRER:
         meetings = meetings.filter(cases__gt=0)
     rows = []

@@ -608,6 +608,38 @@ def test_the_migration_marks_the_items_already_advised_as_discussed(referrer, ch
     assert advised.discussed_at == advised.advice.recorded_at and waiting.discussed_at is None
 
 
+def test_the_advice_keeps_whether_it_includes_radiotherapy_and_had_the_quorum(referrer, chair):
+    """The quality dashboard's law figures read two columns, set from the decisions and the
+    disciplines present at every save of the advice (MeetingAdvice.derive)."""
+    item = scheduled_case(referrer, chair)
+    register_quorum(item.meeting, chair)
+    advice = record_advice(item, chair, decisions=["srt"])
+    advice.refresh_from_db()
+    assert advice.includes_radiotherapy and advice.quorum_present
+    advice = record_advice(item, chair, decisions=["systemic"], follow_up="treating_mri")  # a correction
+    advice.refresh_from_db()
+    assert not advice.includes_radiotherapy and advice.quorum_present
+    assert advice.history.first().includes_radiotherapy is False
+
+
+def test_the_migration_fills_the_law_columns_of_existing_advices(referrer, chair):
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("meetings.migrations.0007_advice_law_columns")
+    item = scheduled_case(referrer, chair)
+    register_quorum(item.meeting, chair)
+    record_advice(item, chair, decisions=["srt"])
+    # As the rows were before the migration: both columns at their default.
+    MeetingAdvice.objects.update(includes_radiotherapy=False, quorum_present=False)
+    MeetingAdvice.history.update(includes_radiotherapy=False, quorum_present=False)
+    migration.fill(apps, None)
+    advice = MeetingAdvice.objects.get()
+    assert advice.includes_radiotherapy and advice.quorum_present
+    assert all(row.includes_radiotherapy and row.quorum_present for row in advice.history.all())
+
+
 def test_a_case_is_not_placed_on_a_past_or_held_meeting(referrer, chair):
     past = time_passes(planned_meeting(chair), days_ago=1)
     held = mark_held(planned_meeting(chair), chair)

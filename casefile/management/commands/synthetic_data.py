@@ -779,6 +779,7 @@ class SyntheticData:
             present_disciplines=self.present[meeting.pk], recorded_by=chair, recorded_at=advised,
             plan_agreed_on=agreed_on, plan_agreed="Patiënt kiest voor het advies (synthetisch)." if agreed_on else "",
             plan_agreed_by=referrer if agreed_on else None)
+        meeting_advice.derive()  # COPY does not call save()
         meeting_advice._history_user, meeting_advice._history_date = chair, advised
         rows[MeetingAdvice].append(meeting_advice)
         case.meeting_decisions, case.advice_source = decisions, AdviceSource.MEETING
