@@ -8,6 +8,7 @@ JSON for the runner.
 """
 
 import argparse
+import datetime
 import json
 import sys
 import time
@@ -24,6 +25,7 @@ from django.db import connection  # noqa: E402
 from django.db.models import Count, Q  # noqa: E402
 from django.middleware.csrf import CSRF_ALLOWED_CHARS  # noqa: E402
 from django.urls import reverse  # noqa: E402
+from django.utils import timezone  # noqa: E402
 from django.utils.crypto import get_random_string  # noqa: E402
 from django_otp import DEVICE_ID_SESSION_KEY  # noqa: E402
 from django_otp.plugins.otp_totp.models import TOTPDevice  # noqa: E402
@@ -41,6 +43,12 @@ QUEUE_USER = "synth-neuroonc-centrum-1"
 CHAIR_USER = "synth-voorzitter-centrum-1"
 # Submits come from another region, so they do not change the queue measured above.
 SUBMIT_USER = "synth-verwijzer-zh-2-1"
+# The quality dashboard is measured over six whole months that the synthetic data fills evenly at
+# every size (about 200 referrals a month per centre): the months before last month, as the last
+# weeks hold the synthetic backlog of open cases, which grows with the size, and the 10,000-case
+# data begins eight months back. Flat in N (issue 17, target 5) then compares the database's size,
+# not the period's content.
+QUALITY_MONTHS = 6
 
 
 def verified_session(user):
@@ -54,6 +62,19 @@ def verified_session(user):
     session[LOGIN_AT] = int(time.time())
     session.create()
     return session.session_key
+
+
+def quality_period(centre):
+    """{start, end, cases}: the QUALITY_MONTHS whole months before last month, and the centre's
+    referrals submitted in them."""
+    first_of_last_month = (timezone.localdate().replace(day=1) - datetime.timedelta(days=1)).replace(day=1)
+    end = first_of_last_month - datetime.timedelta(days=1)
+    start = end.replace(day=1)
+    for _ in range(QUALITY_MONTHS - 1):
+        start = (start - datetime.timedelta(days=1)).replace(day=1)
+    cases = (Case.objects.filter(mdo_centre=centre, submitted_at__date__range=(start, end))
+             .exclude(status__in=[CaseStatus.DRAFT, CaseStatus.DELETED]).count())
+    return {"start": start.isoformat(), "end": end.isoformat(), "cases": cases}
 
 
 def main():
@@ -77,6 +98,7 @@ def main():
                .filter(n=30).order_by("date").first())
     if case is None or meeting is None:
         sys.exit("No submitted complete case or no 30-case meeting: run synthetic_data with more cases.")
+    quality = quality_period(centre)
 
     data = SyntheticData(seed=2, log=lambda message: None)
     data.organisation(centres=6, hospitals_per_centre=3)
@@ -104,11 +126,14 @@ def main():
             "case_page": page(QUEUE_USER, reverse("casefile:case_detail", args=[case.pk]), "<svg", 1),
             "agenda_print": page(CHAIR_USER, reverse("meetings:agenda_print", args=[meeting.pk]), "</html>", 30),
             "agenda_pdf": page(CHAIR_USER, reverse("meetings:agenda_pdf", args=[meeting.pk]), "%PDF", 30),
-            # A year of the centre's figures; its access-log rows: the page and the slowest cases listed.
-            "quality_dashboard": page(CHAIR_USER, reverse("quality:dashboard"), "quality-table", None),
+            # The centre's figures over QUALITY_MONTHS months; its access-log rows: the page
+            # and the slowest cases listed.
+            "quality_dashboard": page(CHAIR_USER, f"{reverse('quality:dashboard')}?start={quality['start']}"
+                                      f"&end={quality['end']}", "quality-table", None),
         },
         "submit": {"session": sessions[SUBMIT_USER], "hospital": users[SUBMIT_USER].hospital_id,
                    "check": [str(check_draft[0]), check_draft[1]], "drafts": len(drafts)},
+        "quality_period": quality,
         "case_id": str(case.pk),
         "meeting_id": str(meeting.pk),
         # The password step of a real login (the Argon2 peak); the synthetic accounts' password.

@@ -71,7 +71,7 @@ PAGES = [
     ("case_page", "Case page with advice and diagram", 0.50),
     ("agenda_print", "Agenda print view, 30 cases", 0.20),
     ("agenda_pdf", "Agenda PDF, 30 cases (the stored file)", 0.50),
-    ("quality_dashboard", "Quality dashboard, a year of a centre", None),
+    ("quality_dashboard", "Quality dashboard, six months of a centre", None),
 ]
 SUBMIT = ("submit", "Final intake submit (POST)", 0.40)
 SESSION_FLOOR_TARGET = 0.50  # the logged-in floor, as a share of the bare floor
@@ -119,6 +119,14 @@ def run(args, *, output=None, timeout=1800, check=True):
 
 
 # --- Machine and database -------------------------------------------------------------------------
+
+def _quality_period(r):
+    period = r.get("quality_period")
+    if not period:
+        return []
+    return [f"Quality dashboard: the period {period['start']} to {period['end']}, {period['cases']:,} referrals of "
+            "the centre (six whole months the synthetic data fills evenly at every size, benchmarks/prepare.py).", ""]
+
 
 def machine():
     cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
@@ -508,6 +516,7 @@ def main():
     _out, results["prepare_seconds"] = run([PYTHON, BENCH / "prepare.py", "--out", OUT / "targets.json",
                                             "--drafts", args.drafts, "--drafts-file", OUT / "drafts.txt"])
     targets = json.loads((OUT / "targets.json").read_text())
+    results["quality_period"] = targets.get("quality_period")
     results["database_size"] = db_value("SELECT pg_size_pretty(pg_database_size(%s))", [DATABASE])
 
     log("starting gunicorn")
@@ -560,6 +569,7 @@ def markdown(r):
         f"prepare (sessions, drafts, VACUUM ANALYZE) {r['prepare_seconds']:.0f} s; whole run "
         f"{r['total_seconds'] / 60:.1f} min.",
         "",
+        *_quality_period(r),
         f"Floor: measured {len(floors)} times (5 s each), before and after every page: {min(floors):,.0f} to "
         f"{max(floors):,.0f} req/s, mean {statistics.fmean(floors):,.0f}. Each page is compared with the mean of "
         f"the floor just before and just after it. The same view with a logged-in session: {session_floor:,.0f} "

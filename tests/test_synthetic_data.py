@@ -72,9 +72,14 @@ def test_the_status_follows_the_agenda_and_the_meetings_advice(synthetic):
         assert case.meeting_ready
         assert (item.meeting.status == MeetingStatus.PLANNED) == (case.status == CaseStatus.SCHEDULED)
         assert MeetingAdvice.objects.filter(item=item).exists() == (case.status != CaseStatus.SCHEDULED)
+        # Discussed when the advice was recorded (the quality dashboard's lead times start there).
+        assert (item.discussed_at is None) == (case.status == CaseStatus.SCHEDULED)
     assert not AgendaItem.objects.exclude(case__status__in=ON_AGENDA).exists()
     for advice in MeetingAdvice.objects.select_related("item__case"):
         assert not (needs_quorum(advice.decisions) and missing_disciplines(advice.present_disciplines))
+        assert advice.item.discussed_at == advice.recorded_at
+        # The dashboard's law columns, as a save would have set them (COPY does not save).
+        assert advice.includes_radiotherapy == needs_quorum(advice.decisions) and advice.quorum_present
         assert (advice.plan_agreed_on is not None) == (advice.item.case.status == CaseStatus.IMPLEMENTED)
 
 

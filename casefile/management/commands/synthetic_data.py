@@ -768,6 +768,7 @@ class SyntheticData:
             return
 
         advised = times["advised"]
+        item.discussed_at = advised  # as meeting_advice_record sets it with the first advice
         decisions = self.decisions(result, rng)
         agreed_on = times["agreed"].date() if status == "implemented" else None
         meeting_advice = MeetingAdvice(
