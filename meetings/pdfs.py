@@ -33,6 +33,7 @@ import hashlib
 import logging
 import re
 import time
+from collections import OrderedDict
 from datetime import timedelta
 from functools import cache
 from pathlib import Path
@@ -102,13 +103,43 @@ def documents_changed(meeting_ids):
 
 # --- The download ------------------------------------------------------------------------------------
 
+class _FileBytes:
+    """The bytes of stored files this process served lately, by row and content (a row's bytes never
+    change: a render makes a new row, an unchanged one only moves its version on). Which row is
+    current is asked of the database at every download; only its bytes come from here, so a download
+    is never of an old version, and a 30-case agenda (~130 KB) is not read from the database again."""
+
+    def __init__(self, limit):
+        self.limit, self.size, self.files = limit, 0, OrderedDict()
+
+    def get(self, stored):
+        key = (stored.pk, stored.content_hash)
+        pdf = self.files.get(key)
+        if pdf is None:
+            pdf = bytes(MeetingPdf.objects.filter(pk=stored.pk).values_list("pdf", flat=True).get())
+            self.files[key] = pdf
+            self.size += len(pdf)
+            while self.size > self.limit and len(self.files) > 1:
+                self.size -= len(self.files.popitem(last=False)[1])
+        else:
+            self.files.move_to_end(key)
+        return pdf
+
+    def clear(self):
+        self.size, self.files = 0, OrderedDict()
+
+
+FILE_BYTES = _FileBytes(limit=16 * 1024 * 1024)  # per worker process
+
+
 def current_file(meeting, kind, language):
-    """The stored file of the document's current version, or None: then its render is queued (the
-    document is new, or changed since its last render)."""
+    """The stored file of the document's current version (its bytes in `.pdf`), or None: then its
+    render is queued (the document is new, or changed since its last render)."""
     version = PdfRender.objects.filter(meeting=meeting, kind=kind, language=language).values("version")
     stored = (MeetingPdf.objects.filter(meeting=meeting, kind=kind, language=language,
-                                        version=Subquery(version[:1])).first())
+                                        version=Subquery(version[:1])).defer("pdf").first())
     if stored is not None and stored.layout == layout():
+        stored.pdf = FILE_BYTES.get(stored)
         return stored
     with transaction.atomic():
         PdfRender.objects.bulk_create([PdfRender(meeting=meeting, kind=kind, language=language)],

@@ -36,7 +36,10 @@ def _empty_rendered_cache():
     without the renderings of the tests before it (whose database rows are gone)."""
     from django.core.cache import caches
 
+    from meetings.pdfs import FILE_BYTES
+
     caches["rendered"].clear()
+    FILE_BYTES.clear()  # the stored PDFs' bytes, likewise
 
 
 def pytest_collection_modifyitems(items):

@@ -7,7 +7,8 @@ the PDF is being prepared (or, without a worker, makes it there and then). Never
 
 import pytest
 from django.core.management import call_command
-from django.db import transaction
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from audit.actor import Actor
@@ -232,6 +233,23 @@ class TestTheDownloadWithAWorker:
         chair_client.get(url("agenda_pdf", meeting))
         with django_assert_max_num_queries(12):
             assert chair_client.get(url("agenda_pdf", meeting)).status_code == 200
+
+    def test_a_repeated_download_reads_the_bytes_once_and_never_serves_an_old_version(self, chair_client, chair,
+                                                                                       hospital, tmp_path):
+        meeting = agenda_today(chair, hospital, 1)
+        english_agenda_ready(chair_client, meeting)
+        first = chair_client.get(url("agenda_pdf", meeting)).content
+        with CaptureQueriesContext(connection) as context:
+            second = chair_client.get(url("agenda_pdf", meeting))
+        assert second.content == first
+        # Which file is current is asked again; its bytes are not read again.
+        assert any('"meetings_meetingpdf"' in query["sql"] for query in context.captured_queries)
+        assert not any('"meetings_meetingpdf"."pdf"' in query["sql"] for query in context.captured_queries)
+        add_case(meeting, chair, hospital, 2, "Visser")
+        assert chair_client.get(url("agenda_pdf", meeting)).status_code == 202
+        make_all()
+        _pages, text = read_pdf(chair_client.get(url("agenda_pdf", meeting)), tmp_path)
+        assert "Bakker, A." in text and "Visser, A." in text
 
     def test_a_file_of_older_templates_is_made_again(self, chair_client, chair, hospital, monkeypatch):
         meeting = agenda_today(chair, hospital, 1)
