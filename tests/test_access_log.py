@@ -87,6 +87,27 @@ class TestEveryAccessWritesACompleteRow:
         changed = only_new(before, action="change")
         assert changed, "saving a step is a change of patient data"
         assert_complete(changed[0], user=referrer, action="change", case=case)
+        # One access, one row: the save is the change, not also a read before it.
+        assert [row.action for row in only_new(before, case=case)] == ["change"]
+
+    def test_an_intake_post_answered_with_the_page_without_a_store_logs_the_read(self, referrer):
+        client = client_from(referrer)
+        client.post(reverse("referrals:intake_new"), {**STEP_DATA["patient"], "next": "1"})
+        case = Case.objects.get()
+        url = reverse("referrals:intake_step", args=[case.pk, "oncology"])
+        client.post(url, {**STEP_DATA["oncology"], "version": case.version, "save": "1"})
+        before = last_id()
+        # Sent from the page as it was before that save: a stale edit, shown again, nothing stored.
+        response = client.post(url, {**STEP_DATA["oncology"], "version": case.version, "save": "1"})
+        assert response.status_code == 200 and case.patient.family_name in response.content.decode()
+        rows = only_new(before, case=case)
+        assert [row.action for row in rows] == ["read"]
+        assert_complete(rows[0], user=referrer, action="read", case=case)
+        # The review step answers a POST with its page: a read as well.
+        before = last_id()
+        response = client.post(reverse("referrals:intake_step", args=[case.pk, "review"]), {})
+        assert response.status_code == 200
+        assert [row.action for row in only_new(before, case=case)] == ["read"]
 
     def test_a_refused_action_that_shows_the_case_page_again_logs_the_read(self, neuro_oncologist, referrer):
         case = submitted_case(referrer)

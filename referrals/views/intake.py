@@ -29,6 +29,7 @@ from django.views.decorators.http import require_POST
 from accounts.services import user_set_language
 from audit.actor import Actor
 from audit.models import AccessAction
+from audit.services import access_record
 from referrals import services
 from referrals.access import can_edit_intake, get_case_for_user
 from referrals.intake import STEPS, STEPS_BY_KEY, imported_unchecked, next_step, open_questions, previous_step
@@ -89,9 +90,9 @@ def _stale_message(request, exc):
     ) % {"who": who})
 
 
-def _editable_case(request, case_id):
+def _editable_case(request, case_id, *, logged=True):
     case = get_case_for_user(
-        request, case_id, action=AccessAction.READ, part="intake",
+        request, case_id, action=AccessAction.READ if logged else None, part="intake",
         prefetch=(Prefetch("lesions", queryset=Lesion.objects.order_by("position", "id")),),
     )
     if not can_edit_intake(request.user, case):
@@ -130,10 +131,17 @@ def intake_step(request, case_id, step_key):
     step = STEPS_BY_KEY.get(step_key)
     if step is None:
         raise Http404("No such step.")
-    case, refusal = _editable_case(request, case_id)
+    # A POST that stores the step is logged by the service, with its change (NEN 7513: one row for
+    # the one access); a POST answered with the page without a store (a stale edit, an answer the
+    # service refused, the review) is logged here as a read, before the page goes out.
+    posted = request.method == "POST"
+    case, refusal = _editable_case(request, case_id, logged=not posted)
     if refusal:
         return refusal
-    return _intake(request, case, step)
+    response = _intake(request, case, step)
+    if posted and response.status_code == 200 and not getattr(request, "intake_stored", False):
+        access_record(actor=Actor.from_request(request), action=AccessAction.READ, object_type="intake", case=case)
+    return response
 
 
 def _intake(request, case, step):
@@ -264,11 +272,13 @@ def _store(request, case, step, submission, token, copy_from=None):
             actor=actor, patient_values=submission.patient_values, case_values=submission.values,
             intake_token=token, copy_from=copy_from,
         )
-    return services.case_save_step(
+    case = services.case_save_step(
         actor=actor, case_id=case.pk, step_key=step.key, values=submission.values,
         expected_version=_posted_version(request.POST),
         patient_values=submission.patient_values, lesions=submission.lesions,
-    ), True
+    )
+    request.intake_stored = True  # the service logged this access with the change (intake_step)
+    return case, True
 
 
 def _mark_imported(case, step, forms):
