@@ -379,7 +379,7 @@ def implementation_record(*, actor, case_id, rows, agreed_on=None, agreed=None):
                 data["agreed_on"] = agreed_on and agreed_on.isoformat()
             return Applied(advice, {"decisions": data, "complete": complete})
 
-        case, _applied = case_transition(actor=actor, case_id=case.pk, action=action, apply=apply)
+        case, _applied = case_transition(actor=actor, case_id=case.pk, action=action, apply=apply, locked=case)
         return ImplementationResult(list(changed), errors, case)
 
 
@@ -485,7 +485,7 @@ def reevaluation_record(*, actor, case_id, values, changes, expected_version=Non
                                     "requalified": record.requalified, "changed": sorted(values)})
 
         case, applied = case_transition(actor=actor, case_id=case.pk, action=action, apply=apply,
-                                        expected_version=expected_version)
+                                        expected_version=expected_version, locked=case)
         return case, applied.obj
 
 

@@ -115,14 +115,18 @@ def _record(actor, case, transition, applied, access_action):
 
 @transaction.atomic
 def case_transition(*, actor, case_id, action, apply=None, expected_version=None,
-                    access_action=AccessAction.CHANGE):
+                    access_action=AccessAction.CHANGE, locked=None):
     """Carry out `action` (a name from lifecycle.TRANSITIONS, or a tuple of names of which the
     first that may start from the case's state is taken) on the case `case_id`.
 
     `apply(case, transition)` makes the service's own changes (it may raise ActionRefused, and
     then nothing is written) and returns an Applied, or None. Returns (case, applied).
+    `locked`: the case as the caller locked it in this transaction (lock_case), to decide the
+    action from it; it is not read and locked a second time.
     """
-    case = lock_case(case_id)
+    if locked is not None and (locked.pk != case_id or not transaction.get_connection().in_atomic_block):
+        raise ValueError("locked must be the case itself, locked in the caller's transaction")
+    case = locked if locked is not None else lock_case(case_id)
     transition = transition_for(action, case.status)
     if transition is None:
         raise TransitionRefused(case, action if isinstance(action, str) else action[0])

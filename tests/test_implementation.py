@@ -5,7 +5,9 @@ IMPLEMENTATION_DUE_DAYS after the meeting, and its count on the referrer's start
 import datetime
 
 import pytest
+from django.db import connection
 from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -55,6 +57,18 @@ class TestTheService:
         events = list(Event.objects.filter(case_id=case.pk, action="case.implementation_recorded").order_by("id"))
         assert [event.data["complete"] for event in events] == [False, True]
         assert events[0].data["decisions"]["srt"]["status"] == "done"
+
+    def test_the_case_is_read_and_locked_once(self, advice, referrer):
+        """The service locks the case to decide the action; the transition takes that case instead
+        of reading and locking it a second time."""
+        case = advice.item.case
+        with CaptureQueriesContext(connection) as context:
+            services.implementation_record(actor=Actor(user=referrer), case_id=case.pk, rows={
+                "srt": {"status": "done", "done_on": today()}})
+        reads = [query["sql"] for query in context.captured_queries
+                 if query["sql"].startswith('SELECT "referrals_case"."id"') and 'WHERE "referrals_case"."id" =' in
+                 query["sql"]]
+        assert len(reads) == 1, reads
 
     def test_a_correction_keeps_the_state_and_its_history(self, advice, referrer):
         case = advice.item.case
