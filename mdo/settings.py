@@ -108,6 +108,10 @@ CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
     "rendered": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "rendered",
                  "OPTIONS": {"MAX_ENTRIES": 300}},
+    # The print pages of agendas and minutes, one per version of the document (meetings.views.printing):
+    # about 4 KB per case, 120 KB for 30 cases; at most 40 per process (under 5 MB).
+    "print_pages": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "print_pages",
+                    "OPTIONS": {"MAX_ENTRIES": 40}},
 }
 
 AUTH_USER_MODEL = "accounts.User"

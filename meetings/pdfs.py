@@ -57,7 +57,7 @@ LEASE = timedelta(minutes=5)
 BACKOFF_MAX = timedelta(hours=1)
 KEEP_VERSIONS = 3  # files kept per document: the current one and two before it
 # The time of making in the header: left out of the content hash.
-_MADE_AT = re.compile(r'<p class="printed">.*?</p>', re.DOTALL)
+MADE_AT = re.compile(r'<p class="printed">.*?</p>', re.DOTALL)
 
 
 # --- What changed --------------------------------------------------------------------------------
@@ -151,6 +151,22 @@ def current_file(meeting, kind, language):
     return None
 
 
+def print_page_key(meeting, kind, language):
+    """The key of the print page of the document in its current version, or None when the document
+    has no version yet (then the page is rendered at every request). The print page shows what the
+    PDF shows (one template, one context), so what bumps the PDF's version is what makes the page
+    new; the key also holds the meeting's own version and chair (an administrator renaming the chair
+    records no event), the templates (layout) and the day. The time and user of printing, the one
+    line that differs per request, are put in per request (meetings.views.printing)."""
+    version = (PdfRender.objects.filter(meeting=meeting, kind=kind, language=language)
+               .values_list("version", flat=True).first())
+    if version is None:
+        return None
+    chair = hashlib.sha256(str(meeting.chair or "").encode()).hexdigest()[:12]
+    return (f"print:{meeting.pk}:{kind}:{language}:{version}:{layout()}:{meeting.version}:{chair}:"
+            f"{timezone.localdate().isoformat()}")
+
+
 def render_now(meeting, kind, language):
     """Render the document here (no worker: the development server, the tests) and store it."""
     render = PdfRender.objects.get(meeting=meeting, kind=kind, language=language)
@@ -233,7 +249,7 @@ def _make(render):
     with translation.override(render.language):
         context = CONTEXTS[render.kind](meeting, user=None)
         html = printing.render_html(TEMPLATES[render.kind], context)
-        content_hash = hashlib.sha256(f"{layout()}\n{_MADE_AT.sub('', html)}".encode()).hexdigest()
+        content_hash = hashlib.sha256(f"{layout()}\n{MADE_AT.sub('', html)}".encode()).hexdigest()
         same = (MeetingPdf.objects.filter(meeting=meeting, kind=render.kind, language=render.language,
                                           content_hash=content_hash).order_by("-version").first())
         if same is None:

@@ -39,6 +39,7 @@ def _empty_rendered_cache():
     from meetings.pdfs import FILE_BYTES
 
     caches["rendered"].clear()
+    caches["print_pages"].clear()
     FILE_BYTES.clear()  # the stored PDFs' bytes, likewise
 
 

@@ -146,6 +146,37 @@ class TestAgendaPrint:
         assert {row.case_id for row in logged} == cases
         assert all(row.user == chair for row in logged)
 
+    def test_it_is_rendered_once_per_version_and_each_print_is_its_own(self, client, chair, hospital, centre):
+        """The page of a version is kept (the PDF's versions say when it changed): a second print
+        builds no agenda, yet writes its own rows and names its own user; a change is printed at once."""
+        meeting = agenda_today(chair, hospital, 2)
+        verified_login(client, chair)
+        client.get(url("agenda_print", meeting))
+        colleague = UserFactory(hospital=centre, role=Role.CHAIR, first_name="Collega", last_name="Tweede")
+        other = verified_login(type(client)(), colleague)
+        logged = AccessLog.objects.filter(action=AccessAction.PRINT, object_type="meeting_agenda_print")
+        before = logged.count()
+        with CaptureQueriesContext(connection) as queries:
+            content = other.get(url("agenda_print", meeting)).content.decode()
+        assert not any('FROM "meetings_agendaitem"' in query["sql"] for query in queries.captured_queries)
+        assert "Bakker, A." in content and "de Boer, A." in content
+        assert "Collega Tweede" in content.split('class="printed"')[1].split("</p>")[0]
+        assert content.count('class="printed"') == 1
+        new_rows = logged.order_by("id")[before:]
+        assert {row.case_id for row in new_rows} == {item.case_id for item in meeting.items.all()}
+        assert {row.user for row in new_rows} == {colleague}
+        add_case(meeting, chair, hospital, 3, "Visser")  # a change: the next print shows it
+        content = client.get(url("agenda_print", meeting)).content.decode()
+        assert "Visser, A." in content and content.count('class="case"') == 3
+
+    def test_without_a_version_in_that_language_it_is_rendered_every_time(self, chair_client, chair, hospital):
+        meeting = agenda_of(chair, hospital, 1)
+        for _ in range(2):
+            with CaptureQueriesContext(connection) as queries:
+                content = in_english(chair_client).get(url("agenda_print", meeting)).content.decode()
+            assert "Bakker, A." in content and "Printed" in content
+            assert any('FROM "meetings_agendaitem"' in query["sql"] for query in queries.captured_queries)
+
     @pytest.mark.parametrize("name", ["agenda_print", "minutes_print"])
     def test_its_queries_do_not_grow_with_the_agenda(self, chair_client, chair, hospital, name):
         def queries_for(count):

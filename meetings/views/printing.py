@@ -8,10 +8,12 @@ Every printout lists patients, so each one is logged per case (NEN 7513): the pr
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
+from django.core.cache import caches
 from django.http import HttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
@@ -22,14 +24,29 @@ from meetings import pdfs, printing
 from meetings.access import get_meeting_for_user
 from meetings.models import PdfKind
 
-AGENDA_TEMPLATE = "meetings/print/agenda.html"
-MINUTES_TEMPLATE = "meetings/print/minutes.html"
+PRINTED_TEMPLATE = "meetings/print/_printed.html"
+PRINT_PAGE_SECONDS = 24 * 3600  # a print page is kept at most a day (its key holds the day as well)
 PREPARING_REFRESH = 5  # seconds: the "being prepared" page reloads itself (a meta refresh, no script)
 
 
-def _log(request, context, action, object_type):
-    access_record_many(actor=Actor.from_request(request), action=action, object_type=object_type,
-                       cases=[row["case"] for row in context["cases"]])
+def _print_page(request, meeting, kind, object_type):
+    """The print page of the agenda or the minutes, logged as printed per case in it.
+
+    Rendered once per version of the document (meetings.pdfs.print_page_key) and kept with the
+    cases it lists; each request puts in its own line of who printed it when, and writes its own
+    access-log rows before the page goes out."""
+    key = pdfs.print_page_key(meeting, kind, translation.get_language())
+    page = caches["print_pages"].get(key) if key else None
+    if page is None:
+        context = pdfs.CONTEXTS[kind](meeting, user=request.user)
+        page = {"html": render_to_string(pdfs.TEMPLATES[kind], context, request),
+                "cases": [(row["case"].pk, row["case"].patient_id) for row in context["cases"]]}
+        if key:
+            caches["print_pages"].set(key, page, timeout=PRINT_PAGE_SECONDS)
+    access_record_many(actor=Actor.from_request(request), action=AccessAction.PRINT, object_type=object_type,
+                       cases=[_Logged(pk, patient_id) for pk, patient_id in page["cases"]])
+    printed = render_to_string(PRINTED_TEMPLATE, {"printed_at": timezone.localtime(), "printed_by": request.user})
+    return HttpResponse(pdfs.MADE_AT.sub(lambda _match: printed.strip(), page["html"], count=1))
 
 
 def _file_name(word, meeting):
@@ -82,9 +99,7 @@ def _pdf_response(request, meeting, kind, *, filename, print_url, object_type):
 @never_cache
 def agenda_print(request, meeting_id):
     meeting = get_meeting_for_user(request, meeting_id)
-    context = printing.agenda_context(meeting, user=request.user)
-    _log(request, context, AccessAction.PRINT, "meeting_agenda_print")
-    return render(request, AGENDA_TEMPLATE, context)
+    return _print_page(request, meeting, PdfKind.AGENDA, "meeting_agenda_print")
 
 
 @login_required
@@ -100,9 +115,7 @@ def agenda_pdf(request, meeting_id):
 @never_cache
 def minutes_print(request, meeting_id):
     meeting = get_meeting_for_user(request, meeting_id)
-    context = printing.minutes_context(meeting, user=request.user)
-    _log(request, context, AccessAction.PRINT, "meeting_minutes_print")
-    return render(request, MINUTES_TEMPLATE, context)
+    return _print_page(request, meeting, PdfKind.MINUTES, "meeting_minutes_print")
 
 
 @login_required
