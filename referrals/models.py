@@ -425,6 +425,10 @@ class Case(ChoiceLabels, models.Model):
         ]
         indexes = [
             models.Index(fields=["referring_hospital", "-created_at"], name="case_hospital_created"),
+            # A referring hospital's cases in one status: the case list's status filter and its
+            # notice of advices without implementation (followup.presenters), which otherwise read
+            # every centre's cases in that status.
+            models.Index(fields=["referring_hospital", "status"], name="case_hospital_status"),
             models.Index(fields=["mdo_centre", "status", "submitted_at"], name="case_centre_queue"),
             # The pre-consultation queue (meetings.views.preconsult): a centre's cases in these
             # statuses, urgent ones first, then longest waiting (SORTS["waiting"]). Read in index

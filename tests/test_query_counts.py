@@ -359,3 +359,18 @@ def test_the_queue_first_page_is_read_in_index_order(client, referrer, neuro_onc
         plan = "\n".join(row[0] for row in cursor.fetchall())
     assert "Index Scan using case_queue_waiting" in plan, plan
     assert "Sort" not in plan, plan
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the plan of PostgreSQL's planner")
+def test_the_notice_of_unimplemented_advices_reads_the_hospitals_cases_in_that_status(referrer):
+    """The case list's first notice (followup.presenters) looks for the referring hospital's
+    discussed cases: the index case_hospital_status finds them without reading every centre's."""
+    from followup.services import advices_without_implementation
+    from referrals.access import cases_visible_to
+
+    sql, params = advices_without_implementation(cases_visible_to(referrer)).query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("EXPLAIN " + sql, params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "case_hospital_status on" in plan, plan
