@@ -32,6 +32,7 @@ ReportPdf after that.
 import hashlib
 import logging
 import re
+import threading
 import time
 from collections import OrderedDict
 from datetime import timedelta
@@ -111,22 +112,27 @@ class _FileBytes:
 
     def __init__(self, limit):
         self.limit, self.size, self.files = limit, 0, OrderedDict()
+        self.lock = threading.Lock()  # a threaded server (runserver, gthread) shares it between requests
 
     def get(self, stored):
         key = (stored.pk, stored.content_hash)
-        pdf = self.files.get(key)
-        if pdf is None:
-            pdf = bytes(MeetingPdf.objects.filter(pk=stored.pk).values_list("pdf", flat=True).get())
-            self.files[key] = pdf
-            self.size += len(pdf)
-            while self.size > self.limit and len(self.files) > 1:
-                self.size -= len(self.files.popitem(last=False)[1])
-        else:
-            self.files.move_to_end(key)
+        with self.lock:
+            pdf = self.files.get(key)
+            if pdf is not None:
+                self.files.move_to_end(key)
+                return pdf
+        pdf = bytes(MeetingPdf.objects.filter(pk=stored.pk).values_list("pdf", flat=True).get())
+        with self.lock:
+            if key not in self.files:
+                self.files[key] = pdf
+                self.size += len(pdf)
+                while self.size > self.limit and len(self.files) > 1:
+                    self.size -= len(self.files.popitem(last=False)[1])
         return pdf
 
     def clear(self):
-        self.size, self.files = 0, OrderedDict()
+        with self.lock:
+            self.size, self.files = 0, OrderedDict()
 
 
 FILE_BYTES = _FileBytes(limit=16 * 1024 * 1024)  # per worker process

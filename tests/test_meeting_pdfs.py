@@ -334,3 +334,18 @@ class TestTheMdoReport:
         for report in (first, second):
             assert client.get(report_url(item, report, "report_pdf")).status_code == 200
         assert ReportPdf.objects.filter(report__in=[first, second]).count() == 2
+
+
+def test_the_bytes_kept_per_worker_stay_within_their_limit(chair):
+    """pdfs.FILE_BYTES keeps the most recently served files up to its limit in bytes; an evicted
+    file is read from the database again, with the same bytes."""
+    meeting = planned_meeting(chair)
+    files = [MeetingPdf.objects.create(meeting=meeting, kind=PdfKind.AGENDA, language="nl", version=version,
+                                       content_hash=f"hash-{version}", layout="test", pdf=bytes([version]) * 100)
+             for version in (1, 2, 3)]
+    kept = pdfs._FileBytes(limit=250)
+    for stored in files:
+        assert kept.get(MeetingPdf.objects.defer("pdf").get(pk=stored.pk)) == bytes([stored.version]) * 100
+    assert kept.size == 200 and [key[0] for key in kept.files] == [files[1].pk, files[2].pk]
+    assert kept.get(files[0]) == bytes([1]) * 100  # read again
+    assert kept.size <= 250
