@@ -124,8 +124,8 @@ def case_transition(*, actor, case_id, action, apply=None, expected_version=None
     `locked`: the case as the caller locked it in this transaction (lock_case), to decide the
     action from it; it is not read and locked a second time.
     """
-    if locked is not None and (locked.pk != case_id or not transaction.get_connection().in_atomic_block):
-        raise ValueError("locked must be the case itself, locked in the caller's transaction")
+    if locked is not None and locked.pk != case_id:
+        raise ValueError("locked must be the case itself (locked by lock_case in the caller's transaction)")
     case = locked if locked is not None else lock_case(case_id)
     transition = transition_for(action, case.status)
     if transition is None:
