@@ -55,19 +55,31 @@ def test_an_invalid_lesion_row_keeps_its_valid_neighbours(page, referrer):
         Decimal("14"), Decimal("7.5"), Decimal("9")]
 
 
-def test_leaving_a_changed_intake_step_asks_first(page, referrer):
-    case = draft(referrer)
-    log_in(page, referrer)
-    page.goto(f"/cases/{case.pk}/intake/extracranial/")
-    url = page.url
-    dialogs = []
+def stay_on_every_question(page):
+    """Answer every "leave this page?" question with "stay"; the list of their types, as they come
+    (`.stay`: the listener, to take off with page.remove_listener)."""
+    dialogs = Dialogs()
 
     def stay(dialog):
         dialogs.append(dialog.type)
         dialog.dismiss()
 
-    # Unchanged: a menu link leaves without a question.
+    dialogs.stay = stay
     page.on("dialog", stay)
+    return dialogs
+
+
+class Dialogs(list):
+    stay = None
+
+
+def test_leaving_a_changed_intake_step_asks_first(page, referrer):
+    case = draft(referrer)
+    log_in(page, referrer)
+    page.goto(f"/cases/{case.pk}/intake/extracranial/")
+    url = page.url
+    # Unchanged: a menu link leaves without a question.
+    dialogs = stay_on_every_question(page)
     page.click("nav a.nav-link >> nth=0")
     page.wait_for_load_state()
     assert dialogs == [] and page.url != url
@@ -82,7 +94,7 @@ def test_leaving_a_changed_intake_step_asks_first(page, referrer):
     assert page.input_value("input[name=prognosis_months]") == "7"
 
     # Leaving on purpose is possible.
-    page.remove_listener("dialog", stay)
+    page.remove_listener("dialog", dialogs.stay)
     page.once("dialog", lambda dialog: (dialogs.append(dialog.type), dialog.accept()))
     page.click("nav a.nav-link >> nth=0")
     page.wait_for_url(lambda u: u != url)
@@ -95,8 +107,7 @@ def test_the_language_switch_stores_the_step_and_keeps_what_was_typed(page, refe
     case = draft(referrer)
     log_in(page, referrer)
     page.goto(f"/cases/{case.pk}/intake/extracranial/")
-    dialogs = []
-    page.on("dialog", lambda dialog: (dialogs.append(dialog.type), dialog.dismiss()))
+    dialogs = stay_on_every_question(page)
     page.fill("input[name=prognosis_months]", "4,5")
     page.click("button[name=language][value=en]")
     page.wait_for_selector("h2:has-text('Extracranial disease and prognosis')")
@@ -123,8 +134,7 @@ def test_a_changed_pre_consultation_form_asks_before_leaving(page, referrer, neu
     case = submitted_case(referrer)
     log_in(page, neuro_oncologist)
     page.goto(f"/cases/{case.pk}/")
-    dialogs = []
-    page.on("dialog", lambda dialog: (dialogs.append(dialog.type), dialog.dismiss()))
+    dialogs = stay_on_every_question(page)
     page.click("details.preconsult-request_info > summary")
     page.fill("details.preconsult-request_info textarea[name=message]", "Graag de actuele KPS.")
     page.click("button[name=language][value=en]")
@@ -157,13 +167,7 @@ def test_the_back_button_asks_first_and_the_previous_button_stores_the_step(page
     page.goto(f"/cases/{case.pk}/intake/extracranial/")
     page.goto(f"/cases/{case.pk}/intake/clinical/")
     url = page.url
-    dialogs = []
-
-    def stay(dialog):
-        dialogs.append(dialog.type)
-        dialog.dismiss()
-
-    page.on("dialog", stay)
+    dialogs = stay_on_every_question(page)
     page.fill("input[name=kps]", "60")
     try:
         page.go_back(timeout=3_000)
@@ -197,8 +201,7 @@ def test_the_other_forms_that_take_typed_input_ask_before_leaving(page, referrer
         fill = ("form.attendance-form input[name=name]", "Dr. K. de Wit")
     log_in(page, user)
     page.goto(url)
-    dialogs = []
-    page.on("dialog", lambda dialog: (dialogs.append(dialog.type), dialog.dismiss()))
+    dialogs = stay_on_every_question(page)
     for summary in page.locator("details:not([open]) > summary").all():
         if summary.is_visible():
             summary.click()
