@@ -48,7 +48,7 @@ from referrals.access import cases_visible_to
 from referrals.models import Case, CaseStatus
 from triage.codes import Discipline
 from triage.engine import OUTCOMES
-from triage.quorum import REQUIRED_DISCIPLINES
+from triage.quorum import missing_disciplines
 
 # Fewer cases than this in a cell identify patients: hidden from roles without patient access.
 SMALL = 5
@@ -419,8 +419,9 @@ def law(scope):
     exceptions = (advices.filter(radiotherapy).exclude(quorum).select_related("item__meeting", "item__case__patient")
                   .order_by("item__meeting__date")[:LISTED])
     table.exceptions = [{"meeting": advice.item.meeting, "case": advice.item.case if scope.patient_access else None,
-                         "missing": [str(Discipline(code).label) for code in REQUIRED_DISCIPLINES
-                                     if code not in advice.present_disciplines]} for advice in exceptions]
+                         "missing": [str(Discipline(code).label)
+                                     for code in missing_disciplines(advice.present_disciplines)]}
+                        for advice in exceptions]
     return table
 
 
